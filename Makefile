@@ -1,0 +1,67 @@
+# d2lrnn: the two commands are `make book` and `make test` (see README.md).
+# Both create .venv with the pinned set in requirements.txt when it is missing
+# or older than requirements.txt/pyproject.toml.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+BOOK_FLAGS ?= --warningiserror --nitpick --keep-going
+
+.PHONY: help setup book test unit notebooks lint format sync lab clean distclean lock
+
+help:
+	@echo "make book      set up .venv if needed, execute every chapter (cached) and build _build/html"
+	@echo "make test      set up .venv if needed, lint, run the unit tests and execute every chapter"
+	@echo "make lab       JupyterLab; open any chapters/*.md as a notebook (jupytext pairing)"
+	@echo "make sync      re-pair chapters/*.md and chapters/*.ipynb after editing either"
+	@echo "make clean     remove the built book, caches and test output (keeps .venv)"
+	@echo "make distclean clean, and remove .venv too"
+	@echo "make lock      re-resolve pyproject.toml's ranges into requirements.txt"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --builder html $(BOOK_FLAGS)
+
+test: lint unit notebooks
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+notebooks: $(STAMP)
+	$(BIN)/pytest -x tests/notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check d2lrnn tests benchmarks
+	$(BIN)/ruff format --check d2lrnn tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format d2lrnn tests benchmarks
+	$(BIN)/ruff check --fix d2lrnn tests benchmarks
+
+sync: $(STAMP)
+	$(BIN)/jupytext --sync chapters/*.md
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=.
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache test-output
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	find chapters -name .ipynb_checkpoints -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info
+
+lock:
+	rm -rf /tmp/d2lrnn-lock && $(PYTHON) -m venv /tmp/d2lrnn-lock
+	/tmp/d2lrnn-lock/bin/python -m pip install --quiet -e '.[book,test]'
+	{ sed -n '1,3p' requirements.txt; /tmp/d2lrnn-lock/bin/python -m pip freeze --exclude-editable; } > requirements.txt.new
+	mv requirements.txt.new requirements.txt

@@ -1,0 +1,36 @@
+"""Benchmark: execute every chapter in a fresh kernel and print its wall time.
+
+Usage: .venv/bin/python benchmarks/execute_chapters.py [--repeat N]
+
+Each chapter runs top to bottom in a new kernel, as the notebook tests and a
+fresh book build do. The machine is shared and noisy: run it a few times.
+"""
+
+import argparse
+import os
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.notebooks.runner import execute, toc_chapters  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=1, help="executions per chapter")
+    args = parser.parse_args()
+    print(f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    total = 0.0
+    for path in toc_chapters():
+        times = [execute(path)[1] for _ in range(args.repeat)]
+        best = min(times)
+        total += best
+        runs = ", ".join(f"{t:.1f}" for t in times)
+        print(f"{path.stem:40s} {best:7.1f} s   (runs: {runs})")
+    print(f"{'all chapters (sum of best runs)':40s} {total:7.1f} s")
+
+
+if __name__ == "__main__":
+    main()

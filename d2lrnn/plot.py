@@ -1,0 +1,109 @@
+"""The few plotting helpers the chapters share (matplotlib)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .batches import SeqBatches
+
+FIGSIZE = (5.0, 3.0)
+
+
+def _as_list(v) -> list:
+    """A single 1-D series becomes ``[series]``; a list of series stays a list."""
+    if v is None:
+        return []
+    if isinstance(v, np.ndarray):
+        return [v] if v.ndim == 1 else list(v)
+    if isinstance(v, (list, tuple)) and len(v) and np.ndim(v[0]) == 0:
+        return [v]
+    return list(v)
+
+
+def plot(
+    X,
+    Y=None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    legend: Sequence[str] = (),
+    xlim=None,
+    ylim=None,
+    xscale: str = "linear",
+    yscale: str = "linear",
+    fmts: Sequence[str] = ("-", "m--", "g-.", "r:", "c-", "y--"),
+    figsize=FIGSIZE,
+    axes=None,
+    title: str | None = None,
+):
+    """Plot one or several series on one set of axes and return the axes.
+
+    ``X`` and ``Y`` are a 1-D series or a list of them; with ``Y`` omitted,
+    ``X`` is plotted against its index. One ``X`` may serve several ``Y``.
+    """
+    Xs, Ys = _as_list(X), _as_list(Y)
+    if not Ys:
+        Xs, Ys = [np.arange(len(x)) for x in Xs], Xs
+    if len(Xs) == 1 and len(Ys) > 1:
+        Xs = Xs * len(Ys)
+    if len(Xs) != len(Ys):
+        raise ValueError(f"X and Y must hold as many series, got {len(Xs)} and {len(Ys)}")
+    if axes is None:
+        _, axes = plt.subplots(figsize=figsize)
+    for x, y, fmt in zip(Xs, Ys, fmts * (len(Ys) // len(fmts) + 1)):
+        axes.plot(np.asarray(x), np.asarray(y), fmt)
+    axes.set_xlabel(xlabel or "")
+    axes.set_ylabel(ylabel or "")
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    if xlim is not None:
+        axes.set_xlim(xlim)
+    if ylim is not None:
+        axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    if title:
+        axes.set_title(title)
+    axes.grid(True, alpha=0.3)
+    return axes
+
+
+def plot_partitions(num_tokens: int = 48, batch_size: int = 2, num_steps: int = 5, seed: int = 1):
+    """Draw how :class:`~d2lrnn.batches.SeqBatches` cuts a corpus, for both samplings.
+
+    The picture is drawn from what the iterator really yields: it runs one
+    epoch over the corpus ``0, 1, ..., num_tokens - 1``, whose tokens are
+    their own positions. Each row is one sampling; each coloured box is one
+    window ``X``, coloured by minibatch and labelled ``minibatch/row``.
+    Returns the figure.
+    """
+    corpus = np.arange(num_tokens)
+    fig, axes = plt.subplots(2, 1, figsize=(9, 3.2), sharex=True)
+    colors = plt.get_cmap("tab10").colors
+    for ax, sampling in zip(axes, ("random", "sequential")):
+        batches = SeqBatches(corpus, batch_size, num_steps, sampling=sampling, seed=seed)
+        ax.add_patch(plt.Rectangle((0, 0.1), num_tokens, 0.8, fill=False, ec="0.6", ls=":"))
+        for i, (X, _) in enumerate(batches):
+            for r, window in enumerate(X):
+                start = int(window[0])
+                ax.add_patch(
+                    plt.Rectangle(
+                        (start, 0.1), num_steps, 0.8, fc=colors[i % 10], ec="k", alpha=0.75
+                    )
+                )
+                ax.text(
+                    start + num_steps / 2, 0.5, f"{i}/{r}", ha="center", va="center", fontsize=8
+                )
+        ax.set_ylim(0, 1)
+        ax.set_yticks([])
+        ax.set_ylabel(sampling, rotation=0, ha="right", va="center")
+    axes[-1].set_xlim(0, num_tokens)
+    axes[-1].set_xlabel("token position in the corpus")
+    fig.suptitle(
+        f"one epoch, batch_size={batch_size}, num_steps={num_steps}: box label = minibatch/row",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,166 @@
+"""Tokenizers and the vocabulary."""
+
+import numpy as np
+import pytest
+
+from d2lrnn import text
+from d2lrnn.text import BPETokenizer, CharTokenizer, Vocab, WordTokenizer
+
+SAMPLE = "the time traveller smiled.\n  Are you sure?\tthe time machine, the time...  "
+
+
+def test_preprocess():
+    assert text.preprocess("The Time-Machine, 1898!\n") == "the time machine "
+
+
+def test_char_round_trip():
+    tok = CharTokenizer()
+    assert tok.encode("ab c") == ["a", "b", " ", "c"]
+    assert tok.decode(tok.encode(SAMPLE)) == SAMPLE
+
+
+def test_word_tokens():
+    tok = WordTokenizer()
+    assert tok.encode("the  time\nmachine") == ["the", "time", "machine"]
+    assert tok.decode(["the", "time"]) == "the time"
+
+
+@pytest.mark.parametrize("num_merges", [0, 1, 10, 1000])
+def test_bpe_round_trip_is_exact(num_merges):
+    bpe = BPETokenizer.learn(SAMPLE * 3, num_merges)
+    assert len(bpe.merges) <= num_merges
+    for s in (SAMPLE, "", "zebra ünïcode  \n", "   ", "the"):
+        assert bpe.decode(bpe.encode(s)) == s
+
+
+def test_bpe_merges_frequent_pairs_first_and_deterministically():
+    bpe = BPETokenizer.learn("aaab aaab aaab", 2)
+    assert bpe.merges[0] == ("a", "a")
+    assert bpe.merges == BPETokenizer.learn("aaab aaab aaab", 2).merges
+    # After "aa", the pairs (aa, a) and (a, b) tie at 3: the smaller pair wins.
+    assert bpe.merges[1] == ("a", "b")
+    assert bpe.encode("aaab") == ["aa", "ab"]
+
+
+def test_bpe_learns_words_and_shortens_text():
+    corpus = "the time traveller " * 20 + "the machine " * 20
+    bpe = BPETokenizer.learn(corpus, 40)
+    assert " time" in bpe.encode(" time")
+    assert len(bpe.encode(corpus)) < len(corpus) / 4
+
+
+def test_bpe_stops_when_no_pairs_are_left():
+    assert len(BPETokenizer.learn("ab", 100).merges) == 1
+
+
+def test_bpe_keeps_unseen_characters():
+    bpe = BPETokenizer.learn("aaaa", 3)
+    assert bpe.encode("xaay") == ["x", "aa", "y"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"text": "", "num_merges": 3}, ValueError, "text must be a non-empty"),
+        ({"text": "abc", "num_merges": -1}, ValueError, "num_merges must be an int >= 0"),
+        ({"text": "abc", "num_merges": 2.5}, ValueError, "num_merges"),
+        ({"text": ["a", "b"], "num_merges": 2}, TypeError, "text must be a str"),
+    ],
+)
+def test_bpe_learn_bad_input(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        BPETokenizer.learn(**kwargs)
+
+
+def test_get_tokenizer_and_tokenize():
+    assert isinstance(text.get_tokenizer("char"), CharTokenizer)
+    assert text.tokenize("ab", "char") == ["a", "b"]
+    assert text.tokenize("a b", "word") == ["a", "b"]
+    assert "".join(text.tokenize("abab abab", "bpe", num_merges=3)) == "abab abab"
+
+
+def test_unknown_tokenizer_name():
+    with pytest.raises(ValueError, match=r"name='sentencepiece' is not a tokenizer.*'bpe'"):
+        text.get_tokenizer("sentencepiece")
+    with pytest.raises(ValueError, match="name='chars'"):
+        text.tokenize("abc", "chars")
+
+
+def test_bpe_tokenizer_needs_text():
+    with pytest.raises(ValueError, match="text is required"):
+        text.get_tokenizer("bpe")
+
+
+@pytest.mark.parametrize("tok", [CharTokenizer(), WordTokenizer(), BPETokenizer()])
+def test_tokenizers_reject_non_strings(tok):
+    with pytest.raises(TypeError, match="text must be a str"):
+        tok.encode(b"bytes")
+    with pytest.raises(TypeError, match=r"tokens\[1\] must be a str token, got int"):
+        tok.decode(["a", 1])
+
+
+def test_vocab_orders_by_frequency_with_sorted_ties():
+    v = Vocab(list("bbbaaccd"))
+    assert v.idx_to_token == ["<unk>", "b", "a", "c", "d"]
+    assert v.token_freqs == [("b", 3), ("a", 2), ("c", 2), ("d", 1)]
+    # The order of the text does not matter.
+    assert Vocab(list("dccaabbb")).idx_to_token == v.idx_to_token
+
+
+def test_vocab_min_freq_unk_and_reserved():
+    v = Vocab(["a", "a", "b"], min_freq=2, reserved_tokens=["<bos>", "<eos>"])
+    assert v.idx_to_token == ["<unk>", "<bos>", "<eos>", "a"]
+    assert v["b"] == v.unk == 0 and v["never"] == 0
+    assert v["<eos>"] == 2 and "a" in v and "b" not in v
+    assert len(v) == 4
+
+
+def test_vocab_reserved_token_also_in_text_is_not_duplicated():
+    v = Vocab(["<eos>", "a", "<eos>"], reserved_tokens=["<eos>"])
+    assert v.idx_to_token == ["<unk>", "<eos>", "a"]
+
+
+def test_vocab_both_directions_nested():
+    v = Vocab([["the", "time"], ["the", "machine"]])
+    idx = v[[["the", "time"], ("machine", ["zz"])]]
+    assert idx == [[1, 3], [2, [0]]]
+    assert v.to_tokens(idx) == [["the", "time"], ["machine", ["<unk>"]]]
+    assert v.to_tokens(1) == "the"
+    assert v.to_tokens(np.array([[1, 2]])) == [["the", "machine"]]
+    assert v.to_tokens(np.int64(3)) == "time"
+
+
+@pytest.mark.parametrize(
+    "tokens, kwargs, exc, match",
+    [
+        (["a", 3], {}, TypeError, r"tokens must contain only str tokens, got int 3"),
+        ([["a"], [None]], {}, TypeError, "got NoneType"),
+        ("abc", {}, TypeError, "got a str; split it"),
+        (["a"], {"min_freq": -1}, ValueError, "min_freq must be an int >= 0, got -1"),
+        (["a"], {"min_freq": 1.5}, ValueError, "min_freq"),
+        (["a"], {"reserved_tokens": ["<unk>"]}, ValueError, "reserved_tokens must be distinct"),
+        (["a"], {"reserved_tokens": ["<s>", "<s>"]}, ValueError, "reserved_tokens"),
+        (["a"], {"reserved_tokens": [1]}, TypeError, r"reserved_tokens\[0\] must be a str"),
+    ],
+)
+def test_vocab_bad_input(tokens, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        Vocab(tokens, **kwargs)
+
+
+def test_vocab_lookup_bad_input():
+    v = Vocab(["a"])
+    with pytest.raises(TypeError, match="tokens must be a str or a"):
+        v[3]
+    with pytest.raises(ValueError, match="index 5 is out of range for a vocabulary of 2"):
+        v.to_tokens(5)
+    with pytest.raises(ValueError, match="index -1 is out of range"):
+        v.to_tokens([-1])
+    with pytest.raises(TypeError, match="indices must be an int"):
+        v.to_tokens("a")
+    with pytest.raises(TypeError, match="indices must be an int"):
+        v.to_tokens(1.0)
+
+
+def test_empty_vocab_has_only_unk():
+    assert Vocab().idx_to_token == ["<unk>"]
