@@ -113,3 +113,58 @@ class SeqBatches:
             Y = streams[1:].reshape(b, cols)
             for i in range(m):
                 yield X[:, i * t : (i + 1) * t], Y[:, i * t : (i + 1) * t]
+
+
+class WindowBatches:
+    """Minibatches drawn from a fixed array of windows, as d2l's ``TimeMachine`` serves them.
+
+    d2l cuts *overlapping* windows, one starting at every position, keeps the
+    first ``num_train`` for training and the next ``num_val`` for validation,
+    and shuffles the training windows each epoch (the last minibatch may be
+    smaller). The book's benchmarks use this class to train on exactly d2l's
+    data. Windows are independent, so the state is reset for each minibatch
+    (``sampling = 'random'``).
+
+    Args:
+        X, Y: ``(num_windows, num_steps)`` int arrays, ``Y`` = ``X`` shifted by one token.
+        batch_size: windows per minibatch, >= 1.
+        shuffle: visit the windows in a new random order each epoch.
+    """
+
+    sampling = "random"
+
+    def __init__(self, X: np.ndarray, Y: np.ndarray, batch_size: int, shuffle: bool = True, seed: int | None = 0):
+        self.X, self.Y = np.asarray(X), np.asarray(Y)
+        if self.X.ndim != 2 or self.X.shape != self.Y.shape or len(self.X) == 0:
+            raise ValueError(
+                f"X and Y must be non-empty (num_windows, num_steps) arrays of one shape, "
+                f"got {self.X.shape} and {self.Y.shape}"
+            )
+        self.batch_size = _check_int(batch_size, "batch_size", 1)
+        self.shuffle = shuffle
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return -(-len(self.X) // self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        order = self.rng.permutation(len(self.X)) if self.shuffle else np.arange(len(self.X))
+        for i in range(0, len(order), self.batch_size):
+            idx = order[i : i + self.batch_size]
+            yield self.X[idx], self.Y[idx]
+
+
+def overlapping_windows(corpus, num_steps: int, start: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """d2l's windows: ``X[i] = corpus[start + i : start + i + num_steps]``, ``Y`` shifted by one.
+
+    Returns ``X, Y`` of shape ``(count, num_steps)``.
+    """
+    corpus = as_corpus(corpus)
+    num_steps = _check_int(num_steps, "num_steps", 1)
+    if start < 0 or count < 1 or start + count + num_steps > len(corpus):
+        raise ValueError(
+            f"windows start={start}..{start + count - 1} of num_steps={num_steps} do not fit "
+            f"in a corpus of {len(corpus)} tokens"
+        )
+    idx = start + np.arange(count)[:, None] + np.arange(num_steps)
+    return corpus[idx], corpus[idx + 1]

@@ -1,0 +1,56 @@
+"""A language model around any recurrent layer: encode tokens, recur, predict the next token."""
+
+from __future__ import annotations
+
+import mxnet as mx
+from mxnet import gluon, npx
+
+
+class RNNLM(gluon.Block):
+    """Token indices -> input encoding -> recurrent layer -> logits over the vocabulary.
+
+    Args:
+        rnn: any recurrent layer with gluon's call signature (``gluon.rnn.RNN``,
+            ``LSTM``, ``GRU``, deep or bidirectional ones, or the book's
+            from-scratch layers in :mod:`d2lrnn.layers`).
+        vocab_size: ``V``, the number of tokens.
+        embed_size: ``None`` for one-hot inputs of size ``V``; otherwise the
+            size of a learned embedding (an index lookup, no one-hot matrix).
+
+    ``model(X, state)`` takes ``X`` ``(batch_size, num_steps)`` int token
+    indices and returns ``logits`` ``(num_steps, batch_size, V)`` and the
+    final state (a list, as the layer returns it). ``state=None`` starts
+    from the layer's zero state.
+    """
+
+    def __init__(self, rnn: gluon.Block, vocab_size: int, embed_size: int | None = None):
+        super().__init__()
+        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 1:
+            raise ValueError(f"vocab_size must be an int >= 1, got {vocab_size!r}")
+        if embed_size is not None and (not isinstance(embed_size, int) or embed_size < 1):
+            raise ValueError(
+                f"embed_size must be None (one-hot) or an int >= 1, got {embed_size!r}"
+            )
+        self.vocab_size, self.embed_size = vocab_size, embed_size
+        self.rnn = rnn
+        self.embedding = gluon.nn.Embedding(vocab_size, embed_size) if embed_size else None
+        self.output = gluon.nn.Dense(vocab_size, flatten=False)
+
+    def begin_state(self, batch_size: int, ctx: mx.Context | None = None) -> list:
+        """The recurrent layer's zero state for ``batch_size`` sequences."""
+        return self.rnn.begin_state(batch_size=batch_size, ctx=ctx or mx.current_context())
+
+    def encode(self, X):
+        """``X`` ``(batch_size, num_steps)`` int -> ``(num_steps, batch_size, V or embed_size)``."""
+        X = X.T
+        return npx.one_hot(X, self.vocab_size) if self.embedding is None else self.embedding(X)
+
+    def forward(self, X, state=None):
+        if X.ndim != 2:
+            raise ValueError(
+                f"X must be (batch_size, num_steps) token indices, got shape {X.shape}"
+            )
+        if state is None:
+            state = self.begin_state(X.shape[0], X.ctx)
+        outputs, state = self.rnn(self.encode(X), state)
+        return self.output(outputs), state

@@ -1,0 +1,89 @@
+"""Live training progress: an animated plot in a notebook, one line per epoch elsewhere."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import matplotlib.pyplot as plt
+
+MODES = ("auto", "plot", "text", "none")
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (where figures can be displayed and updated)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+class Progress:
+    """Report perplexity and speed after every epoch.
+
+    ``mode='plot'`` draws train and validation perplexity in one figure that
+    is updated in place (in JupyterLab and in the executed book alike), with a
+    status line under it; ``'text'`` prints one line per epoch (or every
+    ``every`` epochs); ``'none'`` stays silent; ``'auto'`` picks ``'plot'`` in
+    a notebook and ``'text'`` elsewhere.
+    """
+
+    def __init__(self, num_epochs: int, mode: str = "auto", title: str = "", every: int = 1):
+        if mode not in MODES:
+            raise ValueError(f"progress must be one of {MODES}, got {mode!r}")
+        self.mode = ("plot" if in_notebook() else "text") if mode == "auto" else mode
+        self.num_epochs, self.title, self.every = num_epochs, title, max(1, every)
+        self.epochs: list[int] = []
+        self.train: list[float] = []
+        self.val: list[float] = []
+        self.start = time.perf_counter()
+        self._fig = self._handle = self._line = None
+
+    def _status(self, epoch: int, train: float, val: float | None, tokens_per_sec: float) -> str:
+        val_s = f", val perplexity {val:.2f}" if val is not None else ""
+        return (
+            f"{self.title + ': ' if self.title else ''}epoch {epoch}/{self.num_epochs}, "
+            f"train perplexity {train:.2f}{val_s}, {tokens_per_sec / 1e3:.0f}k tokens/s"
+        )
+
+    def update(self, epoch: int, train: float, val: float | None, tokens_per_sec: float) -> None:
+        self.epochs.append(epoch)
+        self.train.append(train)
+        if val is not None:
+            self.val.append(val)
+        status = self._status(epoch, train, val, tokens_per_sec)
+        if self.mode == "text":
+            if epoch % self.every == 0 or epoch == self.num_epochs:
+                print(status, file=sys.stdout, flush=True)
+        elif self.mode == "plot":
+            self._draw(status)
+
+    def _draw(self, status: str) -> None:
+        from IPython.display import display
+
+        if self._fig is None:
+            self._fig, self._ax = plt.subplots(figsize=(5, 3))
+            self._handle = display(self._fig, display_id=True)
+            self._line = display(status, display_id=True)
+        ax = self._ax
+        ax.cla()
+        ax.plot(self.epochs, self.train, "-", label="train")
+        if self.val:
+            ax.plot(self.epochs[: len(self.val)], self.val, "--", label="validation")
+        ax.set_xlim(1, max(2, self.num_epochs))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("perplexity")
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+        if self.title:
+            ax.set_title(self.title)
+        self._handle.update(self._fig)
+        self._line.update(status)
+
+    def close(self) -> None:
+        """Stop updating; the last figure stays displayed (and is not shown twice)."""
+        if self._fig is not None:
+            plt.close(self._fig)
