@@ -133,7 +133,14 @@ class WindowBatches:
 
     sampling = "random"
 
-    def __init__(self, X: np.ndarray, Y: np.ndarray, batch_size: int, shuffle: bool = True, seed: int | None = 0):
+    def __init__(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        batch_size: int,
+        shuffle: bool = True,
+        seed: int | None = 0,
+    ):
         self.X, self.Y = np.asarray(X), np.asarray(Y)
         if self.X.ndim != 2 or self.X.shape != self.Y.shape or len(self.X) == 0:
             raise ValueError(
@@ -154,7 +161,9 @@ class WindowBatches:
             yield self.X[idx], self.Y[idx]
 
 
-def overlapping_windows(corpus, num_steps: int, start: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+def overlapping_windows(
+    corpus, num_steps: int, start: int, count: int
+) -> tuple[np.ndarray, np.ndarray]:
     """d2l's windows: ``X[i] = corpus[start + i : start + i + num_steps]``, ``Y`` shifted by one.
 
     Returns ``X, Y`` of shape ``(count, num_steps)``.

@@ -10,7 +10,9 @@ from .runtime import default_device
 from .text import CharTokenizer, Vocab
 
 
-def sampling_probs(logits: np.ndarray, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
+def sampling_probs(
+    logits: np.ndarray, temperature: float = 1.0, top_k: int | None = None
+) -> np.ndarray:
     """Next-token distribution ``q_i ∝ exp(z_i / T)``, restricted to the ``top_k`` largest logits.
 
     ``logits`` has shape ``(V,)``; returns float64 probabilities of shape
@@ -18,7 +20,9 @@ def sampling_probs(logits: np.ndarray, temperature: float = 1.0, top_k: int | No
     token, ``T > 1`` flattens it towards uniform.
     """
     if not (isinstance(temperature, (int, float)) and temperature > 0):
-        raise ValueError(f"temperature must be a number > 0 (use greedy=True for argmax), got {temperature!r}")
+        raise ValueError(
+            f"temperature must be a number > 0 (use greedy=True for argmax), got {temperature!r}"
+        )
     z = np.asarray(logits, dtype=np.float64) / temperature
     if top_k is not None:
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= len(z):
@@ -73,7 +77,11 @@ def generate(
     logits, state = model(X, None)
     for _ in range(num_tokens):
         z = logits[-1, 0].asnumpy()
-        nxt = int(z.argmax()) if greedy else int(rng.choice(len(z), p=sampling_probs(z, temperature, top_k)))
+        nxt = (
+            int(z.argmax())
+            if greedy
+            else int(rng.choice(len(z), p=sampling_probs(z, temperature, top_k)))
+        )
         ids.append(nxt)
         logits, state = model(mnp.array([[nxt]], ctx=device, dtype="int32"), state)
     return tokenizer.decode(vocab.to_tokens(ids))

@@ -61,7 +61,8 @@ class RNNScratch(gluon.Block):
 
     def begin_state(self, batch_size: int, ctx: mx.Context | None = None, **kwargs) -> list:
         """The zero state: ``[(1, batch_size, hidden_size)]``."""
-        return [mnp.zeros((1, batch_size, self.hidden_size), ctx=ctx or mx.current_context())]
+        ctx = ctx or mx.current_context()
+        return [mnp.zeros((1, batch_size, self.hidden_size), ctx=ctx, dtype=self.W_hh.dtype)]
 
     def _infer_input_size(self, inputs) -> None:
         if self.W_xh.shape[0] <= 0:  # deferred: -1 (or 0) until the first call

@@ -43,7 +43,9 @@ class RNNLM(gluon.Block):
     def encode(self, X):
         """``X`` ``(batch_size, num_steps)`` int -> ``(num_steps, batch_size, V or embed_size)``."""
         X = X.T
-        return npx.one_hot(X, self.vocab_size) if self.embedding is None else self.embedding(X)
+        if self.embedding is not None:
+            return self.embedding(X)
+        return npx.one_hot(X, self.vocab_size, dtype=self.output.weight.dtype)
 
     def forward(self, X, state=None):
         if X.ndim != 2:

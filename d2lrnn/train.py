@@ -84,12 +84,14 @@ def clip_gradients(grads: list, theta: float | None) -> float:
 
 @dataclass
 class History:
-    """What :func:`train_lm` measured: per epoch, and the gradient norm per step."""
+    """What :func:`train_lm` measured: perplexities and speed per epoch; loss and gradient norm
+    (before clipping) per step."""
 
     train_ppl: list[float] = field(default_factory=list)
     val_ppl: list[float] = field(default_factory=list)
     tokens_per_sec: list[float] = field(default_factory=list)
     grad_norms: list[float] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
     seconds: float = 0.0
     tokens: int = 0
 
@@ -188,7 +190,8 @@ def train_lm(
             loss.backward()
             history.grad_norms.append(clip_gradients([p.grad(device) for p in params], clip))
             trainer.step(1)
-            total += float(loss) * Y.size
+            history.losses.append(float(loss))
+            total += history.losses[-1] * Y.size
             count += Y.size
         seconds = time.perf_counter() - start
         history.seconds += seconds
