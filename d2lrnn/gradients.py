@@ -28,7 +28,7 @@ PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hq", "b_q")
 def init_rnn_lm_params(
     vocab_size: int, num_hiddens: int, sigma: float = 0.5, seed: int = 0
 ) -> dict:
-    """Random float64 parameters for the tanh RNN LM (random biases too, so that they are tested)."""
+    """Random float64 parameters for the tanh RNN LM (random biases too, so they get tested)."""
     rng = np.random.default_rng(seed)
     shapes = {
         "W_xh": (vocab_size, num_hiddens),

@@ -108,13 +108,17 @@ def clipping_explorer(data: ClippingData | None = None) -> W.VBox:
         style=style,
         continuous_update=True,
     )
-    per_lr = []
+    # One Stack of frames per learning rate, indexed by θ, inside a Stack
+    # indexed by the learning rate: two kinds of jslink, no computation on a move.
+    per_lr, links = [], []
     for lr in data.lrs:
         stack = W.Stack(
             [_png_image(draw_clipping_frame(data, lr, t)) for t in data.thetas], selected_index=0
         )
-        W.jslink((theta_slider, "index"), (stack, "selected_index"))
+        links.append(W.jslink((theta_slider, "index"), (stack, "selected_index")))
         per_lr.append(stack)
     frames = W.Stack(per_lr, selected_index=0)
-    W.jslink((lr_slider, "index"), (frames, "selected_index"))
-    return W.VBox([W.HBox([theta_slider, lr_slider]), frames])
+    links.append(W.jslink((lr_slider, "index"), (frames, "selected_index")))
+    box = W.VBox([W.HBox([theta_slider, lr_slider]), frames])
+    box.links = links  # keeps the links alive as long as the view (and lets tests inspect them)
+    return box

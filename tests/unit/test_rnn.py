@@ -1,0 +1,313 @@
+"""The from-scratch RNN layer against gluon's, the language model, training and clipping."""
+
+import math
+
+import mxnet as mx
+import numpy as np
+import pytest
+from mxnet import autograd, gluon
+from mxnet import np as mnp
+from mxnet.gluon import rnn
+
+import d2lrnn
+from d2lrnn import batches, layers, lm, train
+
+
+def copy_into_gluon(scratch: layers.RNNScratch, ref: rnn.RNN) -> None:
+    """Load the scratch layer's weights into gluon's (transposed; b_h as i2h bias, h2h bias 0)."""
+    p = ref.collect_params()
+    prefix = ref.prefix
+    p[prefix + "l0_i2h_weight"].set_data(scratch.W_xh.data().T)
+    p[prefix + "l0_h2h_weight"].set_data(scratch.W_hh.data().T)
+    p[prefix + "l0_i2h_bias"].set_data(scratch.b_h.data())
+    p[prefix + "l0_h2h_bias"].set_data(mnp.zeros_like(scratch.b_h.data()))
+
+
+def pair(activation, T=7, N=3, d=5, h=4, seed=0):
+    d2lrnn.seed(seed)
+    scratch = layers.RNNScratch(h, input_size=d, activation=activation, sigma=0.5)
+    scratch.initialize()
+    scratch.b_h.set_data(mnp.random.normal(size=(h,)))
+    ref = rnn.RNN(h, activation=activation, input_size=d)
+    ref.initialize()
+    copy_into_gluon(scratch, ref)
+    X = mnp.random.normal(size=(T, N, d))
+    H0 = mnp.random.normal(size=(1, N, h))
+    return scratch, ref, X, H0
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_scratch_equals_gluon_outputs_and_gradients(activation):
+    scratch, ref, X, H0 = pair(activation)
+    R = mnp.random.normal(size=X.shape[:2] + (4,))  # a random linear loss: O(1) gradients
+    results = []
+    for layer in (scratch, ref):
+        x, h0 = X.copy(), H0.copy()
+        x.attach_grad()
+        h0.attach_grad()
+        with autograd.record():
+            out, (hT,) = layer(x, [h0])
+            loss = (out * R).sum() + (hT * 3).sum()
+        loss.backward()
+        results.append((out.asnumpy(), hT.asnumpy(), x.grad.asnumpy(), h0.grad.asnumpy()))
+    for a, b in zip(*results):
+        assert np.abs(a - b).max() < 1e-5
+    # Weight gradients: gluon stores the transposes and splits the bias in two.
+    g = ref.collect_params()
+    pre = ref.prefix
+    wx = g[pre + "l0_i2h_weight"].grad().asnumpy().T
+    wh = g[pre + "l0_h2h_weight"].grad().asnumpy().T
+    np.testing.assert_allclose(scratch.W_xh.grad().asnumpy(), wx, atol=1e-5)
+    np.testing.assert_allclose(scratch.W_hh.grad().asnumpy(), wh, atol=1e-5)
+    np.testing.assert_allclose(
+        scratch.b_h.grad().asnumpy(), g[pre + "l0_i2h_bias"].grad().asnumpy(), atol=1e-5
+    )
+
+
+def test_scratch_call_signature_matches_gluon():
+    scratch, ref, X, H0 = pair("tanh")
+    for layer in (scratch, ref):
+        out = layer(X)
+        assert out.shape == (7, 3, 4)
+        out, states = layer(X, layer.begin_state(batch_size=3))
+        assert isinstance(states, list) and states[0].shape == (1, 3, 4)
+    # No state means the zero state.
+    np.testing.assert_allclose(
+        scratch(X).asnumpy(), scratch(X, scratch.begin_state(3))[0].asnumpy(), atol=0
+    )
+
+
+def test_scratch_infers_input_size():
+    layer = layers.RNNScratch(6)
+    layer.initialize()
+    assert layer(mnp.ones((2, 3, 11))).shape == (2, 3, 6)
+    assert layer.W_xh.shape == (11, 6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"hidden_size": 0}, "hidden_size must be an int >= 1, got 0"),
+        ({"hidden_size": 4.0}, "hidden_size must be an int"),
+        ({"hidden_size": 4, "input_size": -1}, "input_size must be an int >= 0"),
+        ({"hidden_size": 4, "activation": "sigmoid"}, "activation must be one of"),
+    ],
+)
+def test_scratch_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        layers.RNNScratch(**kwargs)
+
+
+def test_scratch_rejects_2d_inputs():
+    layer = layers.RNNScratch(4)
+    layer.initialize()
+    with pytest.raises(ValueError, match="inputs must be \\(num_steps, batch_size, input_size\\)"):
+        layer(mnp.ones((3, 5)))
+
+
+@pytest.mark.parametrize("make_layer", [lambda: layers.RNNScratch(8), lambda: rnn.RNN(8)])
+@pytest.mark.parametrize("embed_size", [None, 6])
+def test_language_model_shapes(make_layer, embed_size):
+    model = lm.RNNLM(make_layer(), vocab_size=10, embed_size=embed_size)
+    model.initialize()
+    X = mnp.array(np.random.default_rng(0).integers(0, 10, (4, 5)), dtype="int32")
+    logits, state = model(X)
+    assert logits.shape == (5, 4, 10)
+    assert state[0].shape == (1, 4, 8)
+    logits2, _ = model(X, state)
+    assert logits2.shape == (5, 4, 10)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"vocab_size": 0}, "vocab_size must be an int >= 1"),
+        ({"vocab_size": 5, "embed_size": 0}, "embed_size must be None"),
+    ],
+)
+def test_language_model_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        lm.RNNLM(layers.RNNScratch(4), **kwargs)
+
+
+def test_language_model_rejects_3d_input():
+    model = lm.RNNLM(rnn.RNN(4), 5)
+    model.initialize()
+    with pytest.raises(ValueError, match="X must be \\(batch_size, num_steps\\)"):
+        model(mnp.zeros((2, 3, 4), dtype="int32"))
+
+
+def test_uniform_model_has_perplexity_vocab_size():
+    model = lm.RNNLM(rnn.RNN(4), 7)
+    model.initialize()
+    corpus = np.random.default_rng(0).integers(0, 7, 200)
+    b = batches.SeqBatches(corpus, 2, 5)
+    model(mnp.zeros((2, 5), dtype="int32"))
+    model.output.weight.set_data(mnp.zeros_like(model.output.weight.data()))
+    model.output.bias.set_data(mnp.zeros_like(model.output.bias.data()))
+    assert train.evaluate_lm(model, b) == pytest.approx(7, rel=1e-5)
+
+
+def grads_of(*arrays):
+    return [mnp.array(a, dtype="float32") for a in arrays]
+
+
+def test_clipping_caps_the_norm_and_keeps_the_direction():
+    g = grads_of([3.0, 4.0], [[12.0]])  # ||g|| = 13
+    before = train.clip_gradients(g, 1.0)
+    assert before == pytest.approx(13.0)
+    assert train.grad_norm(g) == pytest.approx(1.0, rel=1e-6)
+    np.testing.assert_allclose(g[0].asnumpy(), np.array([3, 4]) / 13, rtol=1e-6)
+
+
+def test_clipping_leaves_small_gradients_and_no_threshold_alone():
+    g = grads_of([0.3, 0.4])
+    assert train.clip_gradients(g, 1.0) == pytest.approx(0.5)
+    np.testing.assert_array_equal(g[0].asnumpy(), np.float32([0.3, 0.4]))
+    big = grads_of([30.0, 40.0])
+    assert train.clip_gradients(big, None) == pytest.approx(50)
+    np.testing.assert_array_equal(big[0].asnumpy(), np.float32([30, 40]))
+    with pytest.raises(ValueError, match="theta must be None \\(no clipping\\) or > 0, got 0"):
+        train.clip_gradients(big, 0)
+
+
+class Spy(gluon.Block):
+    """Wraps a language model and records whether each call got a state."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.got_state = []
+
+    def forward(self, X, state=None):
+        self.got_state.append(state is not None and not state[0].asnumpy().any() == 0)
+        return self.model(X, state)
+
+
+def small_corpus(n=3000, V=12):
+    return np.random.default_rng(1).integers(0, V, n), V
+
+
+@pytest.mark.parametrize("sampling, carried", [("sequential", True), ("random", False)])
+def test_state_is_carried_only_for_sequential_batches(sampling, carried):
+    corpus, V = small_corpus()
+    spy = Spy(lm.RNNLM(rnn.RNN(8), V))
+    b = batches.SeqBatches(corpus, 4, 10, sampling)
+    train.train_lm(spy, b, None, num_epochs=1, lr=0.5, progress="none")
+    train_calls = spy.got_state[: len(b)]
+    assert train_calls[0] is False  # each epoch starts from the zero state
+    assert all(s is carried for s in train_calls[1:])
+
+
+def test_carried_state_is_detached():
+    """The next minibatch gets the previous final state's values, but as a detached copy."""
+    corpus, V = small_corpus()
+    model = lm.RNNLM(layers.RNNScratch(8), V)
+    returned, received = [], []
+    original = model.rnn.forward
+
+    def forward(inputs, states=None):
+        if states is not None:
+            received.append(states[0])
+        out = original(inputs, states)
+        if states is not None:
+            returned.append(out[1][0])
+        return out
+
+    model.rnn.forward = forward
+    train.train_lm(model, batches.SeqBatches(corpus, 4, 10), None, num_epochs=1, progress="none")
+    # received[0] is the zero state of the first minibatch; received[i + 1] follows returned[i].
+    pairs = list(zip(returned, received[1:]))
+    assert pairs
+    for out, nxt in pairs:
+        assert nxt is not out
+        np.testing.assert_array_equal(nxt.asnumpy(), out.asnumpy())
+
+
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 1.0), ("adam", 0.01)])
+def test_training_lowers_the_loss(optimizer, lr):
+    # A corpus with structure: a repeated pattern is easy to predict.
+    V = 6
+    corpus = np.tile(np.arange(V), 400)
+    d2lrnn.seed(0)
+    model = lm.RNNLM(layers.RNNScratch(16), V)
+    train_b = batches.SeqBatches(corpus[:1800], 8, 12)
+    val_b = batches.SeqBatches(corpus[1800:], 4, 12)
+    model.initialize()
+    untrained = train.evaluate_lm(model, val_b)
+    h = train.train_lm(
+        model, train_b, val_b, num_epochs=8, lr=lr, optimizer=optimizer, progress="none"
+    )
+    assert len(h.train_ppl) == len(h.val_ppl) == len(h.tokens_per_sec) == 8
+    assert len(h.grad_norms) == len(h.losses) == 8 * len(train_b)
+    assert untrained > V - 1 and h.val_ppl[-1] < 1.5
+    assert h.speed > 0 and h.tokens == 8 * len(train_b) * 8 * 12
+
+
+def test_clipping_bounds_every_update_during_training():
+    corpus, V = small_corpus()
+    d2lrnn.seed(0)
+    model = lm.RNNLM(rnn.RNN(16), V)
+    b = batches.SeqBatches(corpus, 4, 10)
+    model.initialize()
+    model(mnp.zeros((4, 10), dtype="int32"))
+    before = {k: p.data().copy() for k, p in model.collect_params().items()}
+    lr, theta = 0.5, 1e-3
+    h = train.train_lm(model, b, None, num_epochs=1, lr=lr, clip=theta, progress="none")
+    # After one epoch of len(b) steps, no parameter moved more than lr * theta per step.
+    moved = math.sqrt(
+        sum(float(((p.data() - before[k]) ** 2).sum()) for k, p in model.collect_params().items())
+    )
+    assert moved <= lr * theta * len(b) * (1 + 1e-4)
+    assert max(h.grad_norms) > theta  # the threshold was really hit
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"optimizer": "rmsprop"}, ValueError, "optimizer must be 'sgd' or 'adam'"),
+        ({"lr": 0}, ValueError, "lr must be > 0, got 0"),
+        ({"clip": -1}, ValueError, "clip must be None \\(no clipping\\) or > 0"),
+        ({"num_epochs": 0}, ValueError, "num_epochs must be an int >= 1"),
+        ({"progress": "loud"}, ValueError, "progress must be one of"),
+        ({"train_batches": [(1, 2)]}, TypeError, "train_batches must be a SeqBatches"),
+    ],
+)
+def test_train_bad_arguments(kwargs, exc, match):
+    corpus, V = small_corpus()
+    args = {
+        "model": lm.RNNLM(rnn.RNN(4), V),
+        "train_batches": batches.SeqBatches(corpus, 4, 10),
+        "progress": "none",
+        **kwargs,
+    }
+    with pytest.raises(exc, match=match):
+        train.train_lm(**args)
+
+
+def test_text_progress_prints_one_line_per_epoch(capsys):
+    corpus, V = small_corpus()
+    train.train_lm(
+        lm.RNNLM(rnn.RNN(4), V), batches.SeqBatches(corpus, 4, 10), None, 3, progress="text"
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3 and lines[-1].startswith("epoch 3/3, train perplexity")
+
+
+def test_window_batches_match_d2l_windows():
+    corpus = np.arange(100)
+    X, Y = batches.overlapping_windows(corpus, 5, start=10, count=20)
+    assert X.shape == (20, 5) and X[0].tolist() == [10, 11, 12, 13, 14]
+    np.testing.assert_array_equal(Y, X + 1)
+    wb = batches.WindowBatches(X, Y, 8, shuffle=True, seed=0)
+    got = list(wb)
+    assert [len(x) for x, _ in got] == [8, 8, 4] and len(wb) == 3
+    assert sorted(np.concatenate([x[:, 0] for x, _ in got]).tolist()) == list(range(10, 30))
+    with pytest.raises(ValueError, match="do not fit"):
+        batches.overlapping_windows(corpus, 5, start=90, count=20)
+    with pytest.raises(ValueError, match="X and Y must be non-empty"):
+        batches.WindowBatches(X, Y[:, :2], 4)
+
+
+def test_default_device_is_used():
+    assert d2lrnn.default_device() in (mx.cpu(), mx.gpu(0))
