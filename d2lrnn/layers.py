@@ -78,14 +78,23 @@ class RNNScratch(gluon.Block):
         self._infer_input_size(inputs)
         ctx = inputs.ctx
         W_xh, W_hh, b_h = self.W_xh.data(ctx), self.W_hh.data(ctx), self.b_h.data(ctx)
-        H = (self.begin_state(inputs.shape[1], ctx) if states is None else states)[0][0]
-        # The input projection does not depend on the state: one matrix
-        # product for all time steps instead of one per step.
-        XW = mnp.dot(inputs, W_xh) + b_h
-        act = mnp.tanh if self.activation == "tanh" else npx.relu
+        H = (self.begin_state(inputs.shape[1], ctx) if states is None else states)[0]  # (1, N, h)
+        # The input projection does not depend on the state: one fused
+        # matrix product (with the bias) for all time steps, instead of one
+        # per step. It is then cut into T slices in one operation: indexing
+        # XW[t] at each step would make every slice's gradient a full
+        # (T, N, h) array, an O(T^2) backward pass. (MXNet's legacy `split`
+        # runs this cut several times faster than `np.split`.)
+        XW = npx.fully_connected(inputs, W_xh.T, b_h, num_hidden=self.hidden_size, flatten=False)
+        if len(inputs) > 1:
+            XW = [x.as_np_ndarray() for x in mx.nd.split(XW.as_nd_ndarray(), len(inputs), axis=0)]
+        else:
+            XW = [XW]
         outputs = []
-        for t in range(inputs.shape[0]):
-            H = act(XW[t] + mnp.dot(H, W_hh))
+        for XW_t in XW:  # (1, N, h) each
+            # npx.activation is the same elementwise tanh (or relu) as
+            # mnp.tanh, but runs as a vectorised oneDNN kernel, ~10x faster.
+            H = npx.activation(XW_t + mnp.dot(H, W_hh), act_type=self.activation)
             outputs.append(H)
-        outputs = mnp.stack(outputs)
-        return outputs if states is None else (outputs, [mnp.expand_dims(H, 0)])
+        outputs = mnp.concatenate(outputs, axis=0)
+        return outputs if states is None else (outputs, [H])
