@@ -7,8 +7,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS ?= --warningiserror --nitpick --keep-going
+# JavaScript the HTML book serves itself (MathJax, require.js, the ipywidgets
+# HTML manager), installed from npm (package-lock.json) at build time.
+VENDOR := _assets/vendor
 
-.PHONY: help setup book test unit notebooks lint format sync lab clean distclean lock
+.PHONY: help setup vendor book test unit notebooks test-book lint format sync lab clean distclean lock
 
 help:
 	@echo "make book      set up .venv if needed, execute every chapter (cached) and build _build/html"
@@ -27,10 +30,32 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-book: $(STAMP)
+vendor: $(VENDOR)/.copied
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+$(VENDOR)/.copied: node_modules/.installed
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/html-manager $(VENDOR)/mathjax
+	cp node_modules/requirejs/require.js $(VENDOR)/
+	cp -r node_modules/@jupyter-widgets/html-manager/dist/. $(VENDOR)/html-manager/
+	cp -r node_modules/mathjax/es5/. $(VENDOR)/mathjax/
+	@touch $@
+
+# The execution cache keys on each notebook's code only; when d2lrnn itself
+# changes, every chapter must run again, so the cache is dropped.
+_build/.d2lrnn-version: $(wildcard d2lrnn/*.py) requirements.txt
+	rm -rf _build/.jupyter_cache _build/html _build/.doctrees _build/jupyter_execute
+	@mkdir -p _build && touch $@
+
+book: $(STAMP) $(VENDOR)/.copied _build/.d2lrnn-version
 	$(BIN)/jupyter-book build . --builder html $(BOOK_FLAGS)
 
-test: lint unit notebooks
+test: lint unit notebooks test-book
+
+# The book builds with warnings as errors, with every chapter executed.
+test-book: book
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
@@ -53,12 +78,12 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=.
 
 clean:
-	rm -rf _build .pytest_cache .ruff_cache test-output
+	rm -rf _build .pytest_cache .ruff_cache test-output $(VENDOR)
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 	find chapters -name .ipynb_checkpoints -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info node_modules
 
 lock:
 	rm -rf /tmp/d2lrnn-lock && $(PYTHON) -m venv /tmp/d2lrnn-lock

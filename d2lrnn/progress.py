@@ -24,8 +24,8 @@ class Progress:
     """Report perplexity and speed after every epoch.
 
     ``mode='plot'`` draws train and validation perplexity in one figure that
-    is updated in place (in JupyterLab and in the executed book alike), with a
-    status line under it; ``'text'`` prints one line per epoch (or every
+    is updated in place (in JupyterLab and in the executed book alike), with
+    the latest figures in its title (one output, so that the book can caption it); ``'text'`` prints one line per epoch (or every
     ``every`` epochs); ``'none'`` stays silent; ``'auto'`` picks ``'plot'`` in
     a notebook and ``'text'`` elsewhere.
     """
@@ -39,7 +39,7 @@ class Progress:
         self.train: list[float] = []
         self.val: list[float] = []
         self.start = time.perf_counter()
-        self._fig = self._handle = self._line = None
+        self._fig = self._handle = None
 
     def _status(self, epoch: int, train: float, val: float | None, tokens_per_sec: float) -> str:
         val_s = f", val perplexity {val:.2f}" if val is not None else ""
@@ -66,7 +66,6 @@ class Progress:
         if self._fig is None:
             self._fig, self._ax = plt.subplots(figsize=(5, 3))
             self._handle = display(self._fig, display_id=True)
-            self._line = display(status, display_id=True)
         ax = self._ax
         ax.cla()
         ax.plot(self.epochs, self.train, "-", label="train")
@@ -78,10 +77,8 @@ class Progress:
         ax.set_yscale("log")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
-        if self.title:
-            ax.set_title(self.title)
+        ax.set_title(status.replace(", train", "\ntrain"), fontsize=9)
         self._handle.update(self._fig)
-        self._line.update(status)
 
     def close(self) -> None:
         """Stop updating; the last figure stays displayed (and is not shown twice)."""

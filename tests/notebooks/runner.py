@@ -5,6 +5,7 @@ Used by the notebook tests and by benchmarks/execute_chapters.py.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -58,15 +59,22 @@ def execute(path: Path, timeout: int = 900) -> tuple[nbformat.NotebookNode, floa
     return nb, elapsed
 
 
+def _mask_speed(text: str) -> str:
+    """Blank the numbers on lines that report speed: they change from run to run."""
+    return "\n".join(
+        re.sub(r"[0-9.,]+", "#", line) if "tokens/s" in line else line for line in text.split("\n")
+    )
+
+
 def text_outputs(nb: nbformat.NotebookNode) -> list[str]:
-    """Everything a notebook printed or displayed as text, cell by cell."""
+    """Everything a notebook printed or displayed as text, cell by cell (speeds masked)."""
     out = []
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         for o in cell.outputs:
             if o.output_type == "stream":
-                out.append(o.text)
+                out.append(_mask_speed(o.text))
             elif "data" in o and "text/plain" in o.data and "image/png" not in o.data:
-                out.append(o.data["text/plain"])
+                out.append(_mask_speed(o.data["text/plain"]))
     return out
