@@ -1,4 +1,5 @@
 # d2lrnn: the two commands are `make book` and `make test` (see README.md).
+SHELL := /bin/bash
 # Both create .venv with the pinned set in requirements.txt when it is missing
 # or older than requirements.txt/pyproject.toml.
 
@@ -9,7 +10,7 @@ STAMP  := $(VENV)/.installed
 BOOK_FLAGS ?= --warningiserror --nitpick --keep-going
 # JavaScript the HTML book serves itself (MathJax, require.js, the ipywidgets
 # HTML manager), installed from npm (package-lock.json) at build time.
-VENDOR := _assets/vendor
+VENDOR := _assets/static/vendor
 
 .PHONY: help setup vendor book test unit notebooks test-book lint format sync lab clean distclean lock
 
@@ -36,11 +37,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
+# The widget manager loads its icon fonts from @jupyter-widgets/html-manager/dist/
+# relative to each page, so the fonts also go next to the pages (html_extra_path).
+WIDGET_FONTS := $(addsuffix /@jupyter-widgets/html-manager/dist,_assets/extra _assets/extra/chapters)
+
 $(VENDOR)/.copied: node_modules/.installed
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/html-manager $(VENDOR)/mathjax
+	rm -rf _assets && mkdir -p $(VENDOR)/html-manager $(VENDOR)/mathjax $(WIDGET_FONTS)
 	cp node_modules/requirejs/require.js $(VENDOR)/
-	cp -r node_modules/@jupyter-widgets/html-manager/dist/. $(VENDOR)/html-manager/
+	cp node_modules/@jupyter-widgets/html-manager/dist/*.js $(VENDOR)/html-manager/
 	cp -r node_modules/mathjax/es5/. $(VENDOR)/mathjax/
+	for d in $(WIDGET_FONTS); do \
+	  cp node_modules/@jupyter-widgets/html-manager/dist/*.{woff,woff2,ttf,eot,svg} $$d/; done
 	@touch $@
 
 # The execution cache keys on each notebook's code only; when d2lrnn itself
