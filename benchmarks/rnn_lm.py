@@ -28,7 +28,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 from d2l import mxnet as d2l  # noqa: E402
-from mxnet import gluon  # noqa: E402
+from mxnet import gluon, init  # noqa: E402
 from mxnet import np as mnp  # noqa: E402
 from mxnet.gluon import rnn  # noqa: E402
 
@@ -57,8 +57,8 @@ def d2l_val_ppl(model, X, Y):
     return math.exp(total / Y.size)
 
 
-def run_d2l(kind, data, epochs):
-    d2lrnn.seed(0)
+def run_d2l(kind, data, epochs, seed):
+    d2lrnn.seed(seed)
     V = len(data.vocab)
     if kind == "scratch":
         model = d2l.RNNLMScratch(
@@ -75,15 +75,17 @@ def run_d2l(kind, data, epochs):
     return seconds, d2l_val_ppl(model, X, Y)
 
 
-def run_ours(kind, corpus, V, epochs):
-    d2lrnn.seed(0)
-    train_b = batches.WindowBatches(
-        *batches.overlapping_windows(corpus, STEPS, 0, NUM_TRAIN), BATCH
-    )
+def run_ours(kind, corpus, V, epochs, seed):
+    d2lrnn.seed(seed)
+    windows = batches.overlapping_windows(corpus, STEPS, 0, NUM_TRAIN)
+    train_b = batches.WindowBatches(*windows, BATCH, seed=seed)
     Xv, Yv = batches.overlapping_windows(corpus, STEPS, NUM_TRAIN, NUM_VAL)
     val_b = batches.WindowBatches(Xv, Yv, BATCH, shuffle=False)
     layer = layers.RNNScratch(HIDDEN) if kind == "scratch" else rnn.RNN(HIDDEN, activation="tanh")
     model = lm.RNNLM(layer, V)
+    if kind == "scratch":
+        # d2l's RNNLMScratch draws every weight from N(0, 0.01^2), biases 0.
+        model.initialize(init.Normal(0.01))
     start = time.perf_counter()
     train.train_lm(model, train_b, val_b, epochs, lr=LR, clip=CLIP, progress="none")
     seconds = time.perf_counter() - start
@@ -94,6 +96,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--models", default="scratch,concise")
+    parser.add_argument("--seeds", type=int, default=1, help="runs per model and side")
     args = parser.parse_args()
     d2l.ProgressBoard.draw = lambda self, *a, **k: None
     data = TimeMachine(batch_size=BATCH, num_steps=STEPS, num_train=NUM_TRAIN, num_val=NUM_VAL)
@@ -101,29 +104,36 @@ def main():
     vocab = d2lrnn.Vocab(tokens)
     corpus = np.array(vocab[tokens])
     # Same windows on both sides (the vocabularies order tokens differently).
-    assert "".join(data.vocab.to_tokens(data.X[0].asnumpy().astype(int).tolist())) == "".join(
-        vocab.to_tokens(batches.overlapping_windows(corpus, STEPS, 0, 1)[0][0].tolist())
-    )
+    d2l_first = data.vocab.to_tokens(data.X[0].asnumpy().astype(int).tolist())
+    ours_first = vocab.to_tokens(batches.overlapping_windows(corpus, STEPS, 0, 1)[0][0].tolist())
+    assert "".join(d2l_first) == "".join(ours_first)
     train_tokens = args.epochs * NUM_TRAIN * STEPS
     print(
-        f"{platform.node()}: {os.cpu_count()} CPUs; {args.epochs} epochs x {NUM_TRAIN} windows x {STEPS} steps"
+        f"{platform.node()}: {os.cpu_count()} CPUs; "
+        f"{args.epochs} epochs x {NUM_TRAIN} windows x {STEPS} steps, {args.seeds} seed(s)"
     )
-    print(f"{'model':10s} {'side':5s} {'wall s':>8s} {'tokens/s':>10s} {'val ppl':>8s}")
+    print(
+        f"{'model':10s} {'side':5s} {'seed':>4s} {'wall s':>8s} {'tokens/s':>10s} {'val ppl':>8s}"
+    )
     for kind in args.models.split(","):
-        rows = {}
-        for side, fn in (
-            ("d2l", lambda k=kind: run_d2l(k, data, args.epochs)),
-            ("ours", lambda k=kind: run_ours(k, corpus, len(vocab), args.epochs)),
-        ):
-            seconds, ppl = fn()
-            rows[side] = (seconds, train_tokens / seconds, ppl)
-            print(
-                f"{kind:10s} {side:5s} {seconds:8.1f} {train_tokens / seconds:10,.0f} {ppl:8.2f}",
-                flush=True,
-            )
+        rows = {"d2l": [], "ours": []}
+        for seed in range(args.seeds):
+            for side in ("d2l", "ours"):
+                if side == "d2l":
+                    seconds, ppl = run_d2l(kind, data, args.epochs, seed)
+                else:
+                    seconds, ppl = run_ours(kind, corpus, len(vocab), args.epochs, seed)
+                rows[side].append((seconds, train_tokens / seconds, ppl))
+                print(
+                    f"{kind:10s} {side:5s} {seed:4d} {seconds:8.1f} "
+                    f"{train_tokens / seconds:10,.0f} {ppl:8.2f}",
+                    flush=True,
+                )
+        mean = {side: np.mean(np.array(r), axis=0) for side, r in rows.items()}
         print(
-            f"{kind:10s} ratio ours/d2l: tokens/s x{rows['ours'][1] / rows['d2l'][1]:.2f}, "
-            f"val ppl {rows['ours'][2]:.2f} vs {rows['d2l'][2]:.2f}",
+            f"{kind:10s} mean: tokens/s ours {mean['ours'][1]:,.0f} vs d2l {mean['d2l'][1]:,.0f} "
+            f"(x{mean['ours'][1] / mean['d2l'][1]:.2f}); val ppl ours {mean['ours'][2]:.2f} "
+            f"vs d2l {mean['d2l'][2]:.2f}",
             flush=True,
         )
 

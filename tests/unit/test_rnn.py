@@ -311,3 +311,24 @@ def test_window_batches_match_d2l_windows():
 
 def test_default_device_is_used():
     assert d2lrnn.default_device() in (mx.cpu(), mx.gpu(0))
+
+
+@pytest.mark.parametrize(
+    "make_layer, out_state",
+    [
+        (lambda: rnn.LSTM(8), [(1, 4, 8), (1, 4, 8)]),
+        (lambda: rnn.GRU(8, num_layers=2), [(2, 4, 8)]),
+        (lambda: rnn.RNN(8, bidirectional=True), [(2, 4, 8)]),
+    ],
+)
+def test_language_model_takes_any_gluon_recurrent_layer(make_layer, out_state):
+    """LSTM (two state arrays), deep and bidirectional layers plug into the same wrapper."""
+    model = lm.RNNLM(make_layer(), vocab_size=10)
+    model.initialize()
+    X = mnp.zeros((4, 5), dtype="int32")
+    logits, state = model(X)
+    assert logits.shape == (5, 4, 10)
+    assert [s.shape for s in state] == out_state
+    corpus, V = small_corpus(V=10)
+    h = train.train_lm(model, batches.SeqBatches(corpus, 4, 10), None, 1, progress="none")
+    assert np.isfinite(h.train_ppl[0])
