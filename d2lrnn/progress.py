@@ -25,9 +25,10 @@ class Progress:
 
     ``mode='plot'`` draws train and validation perplexity in one figure that
     is updated in place (in JupyterLab and in the executed book alike), with
-    the latest figures in its title (one output, so that the book can caption it); ``'text'`` prints one line per epoch (or every
-    ``every`` epochs); ``'none'`` stays silent; ``'auto'`` picks ``'plot'`` in
-    a notebook and ``'text'`` elsewhere.
+    the latest figures in its title (a single output, which the book can
+    caption); ``'text'`` prints one line per epoch (or every ``every``
+    epochs); ``'none'`` stays silent; ``'auto'`` picks ``'plot'`` in a
+    notebook and ``'text'`` elsewhere.
     """
 
     def __init__(self, num_epochs: int, mode: str = "auto", title: str = "", every: int = 1):
