@@ -67,14 +67,20 @@ def _mask_speed(text: str) -> str:
 
 
 def text_outputs(nb: nbformat.NotebookNode) -> list[str]:
-    """Everything a notebook printed or displayed as text, cell by cell (speeds masked)."""
+    """Everything each code cell printed or displayed as text, one string per cell.
+
+    Streams are joined, because the kernel may split the same output into
+    messages differently from run to run; speeds are masked.
+    """
     out = []
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        parts = []
         for o in cell.outputs:
             if o.output_type == "stream":
-                out.append(_mask_speed(o.text))
+                parts.append(o.text)
             elif "data" in o and "text/plain" in o.data and "image/png" not in o.data:
-                out.append(_mask_speed(o.data["text/plain"]))
+                parts.append(o.data["text/plain"] + "\n")
+        out.append(_mask_speed("".join(parts)))
     return out
