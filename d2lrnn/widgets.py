@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .clipping import ClippingData, clipping_data, diverged, theta_label
+from .vanishing import VanishingData, vanishing_data
 
 
 def figure_png(fig, dpi: int = 80) -> bytes:
@@ -86,39 +87,133 @@ def _png_image(fig) -> W.Image:
     return W.Image(value=figure_png(fig), format="png", layout=W.Layout(max_width="100%"))
 
 
-def clipping_explorer(data: ClippingData | None = None) -> W.VBox:
-    """The gradient-clipping explorer: threshold θ and learning rate switch precomputed frames.
+class FrameExplorer(W.VBox):
+    """Controls over a grid of precomputed figures, switched in the browser.
+
+    ``controls`` is a list of ``(description, labels, values, kind)`` with
+    ``kind`` either ``'slider'`` (a ``SelectionSlider``) or ``'buttons'``
+    (``ToggleButtons``). ``draw(*values)`` returns the matplotlib figure for
+    one value of every control; it is called once per combination, up front,
+    except that combinations with the same ``key(*values)`` (when given)
+    share one frame, for controls that do not affect every setting.
+
+    The frames sit in nested ``Stack`` widgets, one level per control, and
+    each control's ``index`` is ``jslink``-ed to the ``selected_index`` of
+    every ``Stack`` at its level. Moving a control therefore only switches
+    which frame is visible, in the browser, with or without a kernel.
+    """
+
+    def __init__(self, controls: list, draw, key=None):
+        style = {"description_width": "initial"}
+        self.controls = []
+        for description, labels, _, kind in controls:
+            if kind == "buttons":
+                widget = W.ToggleButtons(options=list(labels), description=description, style=style)
+            else:
+                widget = W.SelectionSlider(
+                    options=list(labels),
+                    description=description,
+                    style=style,
+                    continuous_update=True,
+                )
+            self.controls.append(widget)
+        self.links: list = []  # kept so that the links live as long as the view
+        self.num_frames = 0
+        values = [c[2] for c in controls]
+        cache: dict = {}
+
+        def build(level: int, chosen: tuple):
+            if level == len(values):
+                k = key(*chosen) if key else chosen
+                if k not in cache:
+                    self.num_frames += 1
+                    cache[k] = _png_image(draw(*chosen))
+                return cache[k]
+            stack = W.Stack(
+                [build(level + 1, chosen + (v,)) for v in values[level]], selected_index=0
+            )
+            self.links.append(W.jslink((self.controls[level], "index"), (stack, "selected_index")))
+            return stack
+
+        self.frames = build(0, ())
+        super().__init__([W.VBox(self.controls), self.frames])
+
+
+def clipping_explorer(data: ClippingData | None = None) -> FrameExplorer:
+    """The gradient-clipping explorer: learning rate and threshold θ switch precomputed frames.
 
     ``data`` defaults to :func:`d2lrnn.clipping.clipping_data` (a few seconds
     of short training runs). Returns a widget to display.
     """
     data = data if data is not None else clipping_data()
-    style = {"description_width": "initial"}
-    theta_slider = W.SelectionSlider(
-        options=[theta_label(t) for t in data.thetas],
-        value=theta_label(data.thetas[0]),
-        description="clipping threshold θ",
-        style=style,
-        continuous_update=True,
+    return FrameExplorer(
+        [
+            ("learning rate", [f"{lr:g}" for lr in data.lrs], data.lrs, "slider"),
+            ("clipping threshold θ", [theta_label(t) for t in data.thetas], data.thetas, "slider"),
+        ],
+        lambda lr, theta: draw_clipping_frame(data, lr, theta),
     )
-    lr_slider = W.SelectionSlider(
-        options=[f"{lr:g}" for lr in data.lrs],
-        value=f"{data.lrs[0]:g}",
-        description="learning rate",
-        style=style,
-        continuous_update=True,
+
+
+def draw_vanishing_frame(
+    data: VanishingData, cell: str, activation: str, alpha: float, T: int, radius: float
+):
+    """The vanishing-gradient explorer's figure for one setting; returns the figure.
+
+    Left: ``||dh_T/dh_t||`` against ``t`` on a log scale, with the bound
+    ``(gamma lambda_1)^(T - t)`` for the plain RNN. Right: where ``lambda_1``
+    sits against the threshold ``1/gamma``.
+    """
+    norms, bound = data.curves[(cell, activation, alpha, T, radius)]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [3, 1]})
+    t = np.arange(len(norms))
+    ax.semilogy(
+        t, np.maximum(norms, 1e-300), "C0-", lw=2, label=r"$\|\partial h_T / \partial h_t\|$"
     )
-    # One Stack of frames per learning rate, indexed by θ, inside a Stack
-    # indexed by the learning rate: two kinds of jslink, no computation on a move.
-    per_lr, links = [], []
-    for lr in data.lrs:
-        stack = W.Stack(
-            [_png_image(draw_clipping_frame(data, lr, t)) for t in data.thetas], selected_index=0
-        )
-        links.append(W.jslink((theta_slider, "index"), (stack, "selected_index")))
-        per_lr.append(stack)
-    frames = W.Stack(per_lr, selected_index=0)
-    links.append(W.jslink((lr_slider, "index"), (frames, "selected_index")))
-    box = W.VBox([W.HBox([theta_slider, lr_slider]), frames])
-    box.links = links  # keeps the links alive as long as the view (and lets tests inspect them)
-    return box
+    if bound is not None:
+        ax.semilogy(t, bound, "C3--", lw=1, label=r"bound $(\gamma\lambda_1)^{T-t}$")
+    ax.set_ylim(1e-12, 1e12)
+    ax.set_xlim(0, T)
+    ax.axhline(1.0, color="k", lw=0.5)
+    ax.set_xlabel("t (the gradient flows from step T back to step t)")
+    ax.set_ylabel("gradient norm")
+    label = (
+        cell if cell != "rnn" else f"RNN, {activation}" + (f", leak α = {alpha:g}" if alpha else "")
+    )
+    ax.set_title(f"{label}: T = {T}, λ₁ = {radius:g}", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    g = data.gammas[(cell, activation)]
+    ax2.axvline(1 / g, color="C3", ls="--", lw=1)
+    ax2.annotate("1/γ", (1 / g, 0.85), xytext=(4, 0), textcoords="offset points", color="C3")
+    ax2.plot([radius], [0.5], "ko", ms=8)
+    ax2.axvspan(0, 1 / g, color="C0", alpha=0.12)
+    ax2.text(0.02, 0.15, "vanishing\nguaranteed", fontsize=8, transform=ax2.transAxes, color="C0")
+    ax2.set_xlim(0, max(data.radii) * 1.05 if 1 / g < max(data.radii) else 1 / g * 1.15)
+    ax2.set_ylim(0, 1)
+    ax2.set_yticks([])
+    ax2.set_xlabel("largest singular value λ₁")
+    fig.tight_layout()
+    return fig
+
+
+def vanishing_explorer(data: VanishingData | None = None) -> FrameExplorer:
+    """The vanishing-gradient explorer over radius, length, activation, leak (and cell).
+
+    ``data`` defaults to :func:`d2lrnn.vanishing.vanishing_data`.
+    """
+    data = data if data is not None else vanishing_data()
+    return FrameExplorer(
+        [
+            ("cell", list(data.cells), data.cells, "buttons"),
+            ("activation", list(data.activations), data.activations, "buttons"),
+            ("leak α", [f"{a:g}" for a in data.alphas], data.alphas, "buttons"),
+            ("sequence length T", [str(T) for T in data.Ts], data.Ts, "buttons"),
+            (
+                "largest singular value λ₁ of W_hh",
+                [f"{r:g}" for r in data.radii],
+                data.radii,
+                "slider",
+            ),
+        ],
+        lambda *key: draw_vanishing_frame(data, *key),
+    )

@@ -211,11 +211,12 @@ def test_clipping_data_bad_input(kwargs, match):
 
 def test_clipping_explorer_frames_and_links(small_data):
     box = widgets.clipping_explorer(small_data)
-    theta_slider, lr_slider = box.children[0].children
-    frames = box.children[1]
+    lr_slider, theta_slider = box.controls
+    frames = box.frames
     assert theta_slider.description and lr_slider.description
     assert list(theta_slider.options) == ["off", "1", "0.1"]
     assert len(frames.children) == 2 and all(len(s.children) == 3 for s in frames.children)
+    assert box.num_frames == 6
     pngs = [img.value for s in frames.children for img in s.children]
     assert all(isinstance(img, W.Image) for s in frames.children for img in s.children)
     assert len(set(pngs)) == len(pngs), "every (lr, theta) frame is a different picture"
@@ -224,3 +225,24 @@ def test_clipping_explorer_frames_and_links(small_data):
     assert {(theta_slider.model_id, s.model_id) for s in frames.children} <= targets
     assert (lr_slider.model_id, frames.model_id) in targets
     assert all(isinstance(link, W.widgets.widget_link.Link) for link in box.links)
+
+
+def test_frame_explorer_shares_frames_with_the_same_key():
+    calls = []
+
+    def draw(a, b):
+        import matplotlib.pyplot as plt
+
+        calls.append((a, b))
+        fig, ax = plt.subplots(figsize=(1, 1))
+        ax.set_title(f"{a}")
+        return fig
+
+    box = widgets.FrameExplorer(
+        [("a", ["1", "2"], [1, 2], "buttons"), ("b", ["x", "y", "z"], [1, 2, 3], "slider")],
+        draw,
+        key=lambda a, b: a,  # b does not change the picture
+    )
+    assert box.num_frames == 2 and len(calls) == 2
+    inner = box.frames.children[0]
+    assert inner.children[0] is inner.children[2]

@@ -1,0 +1,205 @@
+"""How gradients vanish or explode through time: Jacobian products of a recurrent layer.
+
+For the recurrence ``h_t = alpha h_{t-1} + (1 - alpha) phi(a_t)`` with
+``a_t = x_t W_xh + h_{t-1} W_hh + b`` (``alpha = 0`` is the plain RNN, ``alpha > 0``
+a *leaky* unit), one step back multiplies the gradient by the Jacobian
+
+    J_t = dh_t / dh_{t-1} = alpha I + (1 - alpha) diag(phi'(a_t)) W_hh^T,
+
+and ``dh_T/dh_t = J_T J_{T-1} ... J_{t+1}``. With ``|phi'| <= gamma`` and
+``lambda_1`` the largest singular value of ``W_hh``, for ``alpha = 0``:
+
+    ||dh_T/dh_t|| <= (gamma lambda_1)^(T - t),
+
+so gradients **vanish** exponentially when ``lambda_1 < 1/gamma``; they can
+only **explode** when ``lambda_1 > 1/gamma`` (Pascanu, Mikolov & Bengio, 2013).
+``gamma`` is 1 for tanh, ReLU and the identity, 1/4 for the sigmoid.
+
+Vectors are rows, as in the book's layers: ``h_t`` is ``(h,)``, ``W_hh`` is
+``(h, h)``, and ``J_t[i, j] = dh_t[i] / dh_{t-1}[j]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Activation -> (phi, phi', gamma = sup |phi'|).
+ACTIVATIONS = {
+    "tanh": (np.tanh, lambda a: 1.0 - np.tanh(a) ** 2, 1.0),
+    "relu": (lambda a: np.maximum(a, 0.0), lambda a: (a > 0).astype(float), 1.0),
+    "sigmoid": (
+        lambda a: 1.0 / (1.0 + np.exp(-a)),
+        lambda a: np.exp(-a) / (1.0 + np.exp(-a)) ** 2,
+        0.25,
+    ),
+    "linear": (lambda a: a, lambda a: np.ones_like(a), 1.0),
+}
+
+
+def _check(T: int, radius: float, activation: str, alpha: float) -> None:
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
+        raise ValueError(f"T must be an int >= 1, got {T!r}")
+    if not (isinstance(radius, (int, float, np.floating)) and radius >= 0):
+        raise ValueError(f"radius must be a number >= 0, got {radius!r}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    if not (isinstance(alpha, (int, float, np.floating)) and 0 <= alpha < 1):
+        raise ValueError(f"alpha must be a number in [0, 1), got {alpha!r}")
+
+
+def gamma(activation: str) -> float:
+    """The bound ``sup |phi'|`` of the activation's derivative."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    return ACTIVATIONS[activation][2]
+
+
+def scaled_orthogonal(num_hiddens: int, radius: float, seed: int = 0) -> np.ndarray:
+    """``radius * Q`` with ``Q`` random orthogonal: every singular value equals ``radius``."""
+    if isinstance(num_hiddens, bool) or not isinstance(num_hiddens, int) or num_hiddens < 1:
+        raise ValueError(f"num_hiddens must be an int >= 1, got {num_hiddens!r}")
+    if not radius >= 0:
+        raise ValueError(f"radius must be a number >= 0, got {radius!r}")
+    q, r = np.linalg.qr(np.random.default_rng(seed).normal(size=(num_hiddens, num_hiddens)))
+    return radius * q * np.sign(np.diag(r))  # sign fix: Haar-distributed Q
+
+
+@dataclass
+class Recurrence:
+    """A tanh/ReLU/sigmoid/linear recurrent layer with leak ``alpha``, run on random inputs.
+
+    ``W_hh`` has every singular value equal to ``radius``. Inputs ``x_t`` are
+    Gaussian with standard deviation ``input_scale``; the initial state is
+    ``h_0 = 0``. Float64 throughout.
+    """
+
+    T: int
+    radius: float
+    activation: str = "tanh"
+    alpha: float = 0.0
+    num_hiddens: int = 32
+    input_scale: float = 0.5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check(self.T, self.radius, self.activation, self.alpha)
+        rng = np.random.default_rng(self.seed)
+        self.W_hh = scaled_orthogonal(self.num_hiddens, self.radius, self.seed)
+        self.b = np.zeros(self.num_hiddens)
+        #: x_t W_xh for t = 1..T, shape (T, h): random inputs already projected.
+        self.XW = rng.normal(0.0, self.input_scale, size=(self.T, self.num_hiddens))
+
+    def forward(self) -> tuple[np.ndarray, np.ndarray]:
+        """States ``H`` ``(T + 1, h)`` (``H[0] = h_0``) and pre-activations ``A`` ``(T, h)``."""
+        phi = ACTIVATIONS[self.activation][0]
+        H = np.zeros((self.T + 1, self.num_hiddens))
+        A = np.zeros((self.T, self.num_hiddens))
+        for t in range(self.T):
+            A[t] = self.XW[t] + H[t] @ self.W_hh + self.b
+            H[t + 1] = self.alpha * H[t] + (1 - self.alpha) * phi(A[t])
+        return H, A
+
+    def step_jacobians(self) -> np.ndarray:
+        """``J[t] = dh_{t+1} / dh_t`` for ``t = 0..T-1``, shape ``(T, h, h)``."""
+        _, A = self.forward()
+        dphi = ACTIVATIONS[self.activation][1]
+        eye = np.eye(self.num_hiddens)
+        return self.alpha * eye + (1 - self.alpha) * dphi(A)[:, :, None] * self.W_hh.T[None]
+
+    def jacobian_products(self) -> np.ndarray:
+        """``P[t] = dh_T / dh_t`` for ``t = 0..T-1``, multiplying step Jacobians; ``(T, h, h)``."""
+        J = self.step_jacobians()
+        P = np.empty_like(J)
+        acc = np.eye(self.num_hiddens)
+        for t in range(self.T - 1, -1, -1):  # dh_T/dh_t = (dh_T/dh_{t+1}) J_{t+1}
+            acc = acc @ J[t]
+            P[t] = acc
+        return P
+
+    def jacobian_norms(self) -> np.ndarray:
+        """``||dh_T/dh_t||_2`` (largest singular value) for ``t = 0..T-1``, shape ``(T,)``."""
+        return np.linalg.norm(self.jacobian_products(), ord=2, axis=(1, 2))
+
+    def bound(self) -> np.ndarray:
+        """The bound ``(alpha + (1 - alpha) gamma lambda_1)^(T - t)`` for ``t = 0..T-1``."""
+        rate = self.alpha + (1 - self.alpha) * gamma(self.activation) * self.radius
+        return rate ** (self.T - np.arange(self.T, dtype=float))
+
+
+def autograd_jacobian_products(rec: Recurrence) -> np.ndarray:
+    """``dh_T/dh_t`` for every ``t`` by MXNet autograd, float64, one backward pass.
+
+    Runs the recurrence in MXNet with a zero *probe* ``z_t`` added to every
+    state: ``dh_T/dz_t = dh_T/dh_t``. The batch holds ``h`` copies of the same
+    sequence and the backward pass starts from the identity, so row ``i`` of
+    the batch receives the ``i``-th row of every Jacobian at once.
+    """
+    from mxnet import autograd, npx
+    from mxnet import np as mnp
+
+    h = rec.num_hiddens
+    W = mnp.array(rec.W_hh, dtype="float64")
+    XW = mnp.array(rec.XW, dtype="float64")
+    probes = [mnp.zeros((h, h), dtype="float64") for _ in range(rec.T)]
+    for z in probes:
+        z.attach_grad()
+    act = {
+        "tanh": mnp.tanh,
+        "relu": npx.relu,
+        "sigmoid": npx.sigmoid,
+        "linear": lambda a: a,
+    }[rec.activation]
+    with autograd.record():
+        H = mnp.zeros((h, h), dtype="float64")  # h copies of h_0 = 0
+        for t in range(rec.T):
+            Hp = H + probes[t]  # h_t plus its probe
+            H = rec.alpha * Hp + (1 - rec.alpha) * act(XW[t] + mnp.dot(Hp, W))
+    H.backward(mnp.eye(h, dtype="float64"))
+    return np.stack([z.grad.asnumpy() for z in probes])
+
+
+@dataclass
+class VanishingData:
+    """Gradient-norm curves for every setting of the vanishing-gradient explorer.
+
+    ``curves[(cell, activation, alpha, T, radius)] = (norms, bound)``, both of
+    shape ``(T,)`` (``bound`` is ``None`` where no simple bound applies), and
+    ``gammas[(cell, activation)]`` is the bound on the activation's derivative.
+    """
+
+    cells: tuple[str, ...]
+    activations: tuple[str, ...]
+    alphas: tuple[float, ...]
+    Ts: tuple[int, ...]
+    radii: tuple[float, ...]
+    curves: dict
+    gammas: dict
+
+
+def vanishing_data(
+    radii: tuple[float, ...] = (0.5, 0.8, 0.9, 1.0, 1.1, 1.2, 1.5, 2.0, 4.5),
+    Ts: tuple[int, ...] = (20, 100),
+    activations: tuple[str, ...] = ("tanh", "relu", "sigmoid", "linear"),
+    alphas: tuple[float, ...] = (0.0, 0.5, 0.9),
+    num_hiddens: int = 32,
+    seed: int = 0,
+) -> VanishingData:
+    """``||dh_T/dh_t||`` for every combination, by explicit Jacobian products (a few ms each)."""
+    for T in Ts:
+        _check(T, 1.0, "tanh", 0.0)
+    curves, gammas = {}, {}
+    for activation in activations:
+        gammas[("rnn", activation)] = gamma(activation)
+        for alpha in alphas:
+            for T in Ts:
+                for radius in radii:
+                    rec = Recurrence(T, radius, activation, alpha, num_hiddens, seed=seed)
+                    curves[("rnn", activation, alpha, T, radius)] = (
+                        rec.jacobian_norms(),
+                        rec.bound(),
+                    )
+    return VanishingData(
+        ("rnn",), tuple(activations), tuple(alphas), tuple(Ts), tuple(radii), curves, gammas
+    )
