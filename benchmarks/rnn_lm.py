@@ -75,7 +75,7 @@ def run_d2l(kind, data, epochs, seed):
     return seconds, d2l_val_ppl(model, X, Y)
 
 
-def run_ours(kind, corpus, V, epochs, seed):
+def run_ours(kind, corpus, V, epochs, seed, d2l_init=True):
     d2lrnn.seed(seed)
     windows = batches.overlapping_windows(corpus, STEPS, 0, NUM_TRAIN)
     train_b = batches.WindowBatches(*windows, BATCH, seed=seed)
@@ -83,7 +83,7 @@ def run_ours(kind, corpus, V, epochs, seed):
     val_b = batches.WindowBatches(Xv, Yv, BATCH, shuffle=False)
     layer = layers.RNNScratch(HIDDEN) if kind == "scratch" else rnn.RNN(HIDDEN, activation="tanh")
     model = lm.RNNLM(layer, V)
-    if kind == "scratch":
+    if kind == "scratch" and d2l_init:
         # d2l's RNNLMScratch draws every weight from N(0, 0.01^2), biases 0.
         model.initialize(init.Normal(0.01))
     start = time.perf_counter()
@@ -97,6 +97,13 @@ def main():
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--models", default="scratch,concise")
     parser.add_argument("--seeds", type=int, default=1, help="runs per model and side")
+    parser.add_argument("--sides", default="d2l,ours", help="which sides to run")
+    parser.add_argument(
+        "--init",
+        choices=("d2l", "default"),
+        default="default",
+        help="our scratch model's output layer: d2l's N(0, 0.01^2) or gluon's default",
+    )
     args = parser.parse_args()
     d2l.ProgressBoard.draw = lambda self, *a, **k: None
     data = TimeMachine(batch_size=BATCH, num_steps=STEPS, num_train=NUM_TRAIN, num_val=NUM_VAL)
@@ -116,13 +123,16 @@ def main():
         f"{'model':10s} {'side':5s} {'seed':>4s} {'wall s':>8s} {'tokens/s':>10s} {'val ppl':>8s}"
     )
     for kind in args.models.split(","):
-        rows = {"d2l": [], "ours": []}
+        sides = args.sides.split(",")
+        rows = {side: [] for side in sides}
         for seed in range(args.seeds):
-            for side in ("d2l", "ours"):
+            for side in sides:
                 if side == "d2l":
                     seconds, ppl = run_d2l(kind, data, args.epochs, seed)
                 else:
-                    seconds, ppl = run_ours(kind, corpus, len(vocab), args.epochs, seed)
+                    seconds, ppl = run_ours(
+                        kind, corpus, len(vocab), args.epochs, seed, args.init == "d2l"
+                    )
                 rows[side].append((seconds, train_tokens / seconds, ppl))
                 print(
                     f"{kind:10s} {side:5s} {seed:4d} {seconds:8.1f} "
@@ -130,6 +140,8 @@ def main():
                     flush=True,
                 )
         mean = {side: np.mean(np.array(r), axis=0) for side, r in rows.items()}
+        if len(mean) < 2:
+            continue
         print(
             f"{kind:10s} mean: tokens/s ours {mean['ours'][1]:,.0f} vs d2l {mean['d2l'][1]:,.0f} "
             f"(x{mean['ours'][1] / mean['d2l'][1]:.2f}); val ppl ours {mean['ours'][2]:.2f} "
