@@ -83,17 +83,13 @@ def draw_clipping_frame(data: ClippingData, lr: float, theta: float | None):
     return fig
 
 
-def _png_image(fig) -> W.Image:
-    return W.Image(value=figure_png(fig), format="png", layout=W.Layout(max_width="100%"))
-
-
 class FrameExplorer(W.VBox):
     """Controls over a grid of precomputed figures, switched in the browser.
 
     ``controls`` is a list of ``(description, labels, values, kind)`` with
     ``kind`` either ``'slider'`` (a ``SelectionSlider``) or ``'buttons'``
-    (``ToggleButtons``). ``draw(*values)`` returns the matplotlib figure for
-    one value of every control; it is called once per combination, up front,
+    (``ToggleButtons``). ``draw(*values)`` returns the matplotlib figure (or
+    PNG bytes) for one value of every control; it is called once per combination, up front,
     except that combinations with the same ``key(*values)`` (when given)
     share one frame, for controls that do not affect every setting.
 
@@ -127,7 +123,10 @@ class FrameExplorer(W.VBox):
                 k = key(*chosen) if key else chosen
                 if k not in cache:
                     self.num_frames += 1
-                    cache[k] = _png_image(draw(*chosen))
+                    frame = draw(*chosen)
+                    if not isinstance(frame, bytes):
+                        frame = figure_png(frame)
+                    cache[k] = W.Image(value=frame, format="png", layout=W.Layout(max_width="100%"))
                 return cache[k]
             stack = W.Stack(
                 [build(level + 1, chosen + (v,)) for v in values[level]], selected_index=0
@@ -155,45 +154,69 @@ def clipping_explorer(data: ClippingData | None = None) -> FrameExplorer:
     )
 
 
-def draw_vanishing_frame(
-    data: VanishingData, cell: str, activation: str, alpha: float, T: int, radius: float
-):
-    """The vanishing-gradient explorer's figure for one setting; returns the figure.
+class VanishingFigure:
+    """The vanishing-gradient explorer's figure, drawn once and updated for every frame.
 
     Left: ``||dh_T/dh_t||`` against ``t`` on a log scale, with the bound
-    ``(gamma lambda_1)^(T - t)`` for the plain RNN. Right: where ``lambda_1``
-    sits against the threshold ``1/gamma``.
+    ``(alpha + (1 - alpha) gamma lambda_1)^(T - t)``. Right: where ``lambda_1``
+    sits against the threshold ``1/gamma``. Updating the artists of one
+    figure is several times faster than drawing a new figure per frame.
     """
-    norms, bound = data.curves[(cell, activation, alpha, T, radius)]
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [3, 1]})
-    t = np.arange(len(norms))
-    ax.semilogy(
-        t, np.maximum(norms, 1e-300), "C0-", lw=2, label=r"$\|\partial h_T / \partial h_t\|$"
-    )
-    if bound is not None:
-        ax.semilogy(t, bound, "C3--", lw=1, label=r"bound $(\gamma\lambda_1)^{T-t}$")
-    ax.set_ylim(1e-12, 1e12)
-    ax.set_xlim(0, T)
-    ax.axhline(1.0, color="k", lw=0.5)
-    ax.set_xlabel("t (the gradient flows from step T back to step t)")
-    ax.set_ylabel("gradient norm")
-    label = (
-        cell if cell != "rnn" else f"RNN, {activation}" + (f", leak α = {alpha:g}" if alpha else "")
-    )
-    ax.set_title(f"{label}: T = {T}, λ₁ = {radius:g}", fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
-    g = data.gammas[(cell, activation)]
-    ax2.axvline(1 / g, color="C3", ls="--", lw=1)
-    ax2.annotate("1/γ", (1 / g, 0.85), xytext=(4, 0), textcoords="offset points", color="C3")
-    ax2.plot([radius], [0.5], "ko", ms=8)
-    ax2.axvspan(0, 1 / g, color="C0", alpha=0.12)
-    ax2.text(0.02, 0.15, "vanishing\nguaranteed", fontsize=8, transform=ax2.transAxes, color="C0")
-    ax2.set_xlim(0, max(data.radii) * 1.05 if 1 / g < max(data.radii) else 1 / g * 1.15)
-    ax2.set_ylim(0, 1)
-    ax2.set_yticks([])
-    ax2.set_xlabel("largest singular value λ₁")
-    fig.tight_layout()
-    return fig
+
+    def __init__(self, data: VanishingData):
+        self.data = data
+        self.fig, (self.ax, self.ax2) = plt.subplots(
+            1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [3, 1]}
+        )
+        ax, ax2 = self.ax, self.ax2
+        (self.curve,) = ax.semilogy([1], [1], "C0-", lw=2, label=r"$\|\partial h_T/\partial h_t\|$")
+        (self.bound,) = ax.semilogy([1], [1], "C3--", lw=1, label="bound")
+        ax.set_ylim(1e-12, 1e12)
+        ax.axhline(1.0, color="k", lw=0.5)
+        ax.set_xlabel("t (the gradient flows from step T back to step t)")
+        ax.set_ylabel("gradient norm")
+        ax.legend(fontsize=8, loc="lower right")
+        self.title = ax.set_title("", fontsize=10)
+        self.threshold = ax2.axvline(1.0, color="C3", ls="--", lw=1)
+        self.threshold_label = ax2.text(1.0, 0.85, " 1/γ", color="C3")
+        self.span = ax2.add_patch(
+            plt.Rectangle(
+                (0, 0), 1.0, 1.0, transform=ax2.get_xaxis_transform(), color="C0", alpha=0.12
+            )
+        )
+        ax2.text(
+            0.03, 0.12, "vanishing\nguaranteed", fontsize=8, transform=ax2.transAxes, color="C0"
+        )
+        (self.dot,) = ax2.plot([1.0], [0.5], "ko", ms=8)
+        ax2.set_ylim(0, 1)
+        ax2.set_yticks([])
+        ax2.set_xlabel("largest singular value λ₁")
+        self.fig.tight_layout()
+
+    def png(self, cell: str, activation: str, alpha: float, T: int, radius: float) -> bytes:
+        """The frame for one setting, as PNG bytes."""
+        norms, bound = self.data.curves[(cell, activation, alpha, T, radius)]
+        t = np.arange(len(norms))
+        self.curve.set_data(t, np.maximum(norms, 1e-300))
+        self.bound.set_visible(bound is not None)
+        if bound is not None:
+            self.bound.set_data(t, bound)
+        self.ax.set_xlim(0, T)
+        leak = f", leak α = {alpha:g}" if alpha else ""
+        name = f"RNN, {activation}{leak}" if cell == "rnn" else cell.upper()
+        self.title.set_text(f"{name}: T = {T}, λ₁ = {radius:g}")
+        threshold = 1 / self.data.gammas[(cell, activation)]
+        self.threshold.set_xdata([threshold, threshold])
+        self.threshold_label.set_x(threshold)
+        self.span.set_width(threshold)
+        self.dot.set_xdata([radius])
+        self.ax2.set_xlim(0, 1.1 * max(max(self.data.radii), threshold))
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", dpi=72)
+        return buf.getvalue()
+
+    def close(self) -> None:
+        plt.close(self.fig)
 
 
 def vanishing_explorer(data: VanishingData | None = None) -> FrameExplorer:
@@ -202,7 +225,8 @@ def vanishing_explorer(data: VanishingData | None = None) -> FrameExplorer:
     ``data`` defaults to :func:`d2lrnn.vanishing.vanishing_data`.
     """
     data = data if data is not None else vanishing_data()
-    return FrameExplorer(
+    figure = VanishingFigure(data)
+    explorer = FrameExplorer(
         [
             ("cell", list(data.cells), data.cells, "buttons"),
             ("activation", list(data.activations), data.activations, "buttons"),
@@ -215,5 +239,7 @@ def vanishing_explorer(data: VanishingData | None = None) -> FrameExplorer:
                 "slider",
             ),
         ],
-        lambda *key: draw_vanishing_frame(data, *key),
+        figure.png,
     )
+    figure.close()
+    return explorer
