@@ -9,8 +9,16 @@ matching ``mxnet.gluon.rnn`` layer wherever the book uses one::
 
 * ``inputs``: ``(num_steps, batch_size, input_size)`` float
 * ``outputs``: ``(num_steps, batch_size, hidden_size)``, the hidden state at every step
-* ``states``: a list holding one ``(1, batch_size, hidden_size)`` array (the
-  leading 1 is gluon's ``num_layers * num_directions``).
+* ``states``: a list of ``(1, batch_size, hidden_size)`` arrays (the leading 1
+  is gluon's ``num_layers * num_directions``): ``[H]`` for the RNN and the
+  GRU, ``[H, C]`` for the LSTM.
+
+Each layer keeps its gates' weights side by side in one matrix, in gluon's
+gate order, so that one matrix product per step computes every gate:
+``W_xh`` is ``(d, G h)``, ``W_hh`` is ``(h, G h)`` and ``b_h`` is ``(G h,)``,
+with ``G`` = 1 (RNN), 4 (LSTM: input, forget, candidate, output) or 3 (GRU:
+reset, update, candidate). Gluon stores the transposes, ``l0_i2h_weight``
+``(G h, d)`` and ``l0_h2h_weight`` ``(G h, h)``, and splits the bias in two.
 """
 
 from __future__ import annotations
@@ -28,7 +36,84 @@ def _check_size(value: object, arg: str, minimum: int) -> int:
     return value
 
 
-class RNNScratch(gluon.Block):
+def _act(x, kind: str):
+    # npx.activation is the same elementwise function as mnp.tanh etc., but
+    # runs as a vectorised oneDNN kernel, about 10x faster on a CPU.
+    return npx.activation(x, act_type=kind)
+
+
+class _ScratchRecurrent(gluon.Block):
+    """What the book's recurrent layers share: parameters, states and the loop over time.
+
+    Each layer defines ``_step(XW_t, states, ctx) -> states``, one time step,
+    where ``XW_t`` ``(1, N, G h)`` is ``X_t W_xh + b_h`` and ``states[0]`` is
+    the hidden state ``H_t`` that the layer outputs.
+    """
+
+    num_gates = 1  # G: blocks of h columns in W_xh, W_hh, b_h
+    num_states = 1  # [H] or [H, C]
+
+    def __init__(self, hidden_size: int, input_size: int = 0, sigma: float = 0.01):
+        super().__init__()
+        self.hidden_size = _check_size(hidden_size, "hidden_size", 1)
+        self.input_size = _check_size(input_size, "input_size", 0)
+        gh = self.num_gates * hidden_size
+        normal = init.Normal(sigma)
+        with self.name_scope():
+            self.W_xh = self.params.get(
+                "W_xh", shape=(input_size, gh), init=normal, allow_deferred_init=True
+            )
+            self.W_hh = self.params.get("W_hh", shape=(hidden_size, gh), init=normal)
+            self.b_h = self.params.get("b_h", shape=(gh,), init=init.Zero())
+
+    def begin_state(self, batch_size: int, ctx: mx.Context | None = None, **kwargs) -> list:
+        """The zero state: ``num_states`` arrays of shape ``(1, batch_size, hidden_size)``."""
+        ctx = ctx or mx.current_context()
+        shape = (1, batch_size, self.hidden_size)
+        return [mnp.zeros(shape, ctx=ctx, dtype=self.W_hh.dtype) for _ in range(self.num_states)]
+
+    def _infer_input_size(self, inputs) -> None:
+        if self.W_xh.shape[0] <= 0:  # deferred: -1 (or 0) until the first call
+            self.W_xh.shape = (inputs.shape[-1], self.num_gates * self.hidden_size)
+            self.W_xh._finish_deferred_init()
+
+    def forward(self, inputs, states=None):
+        """``inputs`` ``(T, N, d)`` -> ``outputs`` ``(T, N, h)`` [, final ``states``]."""
+        if inputs.ndim != 3:
+            raise ValueError(
+                f"inputs must be (num_steps, batch_size, input_size), got shape {inputs.shape}"
+            )
+        self._infer_input_size(inputs)
+        ctx = inputs.ctx
+        state = self.begin_state(inputs.shape[1], ctx) if states is None else list(states)
+        if len(state) != self.num_states:
+            raise ValueError(f"states must hold {self.num_states} arrays, got {len(state)}")
+        # The input projection does not depend on the state: one fused
+        # matrix product (with the bias) for all time steps, instead of one
+        # per step. It is then cut into T slices in one operation: indexing
+        # XW[t] at each step would make every slice's gradient a full
+        # (T, N, G h) array, an O(T^2) backward pass. (MXNet's legacy `split`
+        # runs this cut several times faster than `np.split`.)
+        XW = npx.fully_connected(
+            inputs,
+            self.W_xh.data(ctx).T,
+            self.b_h.data(ctx),
+            num_hidden=self.W_xh.shape[1],
+            flatten=False,
+        )
+        if len(inputs) > 1:
+            XW = [x.as_np_ndarray() for x in mx.nd.split(XW.as_nd_ndarray(), len(inputs), axis=0)]
+        else:
+            XW = [XW]
+        outputs = []
+        for XW_t in XW:
+            state = self._step(XW_t, state, ctx)
+            outputs.append(state[0])
+        outputs = mnp.concatenate(outputs, axis=0)
+        return outputs if states is None else (outputs, state)
+
+
+class RNNScratch(_ScratchRecurrent):
     """An Elman RNN layer: ``H_t = phi(X_t W_xh + H_{t-1} W_hh + b_h)``.
 
     Args:
@@ -45,56 +130,99 @@ class RNNScratch(gluon.Block):
     def __init__(
         self, hidden_size: int, input_size: int = 0, activation: str = "tanh", sigma: float = 0.01
     ):
-        super().__init__()
-        self.hidden_size = _check_size(hidden_size, "hidden_size", 1)
-        self.input_size = _check_size(input_size, "input_size", 0)
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+        super().__init__(hidden_size, input_size, sigma)
         self.activation = activation
-        normal = init.Normal(sigma)
+
+    def _step(self, XW_t, states, ctx):
+        (H,) = states
+        return [_act(XW_t + mnp.dot(H, self.W_hh.data(ctx)), self.activation)]
+
+
+class LSTMScratch(_ScratchRecurrent):
+    """A long short-term memory layer (Hochreiter & Schmidhuber, 1997), gluon's gate order.
+
+    With ``[I, F, G, O] = X_t W_xh + H_{t-1} W_hh + b_h`` cut into four blocks:
+
+    * input gate ``I_t = sigmoid(.)``, forget gate ``F_t = sigmoid(.)``,
+      output gate ``O_t = sigmoid(.)``, candidate ``C~_t = tanh(.)``;
+    * memory cell ``C_t = F_t * C_{t-1} + I_t * C~_t``;
+    * hidden state ``H_t = O_t * tanh(C_t)``.
+
+    States: ``[H, C]``. Parameters: ``W_xh`` ``(d, 4h)``, ``W_hh`` ``(h, 4h)``,
+    ``b_h`` ``(4h,)``.
+    """
+
+    num_gates, num_states = 4, 2
+
+    def _step(self, XW_t, states, ctx):
+        H, C = states
+        gates = XW_t + mnp.dot(H, self.W_hh.data(ctx))
+        i, f, g, o = mnp.split(gates, 4, axis=-1)
+        C = _act(f, "sigmoid") * C + _act(i, "sigmoid") * _act(g, "tanh")
+        H = _act(o, "sigmoid") * _act(C, "tanh")
+        return [H, C]
+
+
+class GRUScratch(_ScratchRecurrent):
+    """A gated recurrent unit layer (Cho et al., 2014), in gluon's convention.
+
+    With ``X_t W_xh + b_h`` cut into ``[x_r, x_z, x_n]`` and ``H_{t-1} W_hh`` into
+    ``[h_r, h_z, h_n]``:
+
+    * reset gate ``R_t = sigmoid(x_r + h_r)``, update gate ``Z_t = sigmoid(x_z + h_z)``;
+    * candidate ``N_t = tanh(x_n + R_t * (h_n + b_hn))``;
+    * ``H_t = (1 - Z_t) * N_t + Z_t * H_{t-1}``.
+
+    Two differences from the textbook form ``tanh(x_n + (R_t * H_{t-1}) W_hn)``,
+    ``H_t = (1 - Z_t) H_{t-1} + Z_t N_t``: the reset gate scales
+    ``H_{t-1} W_hn + b_hn`` after the product (as cuDNN does), and ``Z_t`` is
+    the share of the *old* state that is kept. The extra bias ``b_hn`` ``(h,)``
+    cannot be merged into ``b_h`` because ``R_t`` multiplies it.
+    """
+
+    num_gates, num_states = 3, 1
+
+    def __init__(self, hidden_size: int, input_size: int = 0, sigma: float = 0.01):
+        super().__init__(hidden_size, input_size, sigma)
         with self.name_scope():
-            self.W_xh = self.params.get(
-                "W_xh", shape=(input_size, hidden_size), init=normal, allow_deferred_init=True
-            )
-            self.W_hh = self.params.get("W_hh", shape=(hidden_size, hidden_size), init=normal)
-            self.b_h = self.params.get("b_h", shape=(hidden_size,), init=init.Zero())
+            self.b_hn = self.params.get("b_hn", shape=(hidden_size,), init=init.Zero())
 
-    def begin_state(self, batch_size: int, ctx: mx.Context | None = None, **kwargs) -> list:
-        """The zero state: ``[(1, batch_size, hidden_size)]``."""
-        ctx = ctx or mx.current_context()
-        return [mnp.zeros((1, batch_size, self.hidden_size), ctx=ctx, dtype=self.W_hh.dtype)]
+    def _step(self, XW_t, states, ctx):
+        (H,) = states
+        x_r, x_z, x_n = mnp.split(XW_t, 3, axis=-1)
+        h_r, h_z, h_n = mnp.split(mnp.dot(H, self.W_hh.data(ctx)), 3, axis=-1)
+        R = _act(x_r + h_r, "sigmoid")
+        Z = _act(x_z + h_z, "sigmoid")
+        N = _act(x_n + R * (h_n + self.b_hn.data(ctx)), "tanh")
+        return [(1 - Z) * N + Z * H]
 
-    def _infer_input_size(self, inputs) -> None:
-        if self.W_xh.shape[0] <= 0:  # deferred: -1 (or 0) until the first call
-            self.W_xh.shape = (inputs.shape[-1], self.hidden_size)
-            self.W_xh._finish_deferred_init()
 
-    def forward(self, inputs, states=None):
-        """``inputs`` ``(T, N, d)`` -> ``outputs`` ``(T, N, h)`` [, ``[H_T]`` ``(1, N, h)``]."""
-        if inputs.ndim != 3:
-            raise ValueError(
-                f"inputs must be (num_steps, batch_size, input_size), got shape {inputs.shape}"
-            )
-        self._infer_input_size(inputs)
-        ctx = inputs.ctx
-        W_xh, W_hh, b_h = self.W_xh.data(ctx), self.W_hh.data(ctx), self.b_h.data(ctx)
-        H = (self.begin_state(inputs.shape[1], ctx) if states is None else states)[0]  # (1, N, h)
-        # The input projection does not depend on the state: one fused
-        # matrix product (with the bias) for all time steps, instead of one
-        # per step. It is then cut into T slices in one operation: indexing
-        # XW[t] at each step would make every slice's gradient a full
-        # (T, N, h) array, an O(T^2) backward pass. (MXNet's legacy `split`
-        # runs this cut several times faster than `np.split`.)
-        XW = npx.fully_connected(inputs, W_xh.T, b_h, num_hidden=self.hidden_size, flatten=False)
-        if len(inputs) > 1:
-            XW = [x.as_np_ndarray() for x in mx.nd.split(XW.as_nd_ndarray(), len(inputs), axis=0)]
-        else:
-            XW = [XW]
-        outputs = []
-        for XW_t in XW:  # (1, N, h) each
-            # npx.activation is the same elementwise tanh (or relu) as
-            # mnp.tanh, but runs as a vectorised oneDNN kernel, ~10x faster.
-            H = npx.activation(XW_t + mnp.dot(H, W_hh), act_type=self.activation)
-            outputs.append(H)
-        outputs = mnp.concatenate(outputs, axis=0)
-        return outputs if states is None else (outputs, [H])
+def copy_to_gluon(
+    scratch: _ScratchRecurrent, ref: gluon.rnn.RNN | gluon.rnn.LSTM | gluon.rnn.GRU
+) -> None:
+    """Load a from-scratch layer's weights into the matching one-layer gluon layer.
+
+    Gluon keeps ``W^T`` and two biases, ``i2h`` and ``h2h``: ``b_h`` goes into
+    ``i2h_bias``; ``h2h_bias`` is zero, except the GRU's candidate block, which
+    holds ``b_hn``. Both layers then compute the same function.
+    """
+    params = ref.collect_params()
+    prefix = ref.prefix + "l0_"
+    if prefix + "i2h_weight" not in params or prefix.replace("l0_", "l1_") + "i2h_weight" in params:
+        raise ValueError("ref must be a one-layer, one-direction gluon recurrent layer")
+    expected = params[prefix + "h2h_weight"].shape
+    if expected != (scratch.W_hh.shape[1], scratch.W_hh.shape[0]):
+        raise ValueError(
+            f"ref has h2h_weight of shape {expected}, but the scratch layer's W_hh is "
+            f"{scratch.W_hh.shape}: the layers differ in kind or size"
+        )
+    b = scratch.b_h.data()
+    h2h_bias = mnp.zeros_like(b)
+    if isinstance(scratch, GRUScratch):
+        h2h_bias[2 * scratch.hidden_size :] = scratch.b_hn.data()
+    params[prefix + "i2h_weight"].set_data(scratch.W_xh.data().T)
+    params[prefix + "h2h_weight"].set_data(scratch.W_hh.data().T)
+    params[prefix + "i2h_bias"].set_data(b)
+    params[prefix + "h2h_bias"].set_data(h2h_bias)

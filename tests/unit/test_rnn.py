@@ -12,65 +12,87 @@ from mxnet.gluon import rnn
 import d2lrnn
 from d2lrnn import batches, layers, lm, train
 
+KINDS = {
+    "rnn-tanh": (
+        lambda h, d: layers.RNNScratch(h, d, "tanh", sigma=0.5),
+        lambda h, d: rnn.RNN(h, activation="tanh", input_size=d),
+    ),
+    "rnn-relu": (
+        lambda h, d: layers.RNNScratch(h, d, "relu", sigma=0.5),
+        lambda h, d: rnn.RNN(h, activation="relu", input_size=d),
+    ),
+    "lstm": (
+        lambda h, d: layers.LSTMScratch(h, d, sigma=0.5),
+        lambda h, d: rnn.LSTM(h, input_size=d),
+    ),
+    "gru": (lambda h, d: layers.GRUScratch(h, d, sigma=0.5), lambda h, d: rnn.GRU(h, input_size=d)),
+}
 
-def copy_into_gluon(scratch: layers.RNNScratch, ref: rnn.RNN) -> None:
-    """Load the scratch layer's weights into gluon's (transposed; b_h as i2h bias, h2h bias 0)."""
-    p = ref.collect_params()
-    prefix = ref.prefix
-    p[prefix + "l0_i2h_weight"].set_data(scratch.W_xh.data().T)
-    p[prefix + "l0_h2h_weight"].set_data(scratch.W_hh.data().T)
-    p[prefix + "l0_i2h_bias"].set_data(scratch.b_h.data())
-    p[prefix + "l0_h2h_bias"].set_data(mnp.zeros_like(scratch.b_h.data()))
 
-
-def pair(activation, T=7, N=3, d=5, h=4, seed=0):
+def pair(kind, T=7, N=3, d=5, h=4, seed=0):
     d2lrnn.seed(seed)
-    scratch = layers.RNNScratch(h, input_size=d, activation=activation, sigma=0.5)
+    make_scratch, make_ref = KINDS[kind]
+    scratch = make_scratch(h, d)
     scratch.initialize()
-    scratch.b_h.set_data(mnp.random.normal(size=(h,)))
-    ref = rnn.RNN(h, activation=activation, input_size=d)
+    scratch.b_h.set_data(mnp.random.normal(size=scratch.b_h.shape))
+    if kind == "gru":
+        scratch.b_hn.set_data(mnp.random.normal(size=(h,)))
+    ref = make_ref(h, d)
     ref.initialize()
-    copy_into_gluon(scratch, ref)
+    layers.copy_to_gluon(scratch, ref)
     X = mnp.random.normal(size=(T, N, d))
-    H0 = mnp.random.normal(size=(1, N, h))
-    return scratch, ref, X, H0
+    states = [mnp.random.normal(size=(1, N, h)) for _ in range(scratch.num_states)]
+    return scratch, ref, X, states
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_scratch_equals_gluon_outputs_and_gradients(activation):
-    scratch, ref, X, H0 = pair(activation)
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_scratch_equals_gluon_outputs_and_gradients(kind):
+    """Same weights: outputs, final states and every gradient agree within 1e-5."""
+    scratch, ref, X, states0 = pair(kind)
     R = mnp.random.normal(size=X.shape[:2] + (4,))  # a random linear loss: O(1) gradients
     results = []
     for layer in (scratch, ref):
-        x, h0 = X.copy(), H0.copy()
-        x.attach_grad()
-        h0.attach_grad()
+        x, states = X.copy(), [s.copy() for s in states0]
+        for a in (x, *states):
+            a.attach_grad()
         with autograd.record():
-            out, (hT,) = layer(x, [h0])
-            loss = (out * R).sum() + (hT * 3).sum()
+            out, final = layer(x, states)
+            loss = (out * R).sum() + sum((f * (i + 2)).sum() for i, f in enumerate(final))
         loss.backward()
-        results.append((out.asnumpy(), hT.asnumpy(), x.grad.asnumpy(), h0.grad.asnumpy()))
+        results.append([out, *final, x.grad, *[s.grad for s in states]])
     for a, b in zip(*results):
-        assert np.abs(a - b).max() < 1e-5
-    # Weight gradients: gluon stores the transposes and splits the bias in two.
+        assert float(mnp.abs(a - b).max()) < 1e-5
     g = ref.collect_params()
-    pre = ref.prefix
-    wx = g[pre + "l0_i2h_weight"].grad().asnumpy().T
-    wh = g[pre + "l0_h2h_weight"].grad().asnumpy().T
-    np.testing.assert_allclose(scratch.W_xh.grad().asnumpy(), wx, atol=1e-5)
-    np.testing.assert_allclose(scratch.W_hh.grad().asnumpy(), wh, atol=1e-5)
-    np.testing.assert_allclose(
-        scratch.b_h.grad().asnumpy(), g[pre + "l0_i2h_bias"].grad().asnumpy(), atol=1e-5
-    )
+    pre = ref.prefix + "l0_"
+    pairs = [
+        (scratch.W_xh.grad(), g[pre + "i2h_weight"].grad().T),
+        (scratch.W_hh.grad(), g[pre + "h2h_weight"].grad().T),
+        (scratch.b_h.grad(), g[pre + "i2h_bias"].grad()),
+    ]
+    if kind == "gru":
+        pairs.append((scratch.b_hn.grad(), g[pre + "h2h_bias"].grad()[8:]))
+    for a, b in pairs:
+        assert float(mnp.abs(a - b).max()) < 1e-5
 
 
-def test_scratch_call_signature_matches_gluon():
-    scratch, ref, X, H0 = pair("tanh")
+def test_copy_to_gluon_rejects_mismatched_layers():
+    with pytest.raises(ValueError, match="differ in kind or size"):
+        layers.copy_to_gluon(pair("lstm")[0], rnn.GRU(4, input_size=5))
+    with pytest.raises(ValueError, match="one-layer, one-direction"):
+        layers.copy_to_gluon(pair("rnn-tanh")[0], rnn.RNN(4, num_layers=2, input_size=5))
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_scratch_call_signature_matches_gluon(kind):
+    scratch, ref, X, _ = pair(kind)
     for layer in (scratch, ref):
         out = layer(X)
         assert out.shape == (7, 3, 4)
         out, states = layer(X, layer.begin_state(batch_size=3))
-        assert isinstance(states, list) and states[0].shape == (1, 3, 4)
+        assert (
+            isinstance(states, list)
+            and [s.shape for s in states] == [(1, 3, 4)] * scratch.num_states
+        )
     # No state means the zero state.
     np.testing.assert_allclose(
         scratch(X).asnumpy(), scratch(X, scratch.begin_state(3))[0].asnumpy(), atol=0
@@ -98,6 +120,16 @@ def test_scratch_bad_arguments(kwargs, match):
         layers.RNNScratch(**kwargs)
 
 
+@pytest.mark.parametrize("cls", [layers.LSTMScratch, layers.GRUScratch])
+def test_gated_bad_arguments_and_states(cls):
+    with pytest.raises(ValueError, match="hidden_size must be an int >= 1, got 0"):
+        cls(0)
+    layer = cls(4)
+    layer.initialize()
+    with pytest.raises(ValueError, match=f"states must hold {layer.num_states} arrays, got 3"):
+        layer(mnp.ones((2, 3, 5)), [mnp.zeros((1, 3, 4))] * 3)
+
+
 def test_scratch_rejects_2d_inputs():
     layer = layers.RNNScratch(4)
     layer.initialize()
@@ -105,7 +137,15 @@ def test_scratch_rejects_2d_inputs():
         layer(mnp.ones((3, 5)))
 
 
-@pytest.mark.parametrize("make_layer", [lambda: layers.RNNScratch(8), lambda: rnn.RNN(8)])
+@pytest.mark.parametrize(
+    "make_layer",
+    [
+        lambda: layers.RNNScratch(8),
+        lambda: rnn.RNN(8),
+        lambda: layers.LSTMScratch(8),
+        lambda: layers.GRUScratch(8),
+    ],
+)
 @pytest.mark.parametrize("embed_size", [None, 6])
 def test_language_model_shapes(make_layer, embed_size):
     model = lm.RNNLM(make_layer(), vocab_size=10, embed_size=embed_size)
