@@ -80,6 +80,7 @@ format: $(STAMP)
 
 sync: $(STAMP)
 	$(BIN)/jupytext --sync chapters/*.md
+	@touch chapters/*.ipynb  # the pair is in sync: mark the notebooks as the newer side
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=.
