@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .checks import check_int
+
 #: The cliff experiment's defaults: x_t = w sigmoid(x_{t-1}) + b for T steps.
 CLIFF_T, CLIFF_X0, CLIFF_TARGET = 50, 0.5, 0.7
 
@@ -36,8 +38,7 @@ def cliff_loss(w, b, T: int = CLIFF_T, x0: float = CLIFF_X0, target: float = CLI
     gradients orders of magnitude larger than elsewhere.
     """
     w, b = np.broadcast_arrays(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
-    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
-        raise ValueError(f"T must be an int >= 1, got {T!r}")
+    check_int(T, "T", 1)
     x = np.full(w.shape, float(x0))
     dx_dw = np.zeros(w.shape)
     dx_db = np.zeros(w.shape)
@@ -52,13 +53,15 @@ def cliff_loss(w, b, T: int = CLIFF_T, x0: float = CLIFF_X0, target: float = CLI
 
 
 def clip(g: np.ndarray, theta: float | None) -> np.ndarray:
-    """``min(1, theta / ||g||) g`` for one gradient vector; ``theta=None`` returns ``g``."""
-    if theta is None:
-        return g
-    if not theta > 0:
-        raise ValueError(f"theta must be None (no clipping) or > 0, got {theta!r}")
-    norm = float(np.linalg.norm(g))
-    return g * min(1.0, theta / norm) if norm > 0 else g
+    """``min(1, theta / ||g||) g`` for one gradient vector; ``theta=None`` returns ``g``.
+
+    A copy clipped by :func:`d2lrnn.train.clip_gradients`, the rule the trainer uses.
+    """
+    from .train import clip_gradients
+
+    g = np.array(g, dtype=np.float64)
+    clip_gradients([g], theta)
+    return g
 
 
 def descend(

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .checks import check_int
+
 
 def k_step_predictions(
     predict: Callable[[np.ndarray], np.ndarray], x: np.ndarray, tau: int, max_k: int
@@ -25,8 +27,7 @@ def k_step_predictions(
     if x.ndim != 1:
         raise ValueError(f"x must be a 1-D series, got shape {x.shape}")
     for arg, v in (("tau", tau), ("max_k", max_k)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{arg} must be an int >= 1, got {v!r}")
+        check_int(v, arg, 1)
     rows = len(x) - tau - max_k + 1
     if rows < 1:
         raise ValueError(

@@ -6,6 +6,7 @@ import numpy as np
 from mxnet import gluon
 from mxnet import np as mnp
 
+from .checks import check_int
 from .runtime import default_device
 from .text import CharTokenizer, Vocab
 
@@ -62,8 +63,7 @@ def generate(
     tokenizer = tokenizer or CharTokenizer()
     if not isinstance(prefix, str) or not prefix:
         raise ValueError(f"prefix must be a non-empty str, got {prefix!r}")
-    if isinstance(num_tokens, bool) or not isinstance(num_tokens, int) or num_tokens < 0:
-        raise ValueError(f"num_tokens must be an int >= 0, got {num_tokens!r}")
+    check_int(num_tokens, "num_tokens", 0)
     if not greedy:
         sampling_probs(np.zeros(len(vocab)), temperature, top_k)  # validates both
     tokens = tokenizer.encode(prefix)

@@ -27,13 +27,9 @@ import mxnet as mx
 from mxnet import gluon, init, npx
 from mxnet import np as mnp
 
+from .checks import check_int
+
 ACTIVATIONS = ("tanh", "relu")
-
-
-def _check_size(value: object, arg: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{arg} must be an int >= {minimum}, got {value!r}")
-    return value
 
 
 def _act(x, kind: str):
@@ -55,8 +51,8 @@ class _ScratchRecurrent(gluon.Block):
 
     def __init__(self, hidden_size: int, input_size: int = 0, sigma: float = 0.01):
         super().__init__()
-        self.hidden_size = _check_size(hidden_size, "hidden_size", 1)
-        self.input_size = _check_size(input_size, "input_size", 0)
+        self.hidden_size = check_int(hidden_size, "hidden_size", 1)
+        self.input_size = check_int(input_size, "input_size", 0)
         gh = self.num_gates * hidden_size
         normal = init.Normal(sigma)
         with self.name_scope():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import mxnet as mx
 from mxnet import gluon, npx
 
+from .checks import check_int
+
 
 class RNNLM(gluon.Block):
     """Token indices -> input encoding -> recurrent layer -> logits over the vocabulary.
@@ -25,8 +27,7 @@ class RNNLM(gluon.Block):
 
     def __init__(self, rnn: gluon.Block, vocab_size: int, embed_size: int | None = None):
         super().__init__()
-        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 1:
-            raise ValueError(f"vocab_size must be an int >= 1, got {vocab_size!r}")
+        check_int(vocab_size, "vocab_size", 1)
         if embed_size is not None and (not isinstance(embed_size, int) or embed_size < 1):
             raise ValueError(
                 f"embed_size must be None (one-hot) or an int >= 1, got {embed_size!r}"

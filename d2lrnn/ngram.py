@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .checks import check_int
 from .metrics import perplexity
 from .text import Vocab, _check_tokens
 
@@ -15,8 +16,7 @@ from .text import Vocab, _check_tokens
 def ngram_counts(tokens: Sequence[str], n: int) -> collections.Counter:
     """Count the ``n``-grams (tuples of ``n`` consecutive tokens) of ``tokens``."""
     tokens = _check_tokens(tokens)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be an int >= 1, got {n!r}")
+    check_int(n, "n", 1)
     return _grams(tokens, n)
 
 
@@ -38,8 +38,7 @@ class NGramLM:
         self, tokens: Sequence[str], n: int, vocab: Vocab | None = None, alpha: float = 1.0
     ):
         tokens = _check_tokens(tokens)
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be an int >= 1, got {n!r}")
+        check_int(n, "n", 1)
         if len(tokens) < n:
             raise ValueError(f"tokens must hold at least n={n} tokens, got {len(tokens)}")
         if not alpha >= 0:

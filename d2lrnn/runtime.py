@@ -7,11 +7,12 @@ import random
 import mxnet as mx
 import numpy as np
 
+from .checks import check_int
+
 
 def seed(value: int = 0) -> None:
     """Seed Python's ``random``, NumPy's global generator and MXNet (every device)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"value must be an int >= 0, got {value!r}")
+    check_int(value, "value", 0)
     random.seed(value)
     np.random.seed(value)
     mx.random.seed(value)

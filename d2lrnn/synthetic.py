@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_int
+
 
 def sine_series(
     T: int = 1000, noise: float = 0.2, period: float = 200 * np.pi, seed: int = 0
@@ -13,8 +15,7 @@ def sine_series(
     Returns a float32 array of shape ``(T,)`` for ``t = 1, ..., T``. The
     default period (about 628 steps) matches d2l's ``sin(0.01 t)``.
     """
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 2:
-        raise ValueError(f"T must be an int >= 2, got {T!r}")
+    check_int(T, "T", 2)
     if not noise >= 0:
         raise ValueError(f"noise must be a float >= 0, got {noise!r}")
     if not period > 0:
@@ -34,8 +35,7 @@ def lag_features(x: np.ndarray, tau: int) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x)
     if x.ndim != 1:
         raise ValueError(f"x must be a 1-D series, got shape {x.shape}")
-    if isinstance(tau, bool) or not isinstance(tau, (int, np.integer)) or tau < 1:
-        raise ValueError(f"tau must be an int >= 1, got {tau!r}")
+    check_int(tau, "tau", 1)
     if tau >= len(x):
         raise ValueError(f"tau must be smaller than the series length {len(x)}, got tau={tau}")
     windows = np.lib.stride_tricks.sliding_window_view(x, tau)[:-1]

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .checks import check_int
+
 UNK = "<unk>"
 
 
@@ -108,8 +110,7 @@ class BPETokenizer:
     def learn(cls, text: str, num_merges: int) -> BPETokenizer:
         """Learn up to ``num_merges`` merges from ``text`` (fewer if pairs run out)."""
         _check_str(text, "text")
-        if isinstance(num_merges, bool) or not isinstance(num_merges, int) or num_merges < 0:
-            raise ValueError(f"num_merges must be an int >= 0, got {num_merges!r}")
+        check_int(num_merges, "num_merges", 0)
         if not text:
             raise ValueError("text must be a non-empty str to learn merges from, got ''")
         piece_freqs = collections.Counter(_PIECE.findall(text))
@@ -245,8 +246,7 @@ class Vocab:
         min_freq: int = 0,
         reserved_tokens: Sequence[str] = (),
     ):
-        if isinstance(min_freq, bool) or not isinstance(min_freq, int) or min_freq < 0:
-            raise ValueError(f"min_freq must be an int >= 0, got {min_freq!r}")
+        check_int(min_freq, "min_freq", 0)
         if isinstance(tokens, str):
             raise TypeError(
                 "tokens must be a list of str tokens, got a str; split it with a tokenizer"

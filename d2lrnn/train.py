@@ -11,6 +11,7 @@ from mxnet import autograd, gluon
 from mxnet import np as mnp
 
 from .batches import SAMPLINGS, SeqBatches, WindowBatches
+from .checks import check_int
 from .progress import Progress
 from .runtime import default_device
 
@@ -156,8 +157,7 @@ def train_lm(
     """
     if optimizer not in ("sgd", "adam"):
         raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-    if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 1:
-        raise ValueError(f"num_epochs must be an int >= 1, got {num_epochs!r}")
+    check_int(num_epochs, "num_epochs", 1)
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
     if clip is not None and not clip > 0:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import check_int
+
 #: Activation -> (phi, phi', gamma = sup |phi'|).
 ACTIVATIONS = {
     "tanh": (np.tanh, lambda a: 1.0 - np.tanh(a) ** 2, 1.0),
@@ -39,8 +41,7 @@ ACTIVATIONS = {
 
 
 def _check(T: int, radius: float, activation: str, alpha: float) -> None:
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T must be an int >= 1, got {T!r}")
+    check_int(T, "T", 1)
     if not (isinstance(radius, (int, float, np.floating)) and radius >= 0):
         raise ValueError(f"radius must be a number >= 0, got {radius!r}")
     if activation not in ACTIVATIONS:
@@ -58,8 +59,7 @@ def gamma(activation: str) -> float:
 
 def scaled_orthogonal(num_hiddens: int, radius: float, seed: int = 0) -> np.ndarray:
     """``radius * Q`` with ``Q`` random orthogonal: every singular value equals ``radius``."""
-    if isinstance(num_hiddens, bool) or not isinstance(num_hiddens, int) or num_hiddens < 1:
-        raise ValueError(f"num_hiddens must be an int >= 1, got {num_hiddens!r}")
+    check_int(num_hiddens, "num_hiddens", 1)
     if not radius >= 0:
         raise ValueError(f"radius must be a number >= 0, got {radius!r}")
     q, r = np.linalg.qr(np.random.default_rng(seed).normal(size=(num_hiddens, num_hiddens)))
