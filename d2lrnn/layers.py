@@ -38,6 +38,15 @@ def _act(x, kind: str):
     return npx.activation(x, act_type=kind)
 
 
+def _split(x, n: int, axis: int = -1) -> list:
+    """Cut ``x`` into ``n`` equal parts along ``axis``.
+
+    MXNet's legacy ``split`` does the same as ``np.split``, several times
+    faster, and its backward pass is one concatenation.
+    """
+    return [p.as_np_ndarray() for p in mx.nd.split(x.as_nd_ndarray(), n, axis=axis)]
+
+
 class _ScratchRecurrent(gluon.Block):
     """What the book's recurrent layers share: parameters, states and the loop over time.
 
@@ -48,6 +57,7 @@ class _ScratchRecurrent(gluon.Block):
 
     num_gates = 1  # G: blocks of h columns in W_xh, W_hh, b_h
     num_states = 1  # [H] or [H, C]
+    state_names = ("H",)
 
     def __init__(self, hidden_size: int, input_size: int = 0, sigma: float = 0.01):
         super().__init__()
@@ -97,16 +107,41 @@ class _ScratchRecurrent(gluon.Block):
             num_hidden=self.W_xh.shape[1],
             flatten=False,
         )
-        if len(inputs) > 1:
-            XW = [x.as_np_ndarray() for x in mx.nd.split(XW.as_nd_ndarray(), len(inputs), axis=0)]
-        else:
-            XW = [XW]
+        XW = _split(XW, len(inputs), axis=0) if len(inputs) > 1 else [XW]
         outputs = []
         for XW_t in XW:
             state = self._step(XW_t, state, ctx)
             outputs.append(state[0])
         outputs = mnp.concatenate(outputs, axis=0)
         return outputs if states is None else (outputs, state)
+
+    def gates(self, XW_t, H, ctx) -> dict:
+        """The gates at one step: name -> ``(1, N, h)`` array, given ``XW_t`` and ``H_{t-1}``."""
+        raise TypeError(f"{type(self).__name__} has no gates")
+
+    def trace(self, inputs, states=None) -> dict:
+        """Run the layer and record its gates and states: name -> ``(T, N, h)`` array.
+
+        The states are ``'H'`` (and the LSTM's memory cell ``'C'``) after each step.
+
+        For looking inside a trained cell, for example a heat map of its gates
+        over a sentence. No gradients are recorded.
+        """
+        from mxnet import autograd
+
+        with autograd.pause():
+            self._infer_input_size(inputs)
+            ctx = inputs.ctx
+            state = self.begin_state(inputs.shape[1], ctx) if states is None else list(states)
+            XW = mnp.dot(inputs, self.W_xh.data(ctx)) + self.b_h.data(ctx)
+            record: dict = {}
+            for t in range(len(inputs)):
+                for name, value in self.gates(XW[t : t + 1], state[0], ctx).items():
+                    record.setdefault(name, []).append(value)
+                state = self._step(XW[t : t + 1], state, ctx)
+                for name, value in zip(self.state_names, state):
+                    record.setdefault(name, []).append(value)
+        return {name: mnp.concatenate(values, axis=0) for name, values in record.items()}
 
 
 class RNNScratch(_ScratchRecurrent):
@@ -151,13 +186,22 @@ class LSTMScratch(_ScratchRecurrent):
     """
 
     num_gates, num_states = 4, 2
+    state_names = ("H", "C")
+
+    def gates(self, XW_t, H, ctx) -> dict:
+        i, f, g, o = _split(XW_t + mnp.dot(H, self.W_hh.data(ctx)), 4)
+        return {
+            "input": _act(i, "sigmoid"),
+            "forget": _act(f, "sigmoid"),
+            "candidate": _act(g, "tanh"),
+            "output": _act(o, "sigmoid"),
+        }
 
     def _step(self, XW_t, states, ctx):
         H, C = states
-        gates = XW_t + mnp.dot(H, self.W_hh.data(ctx))
-        i, f, g, o = mnp.split(gates, 4, axis=-1)
-        C = _act(f, "sigmoid") * C + _act(i, "sigmoid") * _act(g, "tanh")
-        H = _act(o, "sigmoid") * _act(C, "tanh")
+        g = self.gates(XW_t, H, ctx)
+        C = g["forget"] * C + g["input"] * g["candidate"]
+        H = g["output"] * _act(C, "tanh")
         return [H, C]
 
 
@@ -185,14 +229,21 @@ class GRUScratch(_ScratchRecurrent):
         with self.name_scope():
             self.b_hn = self.params.get("b_hn", shape=(hidden_size,), init=init.Zero())
 
+    def gates(self, XW_t, H, ctx) -> dict:
+        x_r, x_z, x_n = _split(XW_t, 3)
+        h_r, h_z, h_n = _split(mnp.dot(H, self.W_hh.data(ctx)), 3)
+        R = _act(x_r + h_r, "sigmoid")
+        return {
+            "reset": R,
+            "update": _act(x_z + h_z, "sigmoid"),
+            "candidate": _act(x_n + R * (h_n + self.b_hn.data(ctx)), "tanh"),
+        }
+
     def _step(self, XW_t, states, ctx):
         (H,) = states
-        x_r, x_z, x_n = mnp.split(XW_t, 3, axis=-1)
-        h_r, h_z, h_n = mnp.split(mnp.dot(H, self.W_hh.data(ctx)), 3, axis=-1)
-        R = _act(x_r + h_r, "sigmoid")
-        Z = _act(x_z + h_z, "sigmoid")
-        N = _act(x_n + R * (h_n + self.b_hn.data(ctx)), "tanh")
-        return [(1 - Z) * N + Z * H]
+        g = self.gates(XW_t, H, ctx)
+        Z = g["update"]
+        return [(1 - Z) * g["candidate"] + Z * H]
 
 
 def copy_to_gluon(
@@ -222,3 +273,42 @@ def copy_to_gluon(
     params[prefix + "h2h_weight"].set_data(scratch.W_hh.data().T)
     params[prefix + "i2h_bias"].set_data(b)
     params[prefix + "h2h_bias"].set_data(h2h_bias)
+
+
+def copy_from_gluon(
+    ref: gluon.rnn.RNN | gluon.rnn.LSTM | gluon.rnn.GRU, scratch: _ScratchRecurrent
+) -> None:
+    """The inverse of :func:`copy_to_gluon`: load a trained one-layer gluon layer's weights.
+
+    ``b_h`` is the sum of gluon's two biases, except in the GRU's candidate
+    block, where ``h2h_bias`` goes to ``b_hn`` (the reset gate multiplies it).
+    Use it to look inside a model trained with gluon's fast layer, for
+    example with :meth:`_ScratchRecurrent.trace`.
+    """
+    params = ref.collect_params()
+    prefix = ref.prefix + "l0_"
+    if prefix + "i2h_weight" not in params or prefix.replace("l0_", "l1_") + "i2h_weight" in params:
+        raise ValueError("ref must be a one-layer, one-direction gluon recurrent layer")
+    W_xh, W_hh = params[prefix + "i2h_weight"].data(), params[prefix + "h2h_weight"].data()
+    if W_hh.shape != (scratch.W_hh.shape[1], scratch.W_hh.shape[0]):
+        raise ValueError(
+            f"ref has h2h_weight of shape {W_hh.shape}, but the scratch layer's W_hh is "
+            f"{scratch.W_hh.shape}: the layers differ in kind or size"
+        )
+    i2h_bias, h2h_bias = params[prefix + "i2h_bias"].data(), params[prefix + "h2h_bias"].data()
+    if scratch.W_xh.shape[0] <= 0:  # input size not known yet: take gluon's
+        scratch.W_xh.shape = W_xh.T.shape
+        scratch.W_xh._finish_deferred_init()
+    elif scratch.W_xh.shape != W_xh.T.shape:
+        raise ValueError(
+            f"ref has i2h_weight of shape {W_xh.shape}, but the scratch layer's W_xh is "
+            f"{scratch.W_xh.shape}: the layers differ in input size"
+        )
+    scratch.W_xh.set_data(W_xh.T)
+    scratch.W_hh.set_data(W_hh.T)
+    b = i2h_bias + h2h_bias
+    if isinstance(scratch, GRUScratch):
+        h = scratch.hidden_size
+        b[2 * h :] = i2h_bias[2 * h :]
+        scratch.b_hn.set_data(h2h_bias[2 * h :])
+    scratch.b_h.set_data(b)

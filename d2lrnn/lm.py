@@ -6,6 +6,7 @@ import mxnet as mx
 from mxnet import gluon, npx
 
 from .checks import check_int
+from .layers import _ScratchRecurrent, copy_from_gluon, copy_to_gluon
 
 
 class RNNLM(gluon.Block):
@@ -57,3 +58,43 @@ class RNNLM(gluon.Block):
             state = self.begin_state(X.shape[0], X.ctx)
         outputs, state = self.rnn(self.encode(X), state)
         return self.output(outputs), state
+
+    def trace(self, X, state=None) -> dict:
+        """Gates and states over ``X`` ``(batch_size, num_steps)``: name -> ``(T, N, h)``.
+
+        Needs a layer with gates from :mod:`d2lrnn.layers` (see
+        ``_ScratchRecurrent.trace``); load a trained gluon layer's weights into
+        one with :func:`d2lrnn.layers.copy_from_gluon`.
+        """
+        return self.rnn.trace(self.encode(X), state)
+
+
+def copy_weights(source: RNNLM, target: RNNLM, ctx: mx.Context | None = None) -> None:
+    """Load ``source``'s weights into ``target``: a book layer into a gluon one, or back.
+
+    One model's recurrent layer must come from :mod:`d2lrnn.layers` and the
+    other's be the matching one-layer gluon layer; both must be initialized
+    on ``ctx`` and have the same sizes and encoding. Afterwards they compute
+    the same function: training both from there compares the layers alone,
+    and a trained gluon model can be inspected with the book layer's
+    ``trace``.
+    """
+    if (source.vocab_size, source.embed_size) != (target.vocab_size, target.embed_size):
+        raise ValueError(
+            "the models differ in vocab_size or embed_size: "
+            f"{(source.vocab_size, source.embed_size)} and {(target.vocab_size, target.embed_size)}"
+        )
+    for model in (source, target):  # complete deferred shapes with one token
+        model(mx.np.zeros((1, 1), dtype="int32", ctx=ctx or mx.current_context()))
+    if isinstance(source.rnn, _ScratchRecurrent):
+        copy_to_gluon(source.rnn, target.rnn)
+    elif isinstance(target.rnn, _ScratchRecurrent):
+        copy_from_gluon(source.rnn, target.rnn)
+    else:
+        raise ValueError("one of the models must have a recurrent layer from d2lrnn.layers")
+    blocks = [(source.output, target.output)]
+    if source.embedding is not None:
+        blocks.append((source.embedding, target.embedding))
+    for a, b in blocks:
+        for p, q in zip(a.collect_params().values(), b.collect_params().values()):
+            q.set_data(p.data())

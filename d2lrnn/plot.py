@@ -107,3 +107,45 @@ def plot_partitions(num_tokens: int = 48, batch_size: int = 2, num_steps: int = 
     )
     fig.tight_layout()
     return fig
+
+
+def gate_heatmap(gates: dict, text: str, names: Sequence[str], units: Sequence[int]):
+    """Heat maps of gate activations over a text, one panel per gate; returns the figure.
+
+    ``gates[name]`` is ``(T, h)`` (one sequence, as from ``RNNLM.trace`` with
+    the batch axis dropped) and ``text`` has ``T`` characters, which label the
+    columns; ``units`` picks the rows. Sigmoid gates use a 0–1 colour scale,
+    anything else (the candidate, ``H``) −1–1.
+    """
+    if not names:
+        raise ValueError("names must list at least one gate")
+    units = list(units)
+    for name in names:
+        if name not in gates:
+            raise ValueError(f"no gate {name!r}: gates has {sorted(gates)}")
+        steps = gates[name].shape[0]
+        if steps != len(text):
+            raise ValueError(f"text has {len(text)} characters but gate {name!r} has {steps} steps")
+    fig, axes = plt.subplots(
+        len(names),
+        1,
+        figsize=(min(16, 0.22 * len(text) + 2), 0.28 * len(units) * len(names) + 1),
+        squeeze=False,
+    )
+    for ax, name in zip(axes[:, 0], names):
+        values = np.asarray(gates[name])[:, units].T  # (units, T)
+        signed = values.min() < 0
+        image = ax.imshow(
+            values,
+            aspect="auto",
+            cmap="RdBu_r" if signed else "viridis",
+            vmin=-1 if signed else 0,
+            vmax=1,
+            interpolation="nearest",
+        )
+        ax.set_yticks(range(len(units)), [str(u) for u in units], fontsize=6)
+        ax.set_ylabel(f"{name}\nunit", fontsize=8)
+        ax.set_xticks(range(len(text)), [c if c != " " else "␣" for c in text], fontsize=8)
+        fig.colorbar(image, ax=ax, fraction=0.02, pad=0.01)
+    fig.tight_layout()
+    return fig

@@ -160,22 +160,155 @@ def autograd_jacobian_products(rec: Recurrence) -> np.ndarray:
     return np.stack([z.grad.asnumpy() for z in probes])
 
 
+GATED = ("lstm", "gru")
+
+
+@dataclass
+class GatedRecurrence:
+    """An LSTM or GRU layer of :mod:`d2lrnn.layers` with random weights, on random inputs.
+
+    Each of the ``h x h`` gate blocks of ``W_hh`` has every singular value
+    equal to ``radius``. The *keep gate* (the LSTM's forget gate, the GRU's
+    update gate ``Z``, which in gluon's convention is the share of the old
+    state kept) has bias ``gate_bias``: at zero input it keeps about
+    ``sigmoid(gate_bias)`` of the memory at each step, like a leaky unit with
+    ``alpha = sigmoid(gate_bias)``, except that the cell can change it. Float64.
+
+    The state ``s_t`` is ``h_t`` for the GRU and ``[h_t, c_t]`` for the LSTM,
+    so Jacobians are ``(S, S)`` with ``S`` = ``h`` or ``2h``.
+    """
+
+    cell: str
+    T: int
+    radius: float
+    gate_bias: float = 0.0
+    num_hiddens: int = 32
+    input_scale: float = 0.5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        from mxnet import np as mnp
+
+        from .layers import GRUScratch, LSTMScratch
+
+        if self.cell not in GATED:
+            raise ValueError(f"cell must be one of {GATED}, got {self.cell!r}")
+        _check(self.T, self.radius, "tanh", 0.0)
+        if not (
+            isinstance(self.gate_bias, (int, float, np.floating)) and np.isfinite(self.gate_bias)
+        ):
+            raise ValueError(f"gate_bias must be a finite number, got {self.gate_bias!r}")
+        h = self.num_hiddens
+        self.layer = {"lstm": LSTMScratch, "gru": GRUScratch}[self.cell](h, input_size=1)
+        G = self.layer.num_gates
+        self.layer.initialize()
+        self.layer.cast("float64")
+        rng = np.random.default_rng(self.seed)
+        #: (h, G h): one scaled orthogonal block per gate.
+        self.W_hh = np.concatenate(
+            [scaled_orthogonal(h, self.radius, self.seed + k) for k in range(G)], axis=1
+        )
+        self.layer.W_hh.set_data(mnp.array(self.W_hh, dtype="float64"))
+        b = np.zeros(G * h)
+        b[h : 2 * h] = self.gate_bias  # forget gate in [i, f, g, o], update gate in [r, z, n]
+        #: x_t W_xh + b_h for t = 1..T, shape (T, G h).
+        self.XW = rng.normal(0.0, self.input_scale, size=(self.T, G * h)) + b
+
+    @property
+    def state_size(self) -> int:
+        return self.layer.num_states * self.num_hiddens
+
+    def _run(self, states, probes=None):
+        from mxnet import np as mnp
+
+        XW = mnp.array(self.XW, dtype="float64")
+        gates = []
+        for t in range(self.T):
+            if probes is not None:
+                states = [s + p for s, p in zip(states, probes[t])]
+            XW_t = mnp.broadcast_to(XW[t], (1, states[0].shape[1], XW.shape[1]))
+            gates.append(self.layer.gates(XW_t, states[0], XW.ctx))
+            states = self.layer._step(XW_t, states, XW.ctx)
+        return states, gates
+
+    def keep_gates(self) -> np.ndarray:
+        """The keep gate (LSTM ``f_t``, GRU ``z_t``) at every step, ``(T, h)``."""
+        from mxnet import autograd
+
+        name = "forget" if self.cell == "lstm" else "update"
+        with autograd.pause():
+            _, gates = self._run(self.layer.begin_state(1))
+        return np.stack([g[name].asnumpy()[0, 0] for g in gates])
+
+    def memory_path(self) -> np.ndarray:
+        """``max_i prod_{k > t} keep_k[i]`` for ``t = 0..T-1``, shape ``(T,)``.
+
+        The norm of the gradient along the cell's direct path alone
+        (``c_{t-1} -> c_t`` scaled by ``f_t`` in the LSTM, ``h_{t-1} -> h_t``
+        by ``z_t`` in the GRU), ignoring every path through the weights.
+        """
+        keep = self.keep_gates()
+        products = np.cumprod(keep[::-1], axis=0)[::-1]  # products[t] = prod_{k >= t}
+        return products.max(axis=1)
+
+    def jacobian_products(self) -> np.ndarray:
+        """``P[t] = ds_T/ds_t`` for ``t = 0..T-1``, shape ``(T, S, S)``, by autograd.
+
+        The probe method of :func:`autograd_jacobian_products`: ``S`` copies of
+        the sequence, a zero probe added to the state before every step, and
+        one backward pass seeded with the identity.
+        """
+        from mxnet import autograd
+        from mxnet import np as mnp
+
+        h, S = self.num_hiddens, self.state_size
+        n = self.layer.num_states
+        probes = [[mnp.zeros((1, S, h), dtype="float64") for _ in range(n)] for _ in range(self.T)]
+        for step in probes:
+            for z in step:
+                z.attach_grad()
+        seeds = [np.zeros((1, S, h)) for _ in range(n)]
+        for k in range(n):
+            seeds[k][0, k * h + np.arange(h), np.arange(h)] = 1.0
+        with autograd.record():
+            final, _ = self._run(self.layer.begin_state(S), probes)
+        autograd.backward(final, [mnp.array(g, dtype="float64") for g in seeds])
+        return np.stack(
+            [np.concatenate([z.grad.asnumpy()[0] for z in step], axis=1) for step in probes]
+        )
+
+    def jacobian_norms(self) -> np.ndarray:
+        """``||ds_T/ds_t||_2`` for ``t = 0..T-1``, shape ``(T,)``."""
+        return np.linalg.norm(self.jacobian_products(), ord=2, axis=(1, 2))
+
+
 @dataclass
 class VanishingData:
     """Gradient-norm curves for every setting of the vanishing-gradient explorer.
 
-    ``curves[(cell, activation, alpha, T, radius)] = (norms, bound)``, both of
-    shape ``(T,)`` (``bound`` is ``None`` where no simple bound applies), and
-    ``gammas[(cell, activation)]`` is the bound on the activation's derivative.
+    ``curves[key(cell, activation, alpha, gate_bias, T, radius)] = (norms,
+    reference)``, both of shape ``(T,)``: ``norms[t] = ||ds_T/ds_t||``;
+    ``reference`` is the bound ``(alpha + (1 - alpha) gamma lambda_1)^(T - t)``
+    for the RNN and the memory path (:meth:`GatedRecurrence.memory_path`) for
+    the gated cells. ``gammas[activation]`` bounds the activation's derivative.
     """
 
     cells: tuple[str, ...]
     activations: tuple[str, ...]
     alphas: tuple[float, ...]
+    gate_biases: tuple[float, ...]
     Ts: tuple[int, ...]
     radii: tuple[float, ...]
     curves: dict
     gammas: dict
+
+    @staticmethod
+    def key(cell: str, activation: str, alpha: float, gate_bias: float, T: int, radius: float):
+        """The curve's key: the RNN ignores ``gate_bias``, the gated cells ``activation`` and
+        ``alpha`` (their gates set the leak)."""
+        if cell == "rnn":
+            return (cell, activation, alpha, None, T, radius)
+        return (cell, None, None, gate_bias, T, radius)
 
 
 def vanishing_data(
@@ -183,23 +316,42 @@ def vanishing_data(
     Ts: tuple[int, ...] = (20, 100),
     activations: tuple[str, ...] = ("tanh", "relu", "sigmoid", "linear"),
     alphas: tuple[float, ...] = (0.0, 0.5, 0.9),
+    cells: tuple[str, ...] = ("rnn", "lstm", "gru"),
+    gate_biases: tuple[float, ...] = (0.0, 2.0, 5.0),
     num_hiddens: int = 32,
     seed: int = 0,
 ) -> VanishingData:
-    """``||dh_T/dh_t||`` for every combination, by explicit Jacobian products (a few ms each)."""
+    """``||ds_T/ds_t||`` for every combination: explicit Jacobian products for the RNN
+    (a few ms each), autograd through the book's LSTM and GRU layers for the gated cells."""
     for T in Ts:
         _check(T, 1.0, "tanh", 0.0)
-    curves, gammas = {}, {}
-    for activation in activations:
-        gammas[("rnn", activation)] = gamma(activation)
-        for alpha in alphas:
-            for T in Ts:
-                for radius in radii:
-                    rec = Recurrence(T, radius, activation, alpha, num_hiddens, seed=seed)
-                    curves[("rnn", activation, alpha, T, radius)] = (
-                        rec.jacobian_norms(),
-                        rec.bound(),
-                    )
+    for cell in cells:
+        if cell != "rnn" and cell not in GATED:
+            raise ValueError(f"cells must be among {('rnn',) + GATED}, got {cell!r}")
+    curves = {}
+    gammas = {activation: gamma(activation) for activation in activations}
+    for T in Ts:
+        for radius in radii:
+            if "rnn" in cells:
+                for activation in activations:
+                    for alpha in alphas:
+                        rec = Recurrence(T, radius, activation, alpha, num_hiddens, seed=seed)
+                        key = VanishingData.key("rnn", activation, alpha, None, T, radius)
+                        curves[key] = (rec.jacobian_norms(), rec.bound())
+            for cell in cells:
+                if cell == "rnn":
+                    continue
+                for bias in gate_biases:
+                    rec = GatedRecurrence(cell, T, radius, bias, num_hiddens, seed=seed)
+                    key = VanishingData.key(cell, None, None, bias, T, radius)
+                    curves[key] = (rec.jacobian_norms(), rec.memory_path())
     return VanishingData(
-        ("rnn",), tuple(activations), tuple(alphas), tuple(Ts), tuple(radii), curves, gammas
+        tuple(cells),
+        tuple(activations),
+        tuple(alphas),
+        tuple(gate_biases),
+        tuple(Ts),
+        tuple(radii),
+        curves,
+        gammas,
     )

@@ -167,11 +167,18 @@ def clipping_explorer(data: ClippingData | None = None) -> FrameExplorer:
 class VanishingFigure:
     """The vanishing-gradient explorer's figure, drawn once and updated for every frame.
 
-    Left: ``||dh_T/dh_t||`` against ``t`` on a log scale, with the bound
-    ``(alpha + (1 - alpha) gamma lambda_1)^(T - t)``. Right: where ``lambda_1``
-    sits against the threshold ``1/gamma``. Updating the artists of one
-    figure is several times faster than drawing a new figure per frame.
+    Left: ``||ds_T/ds_t||`` against ``t`` on a log scale, with the RNN's bound
+    ``(alpha + (1 - alpha) gamma lambda_1)^(T - t)`` or the gated cell's
+    memory path. Right: where ``lambda_1`` sits against the RNN's threshold
+    ``1/gamma``. Updating the artists of one figure is several times faster
+    than drawing a new figure per frame.
     """
+
+    REFERENCE = {
+        "rnn": "bound (α + (1−α)γλ₁)^(T−t)",
+        "lstm": "memory path: max ∏ f (forget gate)",
+        "gru": "memory path: max ∏ z (update gate)",
+    }
 
     def __init__(self, data: VanishingData):
         self.data = data
@@ -179,13 +186,13 @@ class VanishingFigure:
             1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [3, 1]}
         )
         ax, ax2 = self.ax, self.ax2
-        (self.curve,) = ax.semilogy([1], [1], "C0-", lw=2, label=r"$\|\partial h_T/\partial h_t\|$")
-        (self.bound,) = ax.semilogy([1], [1], "C3--", lw=1, label="bound")
+        (self.curve,) = ax.semilogy([1], [1], "C0-", lw=2, label=r"$\|\partial s_T/\partial s_t\|$")
+        (self.reference,) = ax.semilogy([1], [1], "C3--", lw=1, label="bound")
         ax.set_ylim(1e-12, 1e12)
         ax.axhline(1.0, color="k", lw=0.5)
         ax.set_xlabel("t (the gradient flows from step T back to step t)")
         ax.set_ylabel("gradient norm")
-        ax.legend(fontsize=8, loc="lower right")
+        self.legend = ax.legend(fontsize=8, loc="lower right")
         self.title = ax.set_title("", fontsize=10)
         self.threshold = ax2.axvline(1.0, color="C3", ls="--", lw=1)
         self.threshold_label = ax2.text(1.0, 0.85, " 1/γ", color="C3")
@@ -194,7 +201,7 @@ class VanishingFigure:
                 (0, 0), 1.0, 1.0, transform=ax2.get_xaxis_transform(), color="C0", alpha=0.12
             )
         )
-        ax2.text(
+        self.span_label = ax2.text(
             0.03, 0.12, "vanishing\nguaranteed", fontsize=8, transform=ax2.transAxes, color="C0"
         )
         (self.dot,) = ax2.plot([1.0], [0.5], "ko", ms=8)
@@ -203,19 +210,29 @@ class VanishingFigure:
         ax2.set_xlabel("largest singular value λ₁")
         self.fig.tight_layout()
 
-    def png(self, cell: str, activation: str, alpha: float, T: int, radius: float) -> bytes:
+    def png(
+        self, cell: str, activation: str, alpha: float, gate_bias: float, T: int, radius: float
+    ) -> bytes:
         """The frame for one setting, as PNG bytes."""
-        norms, bound = self.data.curves[(cell, activation, alpha, T, radius)]
+        key = self.data.key(cell, activation, alpha, gate_bias, T, radius)
+        norms, reference = self.data.curves[key]
         t = np.arange(len(norms))
         self.curve.set_data(t, np.maximum(norms, 1e-300))
-        self.bound.set_visible(bound is not None)
-        if bound is not None:
-            self.bound.set_data(t, bound)
+        self.reference.set_data(t, np.maximum(reference, 1e-300))
+        self.reference.set_label(self.REFERENCE[cell])
+        self.legend.get_texts()[1].set_text(self.REFERENCE[cell])
         self.ax.set_xlim(0, T)
-        leak = f", leak α = {alpha:g}" if alpha else ""
-        name = f"RNN, {activation}{leak}" if cell == "rnn" else cell.upper()
+        gated = cell != "rnn"
+        if gated:
+            keep = 1 / (1 + math.exp(-gate_bias))
+            name = f"{cell.upper()}, gate bias {gate_bias:g} (keeps ≈ {keep:.2f} per step)"
+        else:
+            leak = f", leak α = {alpha:g}" if alpha else ""
+            name = f"RNN, {activation}{leak}"
         self.title.set_text(f"{name}: T = {T}, λ₁ = {radius:g}")
-        threshold = 1 / self.data.gammas[(cell, activation)]
+        threshold = 1 / self.data.gammas.get(activation, 1.0)
+        for artist in (self.threshold, self.threshold_label, self.span, self.span_label):
+            artist.set_visible(not gated)
         self.threshold.set_xdata([threshold, threshold])
         self.threshold_label.set_x(threshold)
         self.span.set_width(threshold)
@@ -228,17 +245,25 @@ class VanishingFigure:
 
 
 def vanishing_explorer(data: VanishingData | None = None) -> FrameExplorer:
-    """The vanishing-gradient explorer over radius, length, activation, leak (and cell).
+    """The vanishing-gradient explorer over cell, activation, leak, gate bias, length and radius.
 
-    ``data`` defaults to :func:`d2lrnn.vanishing.vanishing_data`.
+    ``data`` defaults to :func:`d2lrnn.vanishing.vanishing_data`. Settings that
+    a cell ignores (the gate bias for the RNN; activation and leak for the
+    LSTM and GRU) share one frame.
     """
     data = data if data is not None else vanishing_data()
     figure = VanishingFigure(data)
     explorer = FrameExplorer(
         [
-            ("cell", list(data.cells), data.cells, "buttons"),
-            ("activation", list(data.activations), data.activations, "buttons"),
-            ("leak α", [f"{a:g}" for a in data.alphas], data.alphas, "buttons"),
+            ("cell", [c.upper() for c in data.cells], data.cells, "buttons"),
+            ("RNN activation", list(data.activations), data.activations, "buttons"),
+            ("RNN leak α", [f"{a:g}" for a in data.alphas], data.alphas, "buttons"),
+            (
+                "LSTM/GRU keep-gate bias",
+                [f"{b:g}" for b in data.gate_biases],
+                data.gate_biases,
+                "buttons",
+            ),
             ("sequence length T", [str(T) for T in data.Ts], data.Ts, "buttons"),
             (
                 "largest singular value λ₁ of W_hh",
@@ -248,6 +273,7 @@ def vanishing_explorer(data: VanishingData | None = None) -> FrameExplorer:
             ),
         ],
         figure.png,
+        key=data.key,
     )
     figure.close()
     return explorer

@@ -83,6 +83,64 @@ def test_copy_to_gluon_rejects_mismatched_layers():
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
+def test_copy_from_gluon_is_the_inverse(kind):
+    scratch, ref, X, states = pair(kind)
+    for p in ref.collect_params().values():  # gluon's own weights, both biases nonzero
+        p.set_data(mnp.random.normal(size=p.shape))
+    back = KINDS[kind][0](4, 0)  # input size inferred from gluon's weights
+    back.initialize()
+    layers.copy_from_gluon(ref, back)
+    out_ref, st_ref = ref(X, states)
+    out_back, st_back = back(X, states)
+    np.testing.assert_allclose(out_back.asnumpy(), out_ref.asnumpy(), atol=1e-5)
+    for a, b in zip(st_back, st_ref):
+        np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("embed_size", [None, 5])
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_copy_weights_between_language_models_both_ways(kind, embed_size):
+    make_scratch, make_ref = KINDS[kind]
+    X = mnp.array(np.random.default_rng(0).integers(0, 11, (3, 6)), dtype="int32")
+    for direction in ("to gluon", "from gluon"):
+        scratch = lm.RNNLM(make_scratch(8, 0), 11, embed_size)
+        concise = lm.RNNLM(make_ref(8, embed_size or 11), 11, embed_size)
+        scratch.initialize()
+        concise.initialize(mx.init.Normal(0.5))
+        source, target = (scratch, concise) if direction == "to gluon" else (concise, scratch)
+        lm.copy_weights(source, target)
+        np.testing.assert_allclose(
+            target(X)[0].asnumpy(), source(X)[0].asnumpy(), atol=1e-5, err_msg=direction
+        )
+
+
+def test_copy_weights_bad_arguments():
+    a = lm.RNNLM(layers.GRUScratch(4), 7)
+    with pytest.raises(ValueError, match="differ in vocab_size or embed_size"):
+        lm.copy_weights(a, lm.RNNLM(rnn.GRU(4), 8))
+    b, c = lm.RNNLM(rnn.GRU(4), 7), lm.RNNLM(rnn.GRU(4), 7)
+    for m in (b, c):
+        m.initialize()
+    with pytest.raises(ValueError, match="one of the models must have a recurrent layer"):
+        lm.copy_weights(b, c)
+
+
+def test_copy_from_gluon_rejects_mismatched_layers():
+    ref = rnn.LSTM(4, input_size=5)
+    ref.initialize()
+    with pytest.raises(ValueError, match="the layers differ in kind or size"):
+        layers.copy_from_gluon(ref, layers.GRUScratch(4, 5))
+    wrong_input = layers.LSTMScratch(4, 6)
+    wrong_input.initialize()
+    with pytest.raises(ValueError, match="the layers differ in input size"):
+        layers.copy_from_gluon(ref, wrong_input)
+    deep = rnn.LSTM(4, num_layers=2, input_size=5)
+    deep.initialize()
+    with pytest.raises(ValueError, match="one-layer, one-direction"):
+        layers.copy_from_gluon(deep, layers.LSTMScratch(4, 5))
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
 def test_scratch_call_signature_matches_gluon(kind):
     scratch, ref, X, _ = pair(kind)
     for layer in (scratch, ref):
@@ -128,6 +186,43 @@ def test_gated_bad_arguments_and_states(cls):
     layer.initialize()
     with pytest.raises(ValueError, match=f"states must hold {layer.num_states} arrays, got 3"):
         layer(mnp.ones((2, 3, 5)), [mnp.zeros((1, 3, 4))] * 3)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_trace_records_the_gates_that_produce_the_outputs(kind):
+    scratch, _, X, states = pair(kind)
+    outputs, _ = scratch(X, states)
+    trace = scratch.trace(X, states)
+    names = {
+        "lstm": {"input", "forget", "candidate", "output"},
+        "gru": {"reset", "update", "candidate"},
+    }
+    assert set(trace) == names[kind] | ({"H", "C"} if kind == "lstm" else {"H"})
+    for value in trace.values():
+        assert value.shape == (7, 3, 4)
+    np.testing.assert_allclose(trace["H"].asnumpy(), outputs.asnumpy(), atol=1e-6)
+    g = {k: v.asnumpy() for k, v in trace.items()}
+    for name in names[kind] - {"candidate"}:  # sigmoid gates lie in (0, 1)
+        assert np.all((g[name] > 0) & (g[name] < 1))
+    H0 = states[0].asnumpy()[0]
+    H_prev = np.concatenate([H0[None], g["H"][:-1]])
+    if kind == "gru":  # H_t = (1 - Z) N + Z H_{t-1}
+        np.testing.assert_allclose(
+            g["H"], (1 - g["update"]) * g["candidate"] + g["update"] * H_prev, atol=1e-6
+        )
+    else:  # C_t = f C_{t-1} + i g; H_t = o tanh(C_t)
+        C = states[1].asnumpy()[0]
+        for t in range(7):
+            C = g["forget"][t] * C + g["input"][t] * g["candidate"][t]
+            np.testing.assert_allclose(g["C"][t], C, atol=1e-6)
+            np.testing.assert_allclose(g["H"][t], g["output"][t] * np.tanh(C), atol=1e-6)
+
+
+def test_trace_needs_gates():
+    layer = layers.RNNScratch(4)
+    layer.initialize()
+    with pytest.raises(TypeError, match="RNNScratch has no gates"):
+        layer.trace(mnp.ones((2, 3, 5)))
 
 
 def test_scratch_rejects_2d_inputs():

@@ -69,3 +69,29 @@ def test_fit_regression_bad_input():
         train.fit_regression(net, np.zeros((4, 2)), np.zeros(3))
     with pytest.raises(ValueError, match="batch_size and num_epochs"):
         train.fit_regression(net, np.zeros((4, 2)), np.zeros(4), batch_size=0)
+
+
+def test_gate_heatmap_draws_one_panel_per_gate():
+    rng = np.random.default_rng(0)
+    gates = {"forget": rng.uniform(size=(5, 8)), "C": rng.uniform(-2, 2, size=(5, 8))}
+    fig = plot.gate_heatmap(gates, "ab cd", ["forget", "C"], [0, 3, 7])
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert len(panels) == 2
+    image = panels[0].images[0]
+    assert image.get_array().shape == (3, 5)
+    assert image.get_clim() == (0, 1) and panels[1].images[0].get_clim() == (-1, 1)
+    assert [t.get_text() for t in panels[0].get_xticklabels()] == ["a", "b", "␣", "c", "d"]
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "names, text, match",
+    [
+        ([], "abcde", "names must list at least one gate"),
+        (["output"], "abcde", "no gate 'output': gates has"),
+        (["forget"], "abcd", "text has 4 characters but gate 'forget' has 5 steps"),
+    ],
+)
+def test_gate_heatmap_bad_input(names, text, match):
+    with pytest.raises(ValueError, match=match):
+        plot.gate_heatmap({"forget": np.zeros((5, 2))}, text, names, [0])
