@@ -1,6 +1,6 @@
 """Benchmark: execute every chapter in a fresh kernel and print its wall time.
 
-Usage: .venv/bin/python benchmarks/execute_chapters.py [--repeat N]
+Usage: .venv/bin/python benchmarks/execute_chapters.py [--repeat N] [--only 04,05]
 
 Each chapter runs top to bottom in a new kernel, as the notebook tests and a
 fresh book build do. The machine is shared and noisy: run it a few times.
@@ -20,10 +20,16 @@ from tests.notebooks.runner import execute, toc_chapters  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1, help="executions per chapter")
+    parser.add_argument(
+        "--only", default="", help="comma-separated prefixes of the chapters to run (default: all)"
+    )
     args = parser.parse_args()
+    prefixes = [p for p in args.only.split(",") if p]
     print(f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}")
     total = 0.0
     for path in toc_chapters():
+        if prefixes and not any(path.stem.startswith(p) for p in prefixes):
+            continue
         times = [execute(path)[1] for _ in range(args.repeat)]
         best = min(times)
         total += best

@@ -246,19 +246,38 @@ class GRUScratch(_ScratchRecurrent):
         return [(1 - Z) * g["candidate"] + Z * H]
 
 
+def _gluon_params(ref, block: str | None) -> tuple[dict, str]:
+    """``ref``'s parameters and the name prefix of one of its layers.
+
+    ``block`` is gluon's name for one layer and direction: ``'l0'`` (layer 0,
+    forward), ``'r0'`` (layer 0, backward), ``'l1'``, ... ``None`` means the
+    only layer of a one-layer, one-direction gluon layer.
+    """
+    params = ref.collect_params()
+    if block is None:
+        if ref.prefix + "l1_i2h_weight" in params or ref.prefix + "r0_i2h_weight" in params:
+            raise ValueError("ref must be a one-layer, one-direction gluon recurrent layer")
+        block = "l0"
+    prefix = f"{ref.prefix}{block}_"
+    if prefix + "i2h_weight" not in params:
+        raise ValueError(f"ref has no recurrent block {block!r}")
+    return params, prefix
+
+
 def copy_to_gluon(
-    scratch: _ScratchRecurrent, ref: gluon.rnn.RNN | gluon.rnn.LSTM | gluon.rnn.GRU
+    scratch: _ScratchRecurrent,
+    ref: gluon.rnn.RNN | gluon.rnn.LSTM | gluon.rnn.GRU,
+    block: str | None = None,
 ) -> None:
-    """Load a from-scratch layer's weights into the matching one-layer gluon layer.
+    """Load a from-scratch layer's weights into the matching gluon layer.
 
     Gluon keeps ``W^T`` and two biases, ``i2h`` and ``h2h``: ``b_h`` goes into
     ``i2h_bias``; ``h2h_bias`` is zero, except the GRU's candidate block, which
-    holds ``b_hn``. Both layers then compute the same function.
+    holds ``b_hn``. Both layers then compute the same function. ``block``
+    picks one layer and direction of a deep or bidirectional gluon layer
+    (``'l0'``, ``'r0'``, ``'l1'``, ...); by default ``ref`` must have one.
     """
-    params = ref.collect_params()
-    prefix = ref.prefix + "l0_"
-    if prefix + "i2h_weight" not in params or prefix.replace("l0_", "l1_") + "i2h_weight" in params:
-        raise ValueError("ref must be a one-layer, one-direction gluon recurrent layer")
+    params, prefix = _gluon_params(ref, block)
     expected = params[prefix + "h2h_weight"].shape
     if expected != (scratch.W_hh.shape[1], scratch.W_hh.shape[0]):
         raise ValueError(
@@ -276,19 +295,18 @@ def copy_to_gluon(
 
 
 def copy_from_gluon(
-    ref: gluon.rnn.RNN | gluon.rnn.LSTM | gluon.rnn.GRU, scratch: _ScratchRecurrent
+    ref: gluon.rnn.RNN | gluon.rnn.LSTM | gluon.rnn.GRU,
+    scratch: _ScratchRecurrent,
+    block: str | None = None,
 ) -> None:
     """The inverse of :func:`copy_to_gluon`: load a trained one-layer gluon layer's weights.
 
     ``b_h`` is the sum of gluon's two biases, except in the GRU's candidate
     block, where ``h2h_bias`` goes to ``b_hn`` (the reset gate multiplies it).
     Use it to look inside a model trained with gluon's fast layer, for
-    example with :meth:`_ScratchRecurrent.trace`.
+    example with :meth:`_ScratchRecurrent.trace`. ``block`` as in :func:`copy_to_gluon`.
     """
-    params = ref.collect_params()
-    prefix = ref.prefix + "l0_"
-    if prefix + "i2h_weight" not in params or prefix.replace("l0_", "l1_") + "i2h_weight" in params:
-        raise ValueError("ref must be a one-layer, one-direction gluon recurrent layer")
+    params, prefix = _gluon_params(ref, block)
     W_xh, W_hh = params[prefix + "i2h_weight"].data(), params[prefix + "h2h_weight"].data()
     if W_hh.shape != (scratch.W_hh.shape[1], scratch.W_hh.shape[0]):
         raise ValueError(

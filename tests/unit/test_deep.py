@@ -1,0 +1,152 @@
+"""Deep and bidirectional stacks of the book's layers, against gluon's num_layers/bidirectional."""
+
+import mxnet as mx
+import numpy as np
+import pytest
+from mxnet import autograd
+from mxnet import np as mnp
+from mxnet.gluon import rnn
+
+import d2lrnn
+from d2lrnn import deep, layers, lm
+
+GLUON = {"rnn": rnn.RNN, "lstm": rnn.LSTM, "gru": rnn.GRU}
+SHAPES = [(1, True), (2, False), (3, True)]
+
+
+def pair(cell, num_layers, bidirectional, d=5, h=4, seed=0):
+    d2lrnn.seed(seed)
+    kwargs = {"activation": "tanh"} if cell == "rnn" else {}
+    ref = GLUON[cell](h, num_layers=num_layers, bidirectional=bidirectional, input_size=d, **kwargs)
+    ref.initialize(mx.init.Normal(0.5))
+    for p in ref.collect_params().values():  # both biases nonzero
+        p.set_data(mnp.random.normal(0, 0.5, size=p.shape))
+    stack = deep.deep_rnn(cell, h, num_layers, bidirectional, input_size=d)
+    stack.initialize()
+    deep.copy_from_gluon(ref, stack)
+    return stack, ref
+
+
+@pytest.mark.parametrize("cell", sorted(GLUON))
+@pytest.mark.parametrize("num_layers, bidirectional", SHAPES)
+def test_stack_equals_gluon_outputs_states_and_gradients(cell, num_layers, bidirectional):
+    stack, ref = pair(cell, num_layers, bidirectional)
+    X = mnp.random.normal(size=(6, 3, 5))
+    states = [mnp.random.normal(size=s.shape) for s in ref.begin_state(3)]
+    results = []
+    for net in (stack, ref):
+        x = X.copy()
+        x.attach_grad()
+        s = [a.copy() for a in states]
+        for a in s:
+            a.attach_grad()
+        with autograd.record():
+            out, final = net(x, s)
+            loss = (out * mnp.arange(out.size).reshape(out.shape) / out.size).sum()
+            loss = loss + sum((f**2).sum() for f in final)
+        loss.backward()
+        results.append((out, final, x.grad, [a.grad for a in s]))
+    (o1, f1, gx1, gs1), (o2, f2, gx2, gs2) = results
+    D = 2 if bidirectional else 1
+    assert o1.shape == o2.shape == (6, 3, D * 4)
+    for a, b in [(o1, o2), (gx1, gx2), *zip(f1, f2), *zip(gs1, gs2)]:
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", sorted(GLUON))
+def test_weight_gradients_equal_gluon(cell):
+    stack, ref = pair(cell, 2, True)
+    X = mnp.random.normal(size=(5, 2, 5))
+    for net in (stack, ref):
+        with autograd.record():
+            loss = (net(X) ** 2).sum()
+        loss.backward()
+    # Copy the gradients back through the same mapping and compare.
+    grads = deep.deep_rnn(cell, 4, 2, True, input_size=5)
+    grads.initialize()
+    saved = {n: p.data().copy() for n, p in ref.collect_params().items()}
+    for p in ref.collect_params().values():
+        p.set_data(p.grad())
+    deep.copy_from_gluon(ref, grads)
+    for n, p in ref.collect_params().items():
+        p.set_data(saved[n])
+    pairs = zip(stack.collect_params().items(), grads.collect_params().values())
+    for (n1, p), q in pairs:
+        if n1.endswith("b_h"):
+            # gluon's two biases get the same gradient, and copy_from_gluon sums them ...
+            expected = q.data() / 2
+            if cell == "gru":  # ... except in the GRU's candidate block: i2h bias only
+                expected[8:] = q.data()[8:]
+        else:
+            expected = q.data()
+        np.testing.assert_allclose(p.grad().asnumpy(), expected.asnumpy(), atol=1e-4, err_msg=n1)
+
+
+def test_dropout_only_between_layers_and_only_in_training():
+    d2lrnn.seed(0)
+    stack = deep.deep_rnn("gru", 8, 3, dropout=0.5, input_size=4)
+    stack.initialize()
+    X = mnp.random.normal(size=(5, 2, 4))
+    assert np.allclose(stack(X).asnumpy(), stack(X).asnumpy())  # inference: deterministic
+    with autograd.record():
+        a, b = stack(X), stack(X)
+    assert not np.allclose(a.asnumpy(), b.asnumpy())  # training: dropout on
+    one = deep.deep_rnn("gru", 8, 1, dropout=0.5, input_size=4)
+    one.initialize()
+    with autograd.record():  # a single layer has nothing to drop between
+        assert np.allclose(one(X).asnumpy(), one(X).asnumpy())
+
+
+def test_stack_plugs_into_the_language_model():
+    model = lm.RNNLM(deep.deep_rnn("lstm", 6, 2, bidirectional=True), 9)
+    model.initialize()
+    logits, state = model(mnp.zeros((3, 7), dtype="int32"))
+    assert logits.shape == (7, 3, 9)
+    assert [s.shape for s in state] == [(4, 3, 6), (4, 3, 6)]
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: deep.deep_rnn("gru", 4, 0), "num_layers must be an int >= 1, got 0"),
+        (lambda: deep.deep_rnn("gru", 4, 2.0), "num_layers must be an int >= 1"),
+        (lambda: deep.deep_rnn("gru", 4, 2, dropout=1.0), r"dropout must be a number in \[0, 1\)"),
+        (lambda: deep.deep_rnn("gru", 4, 2, dropout=-0.1), r"dropout must be a number in \[0, 1\)"),
+        (lambda: deep.deep_rnn("tcn", 4), "cell must be one of"),
+        (lambda: deep.deep_rnn("lstm", 0), "hidden_size must be an int >= 1"),
+        (lambda: deep.Stacked([]), "layers must hold at least one"),
+        (
+            lambda: deep.Stacked([layers.LSTMScratch(3), layers.GRUScratch(3)]),
+            "same states",
+        ),
+        (
+            lambda: deep.Bidirectional(layers.LSTMScratch(3), layers.GRUScratch(3)),
+            "same kind of layer",
+        ),
+        (
+            lambda: deep.Bidirectional(layers.GRUScratch(3), layers.GRUScratch(4)),
+            "same hidden_size",
+        ),
+    ],
+)
+def test_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_mismatched_shapes_and_states_are_rejected():
+    stack = deep.deep_rnn("lstm", 4, 2, input_size=5)
+    stack.initialize()
+    ref = rnn.LSTM(4, num_layers=3, input_size=5)
+    ref.initialize()
+    with pytest.raises(
+        ValueError, match=r"ref has 3 layer\(s\) x 1 direction\(s\), the stack has 2"
+    ):
+        deep.copy_to_gluon(stack, ref)
+    with pytest.raises(
+        ValueError, match=r"states must be 2 array\(s\) of shape \(2, batch_size, 4\)"
+    ):
+        stack(mnp.ones((3, 2, 5)), [mnp.zeros((1, 2, 4))] * 2)
+    with pytest.raises(ValueError, match="inputs must be"):
+        stack(mnp.ones((3, 5)))
