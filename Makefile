@@ -61,8 +61,10 @@ book: $(STAMP) $(VENDOR)/.copied _build/.d2lrnn-version
 
 test: lint unit notebooks test-book
 
-# The book builds with warnings as errors, with every chapter executed.
+# The book builds with warnings as errors, with every chapter executed; then
+# each chapter's printed numbers must equal those of the `notebooks` run.
 test-book: book
+	$(BIN)/pytest tests/book
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
