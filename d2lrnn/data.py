@@ -165,3 +165,17 @@ def download(name: str, *, timeout: float = 30.0) -> Path:
 def read_time_machine() -> str:
     """Return the raw text of The Time Machine (178,979 characters, as d2l serves it)."""
     return download("timemachine.txt").read_text(encoding="utf-8")
+
+
+def read_fra_eng() -> list[tuple[str, str]]:
+    """Return d2l's English–French sentence pairs (Tatoeba), as ``(english, french)``."""
+    import zipfile
+
+    with zipfile.ZipFile(download("fra-eng.zip")) as z:
+        text = z.read("fra-eng/fra.txt").decode("utf-8")
+    pairs = []
+    for line in text.split("\n"):
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            pairs.append((parts[0], parts[1]))
+    return pairs

@@ -67,6 +67,9 @@ def test_real_corpus_from_data_dir():
     text = data.read_time_machine()
     assert len(text) == 178979
     assert text.startswith("The Time Machine, by H. G. Wells")
+    pairs = data.read_fra_eng()
+    assert len(pairs) > 150_000
+    assert pairs[0] == ("Go.", "Va !")
 
 
 def test_found_in_data_dir_without_network(fake_file, dirs, offline):
