@@ -28,6 +28,18 @@ from .layers import copy_to_gluon as _to
 CELLS = {"rnn": RNNScratch, "lstm": LSTMScratch, "gru": GRUScratch}
 
 
+def _num_states(layer) -> int:
+    """1 (``[H]``) or 2 (``[H, C]``), for the book's layers and gluon's."""
+    return layer.num_states if hasattr(layer, "num_states") else len(layer.state_info())
+
+
+def _num_rows(layer) -> int:
+    """Rows the layer takes in each state array: ``num_layers * num_directions``."""
+    if hasattr(layer, "_dir"):  # a gluon layer, possibly deep or bidirectional itself
+        return layer._num_layers * layer._dir
+    return getattr(layer, "num_directions", 1)
+
+
 def _split_rows(states: list, sizes: list[int]) -> list[list]:
     """Cut every ``(sum(sizes), N, h)`` state into consecutive row blocks, one per layer."""
     out, start = [], 0
@@ -66,8 +78,8 @@ class Bidirectional(gluon.Block):
             self.backward_layer = backward_layer
 
     def begin_state(self, batch_size: int, ctx: mx.Context | None = None, **kwargs) -> list:
-        f = self.forward_layer.begin_state(batch_size, ctx)
-        b = self.backward_layer.begin_state(batch_size, ctx)
+        f = self.forward_layer.begin_state(batch_size, ctx=ctx)
+        b = self.backward_layer.begin_state(batch_size, ctx=ctx)
         return [mnp.concatenate([x, y], axis=0) for x, y in zip(f, b)]
 
     def forward(self, inputs, states=None):
@@ -87,6 +99,9 @@ class Stacked(gluon.Block):
 
     Dropout with probability ``dropout`` is applied to the outputs of every
     layer but the last, during training only. States: each ``(L * D, N, h)``.
+    The layers may be the book's, :class:`Bidirectional` ones, or gluon's
+    (whose fused multi-layer kernel ignores its own ``dropout`` on a CPU:
+    stacking one-layer gluon layers here is how to get dropout between them).
     """
 
     def __init__(self, layers: list, dropout: float = 0.0):
@@ -95,21 +110,22 @@ class Stacked(gluon.Block):
             raise ValueError("layers must hold at least one recurrent layer")
         if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
             raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
-        kinds = {layer.num_states for layer in layers}
+        kinds = {_num_states(layer) for layer in layers}
         if len(kinds) != 1:
             raise ValueError("layers must all have the same states (all LSTM, or none)")
         self.dropout = float(dropout)
         self.num_states = kinds.pop()
-        self.hidden_size = layers[-1].hidden_size
+        last = layers[-1]
+        self.hidden_size = getattr(last, "hidden_size", None) or last._hidden_size
         self.num_layers = len(layers)
-        self._rows = [getattr(layer, "num_directions", 1) for layer in layers]
+        self._rows = [_num_rows(layer) for layer in layers]
         with self.name_scope():
             self.layers = gluon.nn.Sequential()
             for layer in layers:
                 self.layers.add(layer)
 
     def begin_state(self, batch_size: int, ctx: mx.Context | None = None, **kwargs) -> list:
-        per_layer = [layer.begin_state(batch_size, ctx) for layer in self.layers]
+        per_layer = [layer.begin_state(batch_size, ctx=ctx) for layer in self.layers]
         return [mnp.concatenate(list(s), axis=0) for s in zip(*per_layer)]
 
     def forward(self, inputs, states=None):

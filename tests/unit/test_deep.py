@@ -98,6 +98,28 @@ def test_dropout_only_between_layers_and_only_in_training():
         assert np.allclose(one(X).asnumpy(), one(X).asnumpy())
 
 
+def test_gluon_layers_stack_with_dropout_between_them():
+    # gluon's fused two-layer GRU ignores its dropout on a CPU ...
+    fused = rnn.GRU(8, num_layers=2, dropout=0.5, input_size=4)
+    fused.initialize()
+    X = mnp.random.normal(size=(5, 2, 4))
+    with autograd.record():
+        assert np.allclose(fused(X).asnumpy(), fused(X).asnumpy())
+    # ... Stacked applies it between one-layer gluon layers, and equals the fused one without it.
+    with pytest.raises(ValueError, match="same states"):
+        deep.Stacked([rnn.GRU(8, input_size=4), rnn.LSTM(8, input_size=8)])
+    stack = deep.Stacked([rnn.GRU(8, input_size=4), rnn.GRU(8, input_size=8)], dropout=0.5)
+    stack.initialize()
+    with autograd.record():
+        assert not np.allclose(stack(X).asnumpy(), stack(X).asnumpy())
+    states = stack.begin_state(2)
+    assert [s.shape for s in states] == [(2, 2, 8)]
+    for i, layer in enumerate(stack.layers):
+        for name in ("i2h_weight", "h2h_weight", "i2h_bias", "h2h_bias"):
+            getattr(fused, f"l{i}_{name}").set_data(getattr(layer, f"l0_{name}").data())
+    np.testing.assert_allclose(stack(X).asnumpy(), fused(X).asnumpy(), atol=1e-6)
+
+
 def test_stack_plugs_into_the_language_model():
     model = lm.RNNLM(deep.deep_rnn("lstm", 6, 2, bidirectional=True), 9)
     model.initialize()
