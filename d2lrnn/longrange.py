@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 import mxnet as mx
 import numpy as np
-from mxnet import autograd, gluon, init, npx
+from mxnet import gluon, init, npx
 from mxnet import np as mnp
 
 from .checks import check_int
 from .runtime import default_device
 from .runtime import seed as seed_everything
-from .train import clip_gradients
+from .tasks import accuracy, train_step
 
 CELLS = {"rnn": (gluon.rnn.RNN, 1), "gru": (gluon.rnn.GRU, 3), "lstm": (gluon.rnn.LSTM, 4)}
 
@@ -147,33 +147,25 @@ def train_recall(
     seed_everything(seed)
     rng = np.random.default_rng(seed)
     X_val, y_val = recall_batch(np.random.default_rng(seed + 10_000), 500, T, num_symbols)
-    X_val, y_val = mnp.array(X_val, ctx=ctx), mnp.array(y_val, ctx=ctx)
     model = RecallModel(cell, hidden, num_symbols, keep_bias)
     model.initialize_weights(ctx)
-    params = [p for p in model.collect_params().values()]
     trainer = gluon.Trainer(model.collect_params(), "adam", {"learning_rate": lr})
-    loss = gluon.loss.SoftmaxCrossEntropyLoss()
-    start, curve, accuracy, step = time.perf_counter(), [], 0.0, 0
+    start, curve, score, step = time.perf_counter(), [], 0.0, 0
     while step < max_steps:
         X, y = recall_batch(rng, batch_size, T, num_symbols)
-        X, y = mnp.array(X, ctx=ctx), mnp.array(y, ctx=ctx)
-        with autograd.record():
-            l = loss(model(X), y).mean()
-        l.backward()
-        clip_gradients([p.grad(ctx) for p in params], clip)
-        trainer.step(1)
+        train_step(model, trainer, mnp.array(X, ctx=ctx), mnp.array(y, ctx=ctx), clip)
         step += 1
         if step % eval_every == 0 or step == max_steps:
-            accuracy = float((model(X_val).argmax(axis=1).astype("int32") == y_val).mean())
-            curve.append((step, accuracy))
-            if accuracy >= target:
+            score = accuracy(model, X_val, y_val, ctx=ctx)
+            curve.append((step, score))
+            if score >= target:
                 break
     return RecallRun(
         cell,
         T,
         hidden,
         num_params(cell, hidden, num_symbols),
-        accuracy,
+        score,
         step,
         time.perf_counter() - start,
         curve,

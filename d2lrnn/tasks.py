@@ -145,6 +145,25 @@ def accuracy(model: gluon.Block, X: np.ndarray, Y: np.ndarray, batch_size: int =
     return correct / Y.size
 
 
+def train_step(model: gluon.Block, trainer: gluon.Trainer, x, y, clip: float | None) -> float:
+    """One clipped optimizer step on the mean cross-entropy; returns the loss.
+
+    ``y`` is ``(N,)`` for one label per sequence, or ``(N, T)`` for one per
+    step (the model's logits are then ``(T, N, classes)``).
+    """
+    with autograd.record():
+        logits = model(x)
+        loss = _CROSS_ENTROPY(logits, y.T if y.ndim == 2 else y).mean()
+    loss.backward()
+    params = [p for p in model.collect_params().values() if p.grad_req != "null"]
+    clip_gradients([p.grad(x.ctx) for p in params], clip)
+    trainer.step(1)
+    return float(loss)
+
+
+_CROSS_ENTROPY = gluon.loss.SoftmaxCrossEntropyLoss()
+
+
 def fit(
     model: gluon.Block,
     X: np.ndarray,
@@ -170,8 +189,8 @@ def fit(
     ctx = ctx or default_device()
     rng = np.random.default_rng(seed)
     model.initialize(mx.init.Xavier(), ctx=ctx, force_reinit=False)
-    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
-    trainer = None
+    model(mnp.array(X[:1], dtype="int32", ctx=ctx))  # complete deferred shapes
+    trainer = gluon.Trainer(model.collect_params(), "adam", {"learning_rate": lr})
     result = Fit()
     start = time.perf_counter()
     for _ in range(num_epochs):
@@ -181,16 +200,7 @@ def fit(
             batch = order[i : i + batch_size]
             x = mnp.array(X[batch], dtype="int32", ctx=ctx)
             y = mnp.array(Y[batch], dtype="int32", ctx=ctx)
-            with autograd.record():
-                logits = model(x)
-                loss = loss_fn(logits, y.T if Y.ndim == 2 else y).mean()
-            loss.backward()
-            if trainer is None:
-                trainer = gluon.Trainer(model.collect_params(), "adam", {"learning_rate": lr})
-            params = [p for p in model.collect_params().values() if p.grad_req != "null"]
-            clip_gradients([p.grad(ctx) for p in params], clip)
-            trainer.step(1)
-            total += float(loss) * len(batch)
+            total += train_step(model, trainer, x, y, clip) * len(batch)
         result.losses.append(total / len(X))
         result.accuracy.append(accuracy(model, X_val, Y_val, ctx=ctx))
     result.seconds = time.perf_counter() - start
