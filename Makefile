@@ -12,12 +12,14 @@ BOOK_FLAGS ?= --warningiserror --nitpick --keep-going
 # HTML manager), installed from npm (package-lock.json) at build time.
 VENDOR := _assets/static/vendor
 
-.PHONY: help setup vendor book test unit notebooks test-book lint format sync lab clean distclean lock
+.PHONY: help setup vendor book test unit notebooks test-book browser lint format sync lab serve bench clean distclean lock
 
 help:
 	@echo "make book      set up .venv if needed, execute every chapter (cached) and build _build/html"
-	@echo "make test      set up .venv if needed, lint, run the unit tests and execute every chapter"
+	@echo "make test      set up .venv if needed, lint, unit tests, execute every chapter, build and browser-test the book"
 	@echo "make lab       JupyterLab; open any chapters/*.md as a notebook (jupytext pairing)"
+	@echo "make serve     serve the built book (_build/html) on http://127.0.0.1:$(PORT)"
+	@echo "make bench     the book's language models against d2l's: table, benchmarks/results.json"
 	@echo "make sync      re-pair chapters/*.md and chapters/*.ipynb after editing either"
 	@echo "make clean     remove the built book, caches and test output (keeps .venv)"
 	@echo "make distclean clean, and remove .venv too"
@@ -59,12 +61,28 @@ _build/.d2lrnn-version: $(wildcard d2lrnn/*.py) requirements.txt
 book: $(STAMP) $(VENDOR)/.copied _build/.d2lrnn-version
 	$(BIN)/jupyter-book build . --builder html $(BOOK_FLAGS)
 
-test: lint unit notebooks test-book
+test: lint unit notebooks test-book browser
 
 # The book builds with warnings as errors, with every chapter executed; then
 # each chapter's printed numbers must equal those of the `notebooks` run.
 test-book: book
 	$(BIN)/pytest tests/book
+
+# The browser tests drive Debian's Chromium headless through Playwright for
+# Python (pinned in requirements.txt); no browser is downloaded. On a fresh
+# machine the package is installed from Debian's archive.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "install Chromium, or set CHROMIUM=/path/to/chromium"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+
+# The built book in Chromium (every page, math, figures, widgets, search,
+# accessibility basics), and a chapter run in JupyterLab; screenshots go to
+# test-output/browser/.
+browser: book $(CHROMIUM)
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
@@ -86,6 +104,16 @@ sync: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=.
+
+PORT ?= 8000
+serve:
+	@test -f _build/html/index.html || { echo "no built book: run 'make book' first"; exit 1; }
+	$(PYTHON) -m http.server --directory _build/html --bind 127.0.0.1 $(PORT)
+
+# Speed and perplexity against d2l, side by side (15-20 minutes on 2 cores);
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--models lstm --seeds 3".
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks lm $(BENCH_ARGS)
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache test-output $(VENDOR)

@@ -1,6 +1,6 @@
 """Benchmark: execute every chapter in a fresh kernel and print its wall time.
 
-Usage: .venv/bin/python benchmarks/execute_chapters.py [--repeat N] [--only 04,05]
+Usage: .venv/bin/python -m benchmarks chapters [--repeat N] [--only 04,05]
 
 Each chapter runs top to bottom in a new kernel, as the notebook tests and a
 fresh book build do. The machine is shared and noisy: run it a few times.
@@ -17,13 +17,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.notebooks.runner import execute, toc_chapters  # noqa: E402
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks chapters", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--repeat", type=int, default=1, help="executions per chapter")
     parser.add_argument(
         "--only", default="", help="comma-separated prefixes of the chapters to run (default: all)"
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     prefixes = [p for p in args.only.split(",") if p]
     print(f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}")
     total = 0.0

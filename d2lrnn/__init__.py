@@ -10,7 +10,7 @@ from mxnet import npx
 from .batches import SeqBatches
 from .data import DataFileError, download, read_time_machine
 from .metrics import perplexity
-from .runtime import default_device, seed
+from .runtime import default_device, keep_freed_memory, seed
 from .text import (
     BPETokenizer,
     CharTokenizer,
@@ -23,6 +23,7 @@ from .text import (
 
 # The book uses MXNet's NumPy interface throughout (mxnet.np, mxnet.npx).
 npx.set_np()
+keep_freed_memory()
 
 __version__ = "0.1.0"
 

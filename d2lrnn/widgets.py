@@ -4,14 +4,17 @@ The views work in two settings:
 
 * **live**, in JupyterLab with a kernel;
 * **static**, in the published HTML book, where no kernel runs. Every view is
-  therefore a set of precomputed frames (PNG images in ``ipywidgets.Stack``
-  containers) switched by its controls through ``ipywidgets.jslink``, which
-  runs in the browser. Moving a control only shows another frame: nothing is
-  computed, so the response is immediate with or without a kernel.
+  therefore a set of precomputed frames (PNG images with alt text, in
+  ``ipywidgets.Stack`` containers) switched by its controls through
+  ``ipywidgets.jslink``, which runs in the browser. Moving a control only
+  shows another frame: nothing is computed, so the response is immediate
+  with or without a kernel.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import math
 
@@ -39,6 +42,12 @@ def figure_png(fig, dpi: int = 80, close: bool = True, tight: bool = True) -> by
     out = io.BytesIO()
     image.save(out, format="png", optimize=True)
     return out.getvalue()
+
+
+def frame_widget(png: bytes, alt: str) -> W.HTML:
+    """One frame: the PNG as an ``<img>`` with alt text (``W.Image`` has no ``alt``)."""
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return W.HTML(f'<img src="{src}" alt="{html.escape(alt, quote=True)}" style="max-width: 100%">')
 
 
 def draw_clipping_frame(data: ClippingData, lr: float, theta: float | None):
@@ -102,6 +111,8 @@ class FrameExplorer(W.VBox):
     PNG bytes) for one value of every control; it is called once per combination, up front,
     except that combinations with the same ``key(*values)`` (when given)
     share one frame, for controls that do not affect every setting.
+    ``describe(*values)`` gives each frame's alt text, for readers who
+    cannot see it; by default, the controls' descriptions and labels.
 
     The frames sit in nested ``Stack`` widgets, one level per control, and
     each control's ``index`` is ``jslink``-ed to the ``selected_index`` of
@@ -109,7 +120,7 @@ class FrameExplorer(W.VBox):
     which frame is visible, in the browser, with or without a kernel.
     """
 
-    def __init__(self, controls: list, draw, key=None):
+    def __init__(self, controls: list, draw, key=None, describe=None):
         style = {"description_width": "initial"}
         self.controls = []
         for description, labels, _, kind in controls:
@@ -128,6 +139,13 @@ class FrameExplorer(W.VBox):
         values = [c[2] for c in controls]
         cache: dict = {}
 
+        def describe_frame(chosen: tuple) -> str:
+            if describe is not None:
+                return describe(*chosen)
+            return "; ".join(
+                f"{c[0]}: {c[1][c[2].index(v)]}" for c, v in zip(controls, chosen, strict=True)
+            )
+
         def build(level: int, chosen: tuple):
             if level == len(values):
                 k = key(*chosen) if key else chosen
@@ -136,7 +154,7 @@ class FrameExplorer(W.VBox):
                     frame = draw(*chosen)
                     if not isinstance(frame, bytes):
                         frame = figure_png(frame)
-                    cache[k] = W.Image(value=frame, format="png", layout=W.Layout(max_width="100%"))
+                    cache[k] = frame_widget(frame, describe_frame(chosen))
                 return cache[k]
             stack = W.Stack(
                 [build(level + 1, chosen + (v,)) for v in values[level]], selected_index=0
@@ -161,6 +179,13 @@ def clipping_explorer(data: ClippingData | None = None) -> FrameExplorer:
             ("clipping threshold θ", [theta_label(t) for t in data.thetas], data.thetas, "slider"),
         ],
         lambda lr, theta: draw_clipping_frame(data, lr, theta),
+        describe=lambda lr, theta: (
+            f"Training with learning rate {lr:g} and clipping threshold {theta_label(theta)}. "
+            "Left: the gradient norm per step before and after clipping (log scale). "
+            "Middle: the training loss per step with this threshold and without clipping. "
+            "Right: gradient descent on a loss surface with a cliff, with and without "
+            "clipping."
+        ),
     )
 
 
@@ -240,6 +265,27 @@ class VanishingFigure:
         self.ax2.set_xlim(0, 1.1 * max(max(self.data.radii), threshold))
         return figure_png(self.fig, dpi=72, close=False, tight=False)
 
+    def describe(
+        self, cell: str, activation: str, alpha: float, gate_bias: float, T: int, radius: float
+    ) -> str:
+        """The frame's alt text: what it shows and the values that decide it."""
+        key = self.data.key(cell, activation, alpha, gate_bias, T, radius)
+        norms = self.data.curves[key][0]
+        if cell == "rnn":
+            leak = f", leak {alpha:g}" if alpha else ""
+            name = f"RNN with {activation}{leak}"
+            where = (
+                f" The right panel places λ₁ against the threshold 1/γ = "
+                f"{1 / self.data.gammas.get(activation, 1.0):g}."
+            )
+        else:
+            name, where = f"{cell.upper()} with keep-gate bias {gate_bias:g}", ""
+        return (
+            f"Gradient norm from step T back to step t, log scale, for a {name}, "
+            f"T = {T}, largest singular value λ₁ = {radius:g}: {norms[-1]:.1e} one step back, "
+            f"{norms[0]:.1e} at t = 0. The dashed line is the {self.REFERENCE[cell]}.{where}"
+        )
+
     def close(self) -> None:
         plt.close(self.fig)
 
@@ -274,6 +320,7 @@ def vanishing_explorer(data: VanishingData | None = None) -> FrameExplorer:
         ],
         figure.png,
         key=data.key,
+        describe=figure.describe,
     )
     figure.close()
     return explorer

@@ -1,5 +1,7 @@
 """Generation, the hand-written backward pass, the clipping experiments and their widget."""
 
+import re
+
 import ipywidgets as W
 import numpy as np
 import pytest
@@ -218,8 +220,13 @@ def test_clipping_explorer_frames_and_links(small_data):
     assert len(frames.children) == 2 and all(len(s.children) == 3 for s in frames.children)
     assert box.num_frames == 6
     pngs = [img.value for s in frames.children for img in s.children]
-    assert all(isinstance(img, W.Image) for s in frames.children for img in s.children)
+    assert all(isinstance(img, W.HTML) for s in frames.children for img in s.children)
+    assert all(v.startswith('<img src="data:image/png;base64,') for v in pngs)
     assert len(set(pngs)) == len(pngs), "every (lr, theta) frame is a different picture"
+    # Each frame says what it shows, for readers who cannot see it.
+    alts = [re.search(r'alt="([^"]+)"', v).group(1) for v in pngs]
+    assert len(set(alts)) == len(alts)
+    assert "learning rate 0.5 and clipping threshold off" in alts[0], alts[0]
     # Every inner stack follows θ, the outer stack follows the learning rate, in the browser.
     targets = {(link.source[0].model_id, link.target[0].model_id) for link in box.links}
     assert {(theta_slider.model_id, s.model_id) for s in frames.children} <= targets

@@ -467,3 +467,38 @@ def test_language_model_takes_any_gluon_recurrent_layer(make_layer, out_state):
     corpus, V = small_corpus(V=10)
     h = train.train_lm(model, batches.SeqBatches(corpus, 4, 10), None, 1, progress="none")
     assert np.isfinite(h.train_ppl[0])
+
+
+@pytest.mark.parametrize(
+    "make_layer",
+    [lambda: rnn.LSTM(6), lambda: rnn.GRU(6, num_layers=2), lambda: layers.RNNScratch(6)],
+)
+@pytest.mark.parametrize("embed_size", [None, 4])
+def test_hybridized_language_model_equals_the_imperative_one(make_layer, embed_size):
+    """The fast path compiles gluon's blocks; logits, states and gradients stay the same."""
+    d2lrnn.seed(0)
+    fast = lm.RNNLM(make_layer(), vocab_size=9, embed_size=embed_size)
+    slow = lm.RNNLM(make_layer(), vocab_size=9, embed_size=embed_size, hybridize=False)
+    for model in (fast, slow):
+        model.initialize(mx.init.Normal(0.3))
+    X = mnp.array(np.random.default_rng(1).integers(0, 9, (5, 7)), dtype="int32")
+    for model in (fast, slow):
+        model(X[:1, :1])  # complete deferred shapes
+    for p, q in zip(fast.collect_params().values(), slow.collect_params().values()):
+        q.set_data(p.data())
+    assert fast.output._active and not slow.output._active
+    assert isinstance(fast.rnn, layers.RNNScratch) or fast.rnn._active
+    results = []
+    for model in (fast, slow):
+        with autograd.record():
+            logits, state = model(X)
+            loss = (logits * logits).sum() + sum((s * s).sum() for s in state)
+        loss.backward()
+        grads = [p.grad().asnumpy() for p in model.collect_params().values()]
+        results.append((logits.asnumpy(), [s.asnumpy() for s in state], grads))
+    (l1, s1, g1), (l2, s2, g2) = results
+    np.testing.assert_allclose(l1, l2, rtol=1e-5, atol=1e-6)
+    for a, b in zip(s1 + g1, s2 + g2):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    # A new batch size (the smaller last minibatch of an epoch) reuses the compiled graph.
+    assert fast(X[:2])[0].shape == (7, 2, 9)

@@ -1,5 +1,7 @@
 """Jacobian products of recurrent layers: against autograd, against the bound, bad input."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -177,6 +179,11 @@ def test_vanishing_explorer_has_a_frame_per_setting_and_links():
     assert len(box.links) == 1 + 3 + 6 + 12 + 24 + 24
     pngs = {id(w): w.value for w in _leaves(box.frames)}
     assert len(set(pngs.values())) == box.num_frames
+    # Alt text names the cell and the values that decide the frame.
+    alts = [re.search(r'alt="([^"]+)"', v).group(1) for v in pngs.values()]
+    assert len(set(alts)) == box.num_frames
+    assert any("RNN with sigmoid, leak 0.9" in a and "λ₁ = 1.5" in a for a in alts), alts
+    assert any("GRU with keep-gate bias 4" in a for a in alts), alts
     for norms, reference in data.curves.values():
         assert norms.shape == reference.shape == (10,)
 

@@ -1,0 +1,382 @@
+"""The book's RNN language models against d2l 1.0.3's, side by side, in one run.
+
+Usage: ``make bench``, or ``.venv/bin/python -m benchmarks lm [--seeds N] [--models ...]``.
+
+Both sides get d2l's exact data and settings: ``d2l.TimeMachine(batch_size=1024,
+num_steps=32)``, i.e. its first 10,000 overlapping training windows (320k
+tokens an epoch), 32 hidden units, SGD, gradient clipping at 1, and the
+learning rate and number of epochs of d2l's chapter for each model. Both are
+timed over the whole fit, validation included, and both are scored on the
+same held-out text: d2l's 5,000 validation windows, each read from a zero
+state.
+
+Models (d2l's side / ours), all language models over one-hot characters:
+
+* ``scratch``: ``RNNLMScratch(RNNScratch)`` / ``RNNLM(layers.RNNScratch)``
+* ``concise``: ``RNNLM(RNN)`` / ``RNNLM(gluon.rnn.RNN)``
+* ``gru``: ``RNNLM(GRU)`` / ``RNNLM(gluon.rnn.GRU)``
+* ``lstm``: ``RNNLM`` over the ``LSTM`` class of d2l's MXNet LSTM section (the
+  d2l package has no MXNet LSTM class) / ``RNNLM(gluon.rnn.LSTM)``
+* ``deep``: ``RNNLM(GRU(num_layers=2))``, d2l's concise deep RNN /
+  ``RNNLM(gluon.rnn.GRU(num_layers=2))``
+* ``gru-scratch``, ``lstm-scratch`` (not in the default set): d2l's gluon
+  layers / the book's ``layers.GRUScratch``, ``layers.LSTMScratch``
+
+Every run is a fresh process, so its peak memory (the high-water mark of its
+resident set) is its own, and d2l and the book alternate run by run, so that
+a slow spell of this shared machine hits both sides. d2l's live plot is
+switched off (its ``ProgressBoard.draw`` does nothing), so d2l is timed
+without its plotting cost: the comparison favours d2l.
+
+The FLOPs per token of each model come from :func:`d2lrnn.flops.flops_per_token`
+(matrix products only, forward plus backward); the achieved GFLOP/s is printed
+next to the machine's peak, a large matrix product measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime
+import json
+import math
+import multiprocessing
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results.json"
+README = ROOT / "README.md"
+MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
+
+BATCH, STEPS, HIDDEN, CLIP = 1024, 32, 32, 1.0
+NUM_TRAIN, NUM_VAL = 10000, 5000
+
+
+#: model -> (cell, layers, learning rate, epochs, what it is): d2l's settings for each.
+MODELS = {
+    "scratch": ("rnn", 1, 1.0, 100, "RNN from scratch"),
+    "concise": ("rnn", 1, 1.0, 100, "RNN, gluon layer"),
+    "gru": ("gru", 1, 4.0, 50, "GRU, gluon layer"),
+    "lstm": ("lstm", 1, 4.0, 50, "LSTM, gluon layer"),
+    "deep": ("gru", 2, 2.0, 100, "2-layer GRU, gluon layer"),
+    "gru-scratch": ("gru", 1, 4.0, 50, "GRU from scratch (vs d2l's gluon GRU)"),
+    "lstm-scratch": ("lstm", 1, 4.0, 50, "LSTM from scratch (vs d2l's gluon LSTM)"),
+}
+DEFAULT_MODELS = "scratch,concise,gru,lstm,deep"
+
+
+def memory_mb() -> tuple[float, float]:
+    """This process's resident set now and its high-water mark, in MB (Linux ``/proc``)."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return fields["VmRSS"], fields["VmHWM"]
+
+
+def _run(kind: str, side: str, epochs: int, seed: int, num_train: int, d2l_init: bool) -> dict:
+    """Train one model on one side in this (fresh) process; return what was measured."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+    from d2l import mxnet as d2l
+    from mxnet import gluon, init
+    from mxnet import np as mnp
+    from mxnet.gluon import rnn
+
+    import d2lrnn
+    from d2lrnn import batches, layers, lm, train
+
+    cell, num_layers, lr, _, _ = MODELS[kind]
+    device = d2lrnn.default_device()
+    d2lrnn.seed(seed)
+    text = d2lrnn.read_time_machine()
+
+    if side == "d2l":
+        d2l.ProgressBoard.draw = lambda self, *a, **k: None
+
+        class TimeMachine(d2l.TimeMachine):
+            """d2l's data module, reading the verified local copy instead of downloading."""
+
+            def _download(self):
+                return text
+
+        class D2lLSTM(d2l.RNN):
+            """d2l's concise MXNet LSTM (section "Long Short-Term Memory"); not in the package."""
+
+            def __init__(self, num_hiddens):
+                d2l.Module.__init__(self)
+                self.save_hyperparameters()
+                self.rnn = rnn.LSTM(num_hiddens)
+
+            def forward(self, inputs, H_C=None):
+                if H_C is None:
+                    H_C = self.rnn.begin_state(inputs.shape[1], ctx=inputs.ctx)
+                return self.rnn(inputs, H_C)
+
+        data = TimeMachine(BATCH, STEPS, num_train=num_train, num_val=NUM_VAL)
+        V = len(data.vocab)
+        if kind == "scratch":
+            model = d2l.RNNLMScratch(d2l.RNNScratch(V, HIDDEN), vocab_size=V, lr=lr)
+        else:
+            layer = {
+                "rnn": lambda: d2l.RNN(num_hiddens=HIDDEN),
+                "gru": lambda: d2l.GRU(num_hiddens=HIDDEN, num_layers=num_layers),
+                "lstm": lambda: D2lLSTM(num_hiddens=HIDDEN),
+            }[cell]()
+            model = d2l.RNNLM(layer, vocab_size=V, lr=lr)
+        trainer = d2l.Trainer(
+            max_epochs=epochs, gradient_clip_val=CLIP, num_gpus=min(1, d2lrnn.runtime.num_gpus())
+        )
+        rss_before, _ = memory_mb()
+        start = time.perf_counter()
+        trainer.fit(model, data)
+        seconds = time.perf_counter() - start
+        _, peak = memory_mb()
+        # Score on the same held-out windows as ours, each from a zero state.
+        ctx = device
+        X = data.X[num_train : num_train + NUM_VAL].asnumpy()
+        Y = data.Y[num_train : num_train + NUM_VAL].asnumpy()
+        loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+        total = 0.0
+        for i in range(0, len(X), BATCH):
+            x, y = mnp.array(X[i : i + BATCH], ctx=ctx), mnp.array(Y[i : i + BATCH], ctx=ctx)
+            logits = model(x)  # (batch, steps, vocab)
+            total += float(loss_fn(logits.reshape(-1, V), y.reshape(-1)).sum())
+        ppl = math.exp(total / Y.size)
+        first = "".join(data.vocab.to_tokens(data.X[0].asnumpy().astype(int).tolist()))
+    else:
+        tokens = list(d2lrnn.preprocess(text))
+        vocab = d2lrnn.Vocab(tokens)
+        V = len(vocab)
+        corpus = np.array(vocab[tokens])
+        windows = batches.overlapping_windows(corpus, STEPS, 0, num_train)
+        train_b = batches.WindowBatches(*windows, BATCH, seed=seed)
+        Xv, Yv = batches.overlapping_windows(corpus, STEPS, num_train, NUM_VAL)
+        val_b = batches.WindowBatches(Xv, Yv, BATCH, shuffle=False)
+        layer = {
+            "scratch": lambda: layers.RNNScratch(HIDDEN),
+            "concise": lambda: rnn.RNN(HIDDEN, activation="tanh"),
+            "gru": lambda: rnn.GRU(HIDDEN),
+            "lstm": lambda: rnn.LSTM(HIDDEN),
+            "deep": lambda: rnn.GRU(HIDDEN, num_layers=2),
+            "gru-scratch": lambda: layers.GRUScratch(HIDDEN),
+            "lstm-scratch": lambda: layers.LSTMScratch(HIDDEN),
+        }[kind]
+        model = lm.RNNLM(layer(), V)
+        # d2l's RNNLMScratch draws every weight from N(0, 0.01^2), biases 0.
+        model.initialize(
+            init.Normal(0.01) if kind == "scratch" and d2l_init else init.Uniform(), ctx=device
+        )
+        rss_before, _ = memory_mb()
+        start = time.perf_counter()
+        train.train_lm(model, train_b, val_b, epochs, lr=lr, clip=CLIP, progress="none")
+        seconds = time.perf_counter() - start
+        _, peak = memory_mb()
+        ppl = train.evaluate_lm(model, val_b)
+        first = "".join(vocab.to_tokens(windows[0][0].tolist()))
+    return {
+        "model": kind,
+        "side": side,
+        "seed": seed,
+        "lr": lr,
+        "epochs": epochs,
+        "seconds": seconds,
+        "tokens_per_sec": epochs * num_train * STEPS / seconds,
+        "peak_mb": peak,
+        "train_mb": peak - rss_before,
+        "val_ppl": ppl,
+        "vocab_size": V,
+        "first_window": first,
+        "device": str(device),
+    }
+
+
+def run_isolated(*args) -> dict:
+    """:func:`_run` in a new process (its own peak memory, nothing shared with other runs)."""
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        return pool.submit(_run, *args).result()
+
+
+def summarize(runs: list[dict], peak: float) -> dict:
+    """Per model and side: means over seeds; per model: the ratios ours/d2l."""
+    import d2lrnn.flops
+
+    out = {}
+    for kind in dict.fromkeys(r["model"] for r in runs):
+        sides = {}
+        for side in ("d2l", "ours"):
+            rs = [r for r in runs if r["model"] == kind and r["side"] == side]
+            if not rs:
+                continue
+            mean = {k: sum(r[k] for r in rs) / len(rs) for k in RUN_KEYS}
+            cell, num_layers = MODELS[kind][:2]
+            flops = d2lrnn.flops.flops_per_token(
+                cell, rs[0]["vocab_size"], HIDDEN, num_layers=num_layers
+            )["train"]
+            mean["flops_per_token"] = flops
+            mean["gflops"] = flops * mean["tokens_per_sec"] / 1e9
+            mean["share_of_peak"] = mean["gflops"] / peak
+            mean["val_ppl_seeds"] = [r["val_ppl"] for r in rs]
+            sides[side] = mean
+        if len(sides) == 2:
+            sides["ratio"] = {k: sides["ours"][k] / sides["d2l"][k] for k in RUN_KEYS}
+        out[kind] = sides
+    return out
+
+
+RUN_KEYS = ("seconds", "tokens_per_sec", "peak_mb", "train_mb", "val_ppl")
+
+
+def table(summary: dict) -> list[str]:
+    """The summary as a Markdown table, one row per model."""
+    rows = [
+        "| model | side | tokens/s | wall s | peak MB | val ppl | GFLOP/s | % of peak |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for kind, sides in summary.items():
+        name = MODELS[kind][4]
+        for side in ("d2l", "ours"):
+            if side not in sides:
+                continue
+            s = sides[side]
+            rows.append(
+                f"| {name} | {side} | {s['tokens_per_sec']:,.0f} | {s['seconds']:.1f} | "
+                f"{s['peak_mb']:,.0f} | {s['val_ppl']:.2f} | {s['gflops']:.2f} | "
+                f"{100 * s['share_of_peak']:.1f} |"
+            )
+        if "ratio" in sides:
+            r = sides["ratio"]
+            rows.append(
+                f"| {name} | **ours/d2l** | **x{r['tokens_per_sec']:.2f}** | "
+                f"x{r['seconds']:.2f} | x{r['peak_mb']:.2f} | x{r['val_ppl']:.3f} | | |"
+            )
+    return rows
+
+
+def update_readme(results: dict, readme: Path = README) -> None:
+    """Replace the table between the README's benchmark markers with ``results``'."""
+    text = readme.read_text()
+    start, end = (text.index(m) for m in MARKERS)
+    m = results["machine"]
+    block = "\n".join(
+        [
+            MARKERS[0],
+            f"Measured {results['date']} on {m['cpus']} CPU cores ({m['processor']}), "
+            f"{results['settings']['seeds']} seed(s) per model and side, "
+            f"matrix-product peak {results['peak_gflops']:.1f} GFLOP/s "
+            "(`benchmarks/results.json`):",
+            "",
+            *table(results["summary"]),
+            "",
+        ]
+    )
+    readme.write_text(text[:start] + block + text[end:])
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks lm", description=__doc__)
+    parser.add_argument("--models", default=DEFAULT_MODELS, help=f"of {', '.join(MODELS)}")
+    parser.add_argument("--seeds", type=int, default=1, help="runs per model and side")
+    parser.add_argument("--epochs", type=int, default=None, help="default: d2l's, per model")
+    parser.add_argument("--num-train", type=int, default=NUM_TRAIN, help=argparse.SUPPRESS)
+    parser.add_argument("--sides", default="d2l,ours", help="which sides to run")
+    parser.add_argument(
+        "--init",
+        choices=("d2l", "default"),
+        default="default",
+        help="our scratch model's weights: d2l's N(0, 0.01^2) or gluon's defaults",
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
+    parser.add_argument(
+        "--no-readme", action="store_true", help="do not rewrite the README's table"
+    )
+    args = parser.parse_args(argv)
+    models = args.models.split(",")
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        parser.error(f"--models: unknown {unknown}; expected some of {list(MODELS)}")
+    sides = args.sides.split(",")
+    if not sides or set(sides) - {"d2l", "ours"}:
+        parser.error(f"--sides: expected d2l, ours or both, got {args.sides!r}")
+    if args.seeds < 1 or (args.epochs is not None and args.epochs < 1):
+        parser.error("--seeds and --epochs must be >= 1")
+
+    import d2lrnn.flops
+
+    peak = d2lrnn.flops.peak_gflops()
+    print(
+        f"{platform.node()}: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}); "
+        f"matrix-product peak {peak:.1f} GFLOP/s\n"
+        f"{args.num_train} windows x {STEPS} steps, batch {BATCH}, {HIDDEN} hidden units, "
+        f"clip {CLIP}, {args.seeds} seed(s)",
+        flush=True,
+    )
+    header = (
+        f"{'model':12s} {'side':5s} {'seed':>4s} {'lr':>4s} {'epochs':>6s} {'wall s':>8s} "
+        f"{'tokens/s':>10s} {'peak MB':>8s} {'val ppl':>8s}"
+    )
+    print(header, flush=True)
+    runs = []
+    for kind in models:
+        epochs = args.epochs or MODELS[kind][3]
+        for seed in range(args.seeds):
+            # Alternate which side goes first, so neither always runs on a warmer machine.
+            order = sides if seed % 2 == 0 else sides[::-1]
+            for side in order:
+                r = run_isolated(kind, side, epochs, seed, args.num_train, args.init == "d2l")
+                runs.append(r)
+                print(
+                    f"{kind:12s} {side:5s} {seed:4d} {r['lr']:4g} {epochs:6d} "
+                    f"{r['seconds']:8.1f} {r['tokens_per_sec']:10,.0f} {r['peak_mb']:8,.0f} "
+                    f"{r['val_ppl']:8.2f}",
+                    flush=True,
+                )
+        firsts = {r["first_window"] for r in runs if r["model"] == kind}
+        if len(firsts) != 1:
+            raise RuntimeError(f"the two sides trained on different windows: {firsts}")
+    summary = summarize(runs, peak)
+    print("\n" + "\n".join(table(summary)))
+    results = {
+        "date": datetime.date.today().isoformat(),
+        "machine": {
+            "node": platform.node(),
+            "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version(),
+            "device": runs[0]["device"],
+        },
+        "settings": {
+            "batch_size": BATCH,
+            "num_steps": STEPS,
+            "num_hiddens": HIDDEN,
+            "clip": CLIP,
+            "num_train": args.num_train,
+            "num_val": NUM_VAL,
+            "seeds": args.seeds,
+            "init": args.init,
+            "models": {
+                k: dict(zip(("cell", "num_layers", "lr", "epochs"), MODELS[k])) for k in models
+            },
+        },
+        "peak_gflops": peak,
+        "summary": summary,
+        "runs": runs,
+    }
+    args.output.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"\nwrote {args.output}")
+    if not args.no_readme and args.output == RESULTS:
+        update_readme(results)
+        print(f"updated the table in {README}")
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(main() and 0)

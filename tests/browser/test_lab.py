@@ -1,0 +1,155 @@
+"""A student's path: JupyterLab opens a chapter's ``.md`` as a notebook, runs it, moves a widget.
+
+JupyterLab is started on 127.0.0.1 in a temporary folder holding a copy of
+chapter 3 (so that nothing it saves touches the repository), with
+``--expose-app-in-browser`` so that the test can give JupyterLab's own
+commands: open the file with jupytext's "Jupytext Notebook" viewer, run all
+cells. Then it checks that no cell raised, drags the clipping explorer's
+slider and checks that the plot changed, and saves a screenshot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from .conftest import ROOT, SHOTS, watch
+from .test_widgets import drag_slider
+
+CHAPTER = "03_rnn_from_scratch.md"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server over a folder with a copy of the chapter; yields its URL."""
+    work = tmp_path_factory.mktemp("lab")
+    shutil.copy(ROOT / "chapters" / CHAPTER, work / CHAPTER)
+    # Render every cell (JupyterLab 4 otherwise attaches only the cells in
+    # view), so that the test can find the widget's output.
+    settings = work / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    port = free_port()
+    log = open(work / "jupyterlab.log", "w")  # noqa: SIM115 (closed below)
+    env = os.environ | {
+        "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--ServerApp.root_dir={work}",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--expose-app-in-browser",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        cwd=work,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/status", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.close()
+                pytest.fail(f"JupyterLab did not start:\n{(work / 'jupyterlab.log').read_text()}")
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+    shutil.copy(work / "jupyterlab.log", SHOTS / "jupyterlab.log")
+
+
+# Done when the kernel is idle and no cell is running, and either every code
+# cell has run or one raised (JupyterLab's "run all" stops at an error).
+STATE = """() => {
+  const nb = window.jupyterapp.shell.currentWidget;
+  if (!nb || !nb.content || !nb.sessionContext.session) return null;
+  const cells = nb.content.widgets.filter(c => c.model.type === 'code');
+  const errors = cells.filter(c => c.model.outputs.toJSON().some(o => o.output_type === 'error'))
+      .map(c => c.model.sharedModel.getSource().slice(0, 80));
+  return {
+    kernel: nb.sessionContext.session.kernel ? nb.sessionContext.session.kernel.status : 'none',
+    running: cells.filter(c => c.model.executionState === 'running').length,
+    pending: cells.filter(c => c.model.executionCount === null).length,
+    total: cells.length,
+    errors: errors,
+  };
+}"""
+
+
+def test_chapter_runs_in_jupyterlab_and_its_widget_responds(browser, lab):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    problems = watch(page, lab)
+    page.goto(f"{lab}/lab?reset", wait_until="load")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=60_000)
+    page.evaluate("() => window.jupyterapp.started")
+    page.evaluate(
+        "([path]) => window.jupyterapp.commands.execute("
+        "'docmanager:open', {path: path, factory: 'Jupytext Notebook'})",
+        [CHAPTER],
+    )
+    page.wait_for_function(
+        "() => { const w = window.jupyterapp.shell.currentWidget;"
+        " return w && w.sessionContext && w.sessionContext.isReady; }",
+        timeout=120_000,
+    )
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        f"""() => {{ const s = ({STATE})();
+            return s && s.kernel === 'idle' && s.running === 0
+                && (s.pending === 0 || s.errors.length > 0); }}""",
+        timeout=600_000,
+        polling=1000,
+    )
+    state = page.evaluate(STATE)
+    assert state["errors"] == [], f"cells raised in JupyterLab: {state['errors']}"
+    assert state["pending"] == 0 and state["total"] > 10, state
+
+    slider = page.locator(".jp-Notebook .widget-slider").first
+    slider.scroll_into_view_if_needed()
+    output = page.locator(".jp-OutputArea-output").filter(has=slider)
+    visible = (
+        "(out) => Array.from(out.querySelectorAll('img')).filter(i => i.offsetParent !== null)"
+        ".map(i => i.src.length + ':' + i.src.slice(-48)).join('|')"
+    )
+    before = output.evaluate(visible)
+    assert before, "the explorer shows no frame"
+    drag_slider(page, slider, 1)
+    page.wait_for_timeout(500)
+    after = output.evaluate(visible)
+    page.screenshot(path=str(SHOTS / "jupyterlab.png"))
+    assert after and after != before, "dragging the slider did not change the plot"
+    context.close()
+    # JupyterLab's own requests stay on 127.0.0.1 (anything else was blocked).
+    assert not problems.external, problems.external

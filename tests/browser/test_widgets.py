@@ -1,0 +1,110 @@
+"""The two explorers in the static HTML book respond to their controls, with no kernel.
+
+Each explorer is a set of precomputed frames switched in the browser by
+``jslink`` (see :mod:`d2lrnn.widgets`). These tests drag its sliders and click
+its buttons as a reader would and check that another frame is shown.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .test_book import load
+
+# The frame on show in the cell output that holds the ``index``-th explorer: a
+# short fingerprint of each visible image's data URL.
+VISIBLE_FRAME = """([index]) => {
+  const cells = Array.from(document.querySelectorAll('.cell_output'))
+      .filter(c => c.querySelector('.widget-slider'));
+  const imgs = Array.from(cells[index].querySelectorAll('img'))
+      .filter(i => i.offsetParent !== null && i.getBoundingClientRect().width > 0);
+  return imgs.map(i => i.src.length + ':' + i.src.slice(-48)).join('|');
+}"""
+
+
+def explorer(page, index: int):
+    cells = page.locator(".cell_output").filter(has=page.locator(".widget-slider"))
+    return cells.nth(index)
+
+
+def frame(page, index: int) -> str:
+    shown = page.evaluate(VISIBLE_FRAME, [index])
+    assert shown, "no frame on show"
+    return shown
+
+
+def expect_new_frame(page, index: int, before: str, what: str) -> str:
+    page.wait_for_function(
+        f"(args) => ({VISIBLE_FRAME})([args[0]]) !== args[1]", arg=[index, before], timeout=5_000
+    )
+    after = frame(page, index)
+    assert after != before, f"{what} did not change the frame"
+    return after
+
+
+def drag_slider(page, slider, steps: int) -> None:
+    """Drag the slider's handle ``steps`` positions to the right (negative: left) with the mouse."""
+    track = slider.locator(".noUi-target").bounding_box()
+    handle = slider.locator(".noUi-handle").bounding_box()
+    options = int(slider.locator(".noUi-handle").get_attribute("aria-valuemax") or 1) + 1
+    x0, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    x1 = x0 + steps * track["width"] / max(1, options - 1)
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    page.mouse.move(x1, y, steps=8)
+    page.mouse.up()
+
+
+@pytest.fixture
+def chapter(page, site):
+    def open_(name: str):
+        load(page, site, f"chapters/{name}.html")
+        return page
+
+    return open_
+
+
+def test_clipping_explorer_responds(chapter):
+    page = chapter("03_rnn_from_scratch")
+    box = explorer(page, 0)
+    sliders = box.locator(".widget-slider")
+    assert sliders.count() == 2
+    shown = frame(page, 0)
+    for i in range(2):  # learning rate, then the threshold: drag, then keys
+        drag_slider(page, sliders.nth(i), 1)
+        shown = expect_new_frame(page, 0, shown, f"dragging slider {i}")
+        sliders.nth(i).locator(".noUi-handle").press("ArrowRight")
+        shown = expect_new_frame(page, 0, shown, f"ArrowRight on slider {i}")
+    assert not page.problems, page.problems
+
+
+def test_vanishing_explorer_responds(chapter):
+    page = chapter("04_vanishing_exploding_gradients")
+    box = explorer(page, 0)
+    slider = box.locator(".widget-slider")
+    assert slider.count() == 1
+    shown = frame(page, 0)
+    drag_slider(page, slider, 2)
+    shown = expect_new_frame(page, 0, shown, "dragging the λ₁ slider")
+    clicks = [
+        ("RNN activation", "relu"),
+        ("RNN activation", "sigmoid"),
+        ("sequence length T", "100"),
+        ("cell", "LSTM"),
+        ("LSTM/GRU keep-gate bias", "5"),
+        ("cell", "GRU"),
+        ("cell", "RNN"),
+    ]
+    for description, label in clicks:
+        row = box.locator(".widget-toggle-buttons").filter(
+            has=page.locator(".widget-label", has_text=description)
+        )
+        button = row.locator(".widget-toggle-button").filter(has_text=re.compile(f"^{label}$"))
+        assert button.count() == 1, f"no button {label!r} under {description!r}"
+        button.click()
+        shown = expect_new_frame(page, 0, shown, f"the {label!r} button of {description!r}")
+    slider.locator(".noUi-handle").press("ArrowLeft")
+    expect_new_frame(page, 0, shown, "ArrowLeft on the λ₁ slider")
+    assert not page.problems, page.problems
