@@ -112,7 +112,7 @@ def cross_entropy(logits, Y, fast: bool = True):
     softmax is a oneDNN kernel whose backward pass runs about 2.5x faster than
     ``log_softmax``'s, and the gradient is the same ``softmax - one_hot(Y)``.
     It is exact unless a target's probability underflows to 0 in float32
-    (the model is wrong by more than about 87 nats), when it returns ``inf``:
+    (the model is wrong by more than about 87 nats), when it is not finite:
     :func:`train_lm` then recomputes that step with ``fast=False``, the
     log-softmax form of gluon's ``SoftmaxCrossEntropyLoss``.
     """

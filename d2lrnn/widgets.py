@@ -132,6 +132,9 @@ class FrameExplorer(W.VBox):
                     description=description,
                     style=style,
                     continuous_update=True,
+                    # Wide enough for a long label and a track to drag (the
+                    # default width left "largest singular value ..." no track).
+                    layout=W.Layout(width="100%", max_width="640px"),
                 )
             self.controls.append(widget)
         self.links: list = []  # kept so that the links live as long as the view

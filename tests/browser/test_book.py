@@ -45,7 +45,8 @@ def load(page, site: str, path: str) -> None:
     """Open ``path``; wait for the page, MathJax and the widgets to finish."""
     page.goto(f"{site}/{path}", wait_until="load")
     page.evaluate(
-        "() => window.MathJax && MathJax.startup ? MathJax.startup.promise.then(() => true) : true"
+        "() => window.MathJax && MathJax.startup && MathJax.startup.promise"
+        " ? MathJax.startup.promise.then(() => true) : true"
     )
     # Widgets are rendered by the ipywidgets HTML manager after the page's load event.
     if page.locator("script[type='application/vnd.jupyter.widget-view+json']").count():
@@ -71,6 +72,13 @@ UNLABELED_CONTROLS = """() => Array.from(document.querySelectorAll(
 }).map(w => w.className)"""
 
 
+# Sliders whose track is too short to drag (a long label can squeeze it to nothing).
+NARROW_SLIDERS = """() => Array.from(document.querySelectorAll('.widget-slider')).filter(w => {
+    const track = w.querySelector('.noUi-target');
+    return !track || track.getBoundingClientRect().width < 100;
+}).map(w => (w.querySelector('.widget-label') || w).innerText)"""
+
+
 @pytest.fixture(scope="module")
 def visit(browser, site):
     """Load each page once (in a fresh context) and keep what the tests look at."""
@@ -92,6 +100,7 @@ def visit(browser, site):
                 "images": page.evaluate(IMAGES),
                 "headings": page.evaluate(HEADINGS),
                 "unlabeled": page.evaluate(UNLABELED_CONTROLS),
+                "narrow": page.evaluate(NARROW_SLIDERS),
             }
             if path in CHAPTERS:
                 SHOTS.mkdir(parents=True, exist_ok=True)
@@ -142,6 +151,8 @@ def test_headings_nest(visit, path):
 def test_widget_controls_have_labels(visit, path):
     unlabeled = visit(path)["unlabeled"]
     assert not unlabeled, f"{path}: widget controls without a label: {unlabeled}"
+    narrow = visit(path)["narrow"]
+    assert not narrow, f"{path}: sliders with no room to drag: {narrow}"
 
 
 @pytest.mark.parametrize("path", CHAPTERS)

@@ -22,7 +22,7 @@ import urllib.request
 import pytest
 
 from .conftest import ROOT, SHOTS, watch
-from .test_widgets import drag_slider
+from .test_widgets import FINGERPRINT, drag_slider
 
 CHAPTER = "03_rnn_from_scratch.md"
 
@@ -43,6 +43,12 @@ def lab(tmp_path_factory):
     settings = work / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    # No news or update pop-ups over the notebook (and no request for them).
+    notices = work / "settings" / "@jupyterlab" / "apputils-extension"
+    notices.mkdir(parents=True)
+    (notices / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
     port = free_port()
     log = open(work / "jupyterlab.log", "w")  # noqa: SIM115 (closed below)
     env = os.environ | {
@@ -62,6 +68,8 @@ def lab(tmp_path_factory):
             "--IdentityProvider.token=",
             "--ServerApp.password=",
             "--expose-app-in-browser",
+            "--allow-root",  # CI runs as root in a container
+            "--LabApp.extension_manager=readonly",  # no extension listing from PyPI
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ],
@@ -113,10 +121,10 @@ def test_chapter_runs_in_jupyterlab_and_its_widget_responds(browser, lab):
     problems = watch(page, lab)
     page.goto(f"{lab}/lab?reset", wait_until="load")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=60_000)
-    page.evaluate("() => window.jupyterapp.started")
+    page.evaluate("() => window.jupyterapp.started.then(() => true)")
     page.evaluate(
         "([path]) => window.jupyterapp.commands.execute("
-        "'docmanager:open', {path: path, factory: 'Jupytext Notebook'})",
+        "'docmanager:open', {path: path, factory: 'Jupytext Notebook'}).then(() => true)",
         [CHAPTER],
     )
     page.wait_for_function(
@@ -124,7 +132,9 @@ def test_chapter_runs_in_jupyterlab_and_its_widget_responds(browser, lab):
         " return w && w.sessionContext && w.sessionContext.isReady; }",
         timeout=120_000,
     )
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.evaluate(
+        "() => window.jupyterapp.commands.execute('notebook:run-all-cells').then(() => true)"
+    )
     page.wait_for_function(
         f"""() => {{ const s = ({STATE})();
             return s && s.kernel === 'idle' && s.running === 0
@@ -136,18 +146,14 @@ def test_chapter_runs_in_jupyterlab_and_its_widget_responds(browser, lab):
     assert state["errors"] == [], f"cells raised in JupyterLab: {state['errors']}"
     assert state["pending"] == 0 and state["total"] > 10, state
 
-    slider = page.locator(".jp-Notebook .widget-slider").first
+    output = page.locator(".jp-OutputArea-output:has(.widget-slider)").first
+    slider = output.locator(".widget-slider").first
     slider.scroll_into_view_if_needed()
-    output = page.locator(".jp-OutputArea-output").filter(has=slider)
-    visible = (
-        "(out) => Array.from(out.querySelectorAll('img')).filter(i => i.offsetParent !== null)"
-        ".map(i => i.src.length + ':' + i.src.slice(-48)).join('|')"
-    )
-    before = output.evaluate(visible)
+    before = output.evaluate(FINGERPRINT)
     assert before, "the explorer shows no frame"
     drag_slider(page, slider, 1)
     page.wait_for_timeout(500)
-    after = output.evaluate(visible)
+    after = output.evaluate(FINGERPRINT)
     page.screenshot(path=str(SHOTS / "jupyterlab.png"))
     assert after and after != before, "dragging the slider did not change the plot"
     context.close()

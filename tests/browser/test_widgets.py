@@ -13,15 +13,22 @@ import pytest
 
 from .test_book import load
 
-# The frame on show in the cell output that holds the ``index``-th explorer: a
-# short fingerprint of each visible image's data URL.
-VISIBLE_FRAME = """([index]) => {
+# A fingerprint of the images on show in ``root``: a hash of each visible
+# image's data URL (PNGs all end alike, so the whole URL is hashed).
+FINGERPRINT = """(root) => Array.from(root.querySelectorAll('img'))
+  .filter(i => i.offsetParent !== null && i.getBoundingClientRect().width > 0)
+  .map(i => {
+    let h = 5381;
+    for (let k = 0; k < i.src.length; k++) h = (h * 33 + i.src.charCodeAt(k)) | 0;
+    return i.src.length + ':' + h;
+  }).join('|')"""
+
+# The frame on show in the cell output that holds the ``index``-th explorer.
+VISIBLE_FRAME = f"""([index]) => {{
   const cells = Array.from(document.querySelectorAll('.cell_output'))
       .filter(c => c.querySelector('.widget-slider'));
-  const imgs = Array.from(cells[index].querySelectorAll('img'))
-      .filter(i => i.offsetParent !== null && i.getBoundingClientRect().width > 0);
-  return imgs.map(i => i.src.length + ':' + i.src.slice(-48)).join('|');
-}"""
+  return ({FINGERPRINT})(cells[index]);
+}}"""
 
 
 def explorer(page, index: int):
@@ -37,7 +44,9 @@ def frame(page, index: int) -> str:
 
 def expect_new_frame(page, index: int, before: str, what: str) -> str:
     page.wait_for_function(
-        f"(args) => ({VISIBLE_FRAME})([args[0]]) !== args[1]", arg=[index, before], timeout=5_000
+        f"(args) => {{ const f = ({VISIBLE_FRAME})([args[0]]); return f && f !== args[1]; }}",
+        arg=[index, before],
+        timeout=5_000,
     )
     after = frame(page, index)
     assert after != before, f"{what} did not change the frame"
@@ -46,9 +55,10 @@ def expect_new_frame(page, index: int, before: str, what: str) -> str:
 
 def drag_slider(page, slider, steps: int) -> None:
     """Drag the slider's handle ``steps`` positions to the right (negative: left) with the mouse."""
+    slider.scroll_into_view_if_needed()
     track = slider.locator(".noUi-target").bounding_box()
     handle = slider.locator(".noUi-handle").bounding_box()
-    options = int(slider.locator(".noUi-handle").get_attribute("aria-valuemax") or 1) + 1
+    options = int(float(slider.locator(".noUi-handle").get_attribute("aria-valuemax") or 1)) + 1
     x0, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
     x1 = x0 + steps * track["width"] / max(1, options - 1)
     page.mouse.move(x0, y)

@@ -502,3 +502,52 @@ def test_hybridized_language_model_equals_the_imperative_one(make_layer, embed_s
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     # A new batch size (the smaller last minibatch of an epoch) reuses the compiled graph.
     assert fast(X[:2])[0].shape == (7, 2, 9)
+
+
+def test_cross_entropy_fast_and_exact_forms_equal_gluons_loss():
+    d2lrnn.seed(0)
+    logits = mnp.random.normal(scale=3, size=(6, 4, 9))
+    Y = mnp.array(np.random.default_rng(0).integers(0, 9, (4, 6)), dtype="int32")
+    ref_loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    results = []
+    for f in (
+        lambda z: train.cross_entropy(z, Y),
+        lambda z: train.cross_entropy(z, Y, fast=False),
+        lambda z: ref_loss(z, Y.T).mean(),
+    ):
+        z = logits.copy()
+        z.attach_grad()
+        with autograd.record():
+            loss = f(z)
+        loss.backward()
+        results.append((float(loss), z.grad.asnumpy()))
+    for value, grad in results[:2]:
+        assert value == pytest.approx(results[2][0], rel=1e-6)
+        np.testing.assert_allclose(grad, results[2][1], rtol=1e-4, atol=1e-8)
+
+
+def test_training_redoes_an_underflowing_step_exactly():
+    """A target probability below float32's range: the fast form says inf, training does not."""
+    V = 5
+    model = lm.RNNLM(rnn.RNN(4), V)
+    model.initialize()
+    model(mnp.zeros((1, 1), dtype="int32"))
+    model.output.weight.set_data(mnp.zeros_like(model.output.weight.data()))
+    model.output.bias.set_data(mnp.array([200.0, 0, 0, 0, 0]))  # token 0 at 200 nats
+    X = mnp.ones((2, 3), dtype="int32")
+    logits, _ = model(X)
+    assert not math.isfinite(float(train.cross_entropy(logits, X)))
+    assert float(train.cross_entropy(logits, X, fast=False)) == pytest.approx(200, rel=1e-4)
+    corpus = np.ones(200, dtype=np.int64)  # every target is token 1
+    b = batches.SeqBatches(corpus, 2, 3)
+    h = train.train_lm(model, b, None, 1, lr=0.1, clip=1.0, progress="none")
+    assert h.losses[0] == pytest.approx(200, rel=1e-4)
+    assert all(math.isfinite(x) for x in h.losses + h.grad_norms)
+    assert h.losses[-1] < h.losses[0]
+
+
+def test_malloc_keeps_freed_memory_on_glibc():
+    import platform
+
+    kept = d2lrnn.keep_freed_memory()
+    assert kept is (platform.system() == "Linux" and platform.libc_ver()[0] == "glibc")
