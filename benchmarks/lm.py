@@ -13,7 +13,9 @@ state.
 Models (d2l's side / ours), all language models over one-hot characters:
 
 * ``scratch``: ``RNNLMScratch(RNNScratch)`` / ``RNNLM(layers.RNNScratch)``
-* ``concise``: ``RNNLM(RNN)`` / ``RNNLM(gluon.rnn.RNN)``
+* ``concise``: ``RNNLM(RNN)`` / ``RNNLM(gluon.rnn.RNN)``, both with ReLU, gluon's
+  default activation, which d2l's concise ``RNN`` keeps (its scratch RNN, and
+  ours, use tanh)
 * ``gru``: ``RNNLM(GRU)`` / ``RNNLM(gluon.rnn.GRU)``
 * ``lstm``: ``RNNLM`` over the ``LSTM`` class of d2l's MXNet LSTM section (the
   d2l package has no MXNet LSTM class) / ``RNNLM(gluon.rnn.LSTM)``
@@ -59,7 +61,7 @@ NUM_TRAIN, NUM_VAL = 10000, 5000
 #: model -> (cell, layers, learning rate, epochs, what it is): d2l's settings for each.
 MODELS = {
     "scratch": ("rnn", 1, 1.0, 100, "RNN from scratch"),
-    "concise": ("rnn", 1, 1.0, 100, "RNN, gluon layer"),
+    "concise": ("rnn", 1, 1.0, 100, "RNN (ReLU), gluon layer"),
     "gru": ("gru", 1, 4.0, 50, "GRU, gluon layer"),
     "lstm": ("lstm", 1, 4.0, 50, "LSTM, gluon layer"),
     "deep": ("gru", 2, 2.0, 100, "2-layer GRU, gluon layer"),
@@ -162,7 +164,7 @@ def _run(kind: str, side: str, epochs: int, seed: int, num_train: int, d2l_init:
         val_b = batches.WindowBatches(Xv, Yv, BATCH, shuffle=False)
         layer = {
             "scratch": lambda: layers.RNNScratch(HIDDEN),
-            "concise": lambda: rnn.RNN(HIDDEN, activation="tanh"),
+            "concise": lambda: rnn.RNN(HIDDEN),  # ReLU, as d2l's concise RNN
             "gru": lambda: rnn.GRU(HIDDEN),
             "lstm": lambda: rnn.LSTM(HIDDEN),
             "deep": lambda: rnn.GRU(HIDDEN, num_layers=2),

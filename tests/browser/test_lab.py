@@ -93,6 +93,7 @@ def lab(tmp_path_factory):
     proc.terminate()
     proc.wait(timeout=30)
     log.close()
+    SHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(work / "jupyterlab.log", SHOTS / "jupyterlab.log")
 
 

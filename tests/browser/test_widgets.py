@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from .test_book import load
 
 # A fingerprint of the images on show in ``root``: a hash of each visible
@@ -67,21 +65,17 @@ def drag_slider(page, slider, steps: int) -> None:
     page.mouse.up()
 
 
-@pytest.fixture
-def chapter(page, site):
-    def open_(name: str):
-        load(page, site, f"chapters/{name}.html")
-        return page
-
-    return open_
-
-
-def test_clipping_explorer_responds(chapter):
-    page = chapter("03_rnn_from_scratch")
+def open_explorer(page, site, chapter: str, num_sliders: int):
+    """Load the chapter; return its first explorer, its sliders and the frame on show."""
+    load(page, site, f"chapters/{chapter}.html")
     box = explorer(page, 0)
     sliders = box.locator(".widget-slider")
-    assert sliders.count() == 2
-    shown = frame(page, 0)
+    assert sliders.count() == num_sliders
+    return box, sliders, frame(page, 0)
+
+
+def test_clipping_explorer_responds(page, site):
+    box, sliders, shown = open_explorer(page, site, "03_rnn_from_scratch", 2)
     for i in range(2):  # learning rate, then the threshold: drag, then keys
         drag_slider(page, sliders.nth(i), 1)
         shown = expect_new_frame(page, 0, shown, f"dragging slider {i}")
@@ -90,12 +84,8 @@ def test_clipping_explorer_responds(chapter):
     assert not page.problems, page.problems
 
 
-def test_vanishing_explorer_responds(chapter):
-    page = chapter("04_vanishing_exploding_gradients")
-    box = explorer(page, 0)
-    slider = box.locator(".widget-slider")
-    assert slider.count() == 1
-    shown = frame(page, 0)
+def test_vanishing_explorer_responds(page, site):
+    box, slider, shown = open_explorer(page, site, "04_vanishing_exploding_gradients", 1)
     drag_slider(page, slider, 2)
     shown = expect_new_frame(page, 0, shown, "dragging the λ₁ slider")
     clicks = [
