@@ -7,8 +7,13 @@ its buttons as a reader would and check that another frame is shown.
 
 from __future__ import annotations
 
+import json
 import re
+import time
 
+import pytest
+
+from .conftest import SHOTS
 from .test_book import load
 
 # A fingerprint of the images on show in ``root``: a hash of each visible
@@ -40,12 +45,25 @@ def frame(page, index: int) -> str:
     return shown
 
 
-def expect_new_frame(page, index: int, before: str, what: str) -> str:
+#: (what, milliseconds from the action to the new frame on show), Playwright's round trip included.
+TIMINGS: list[tuple[str, float]] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def save_timings():
+    """Write every control's response time to ``test-output/browser/widget-timings.json``."""
+    yield
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "widget-timings.json").write_text(json.dumps(TIMINGS, indent=1, ensure_ascii=False))
+
+
+def expect_new_frame(page, index: int, before: str, what: str, since: float) -> str:
     page.wait_for_function(
         f"(args) => {{ const f = ({VISIBLE_FRAME})([args[0]]); return f && f !== args[1]; }}",
         arg=[index, before],
         timeout=5_000,
     )
+    TIMINGS.append((what, 1000 * (time.perf_counter() - since)))
     after = frame(page, index)
     assert after != before, f"{what} did not change the frame"
     return after
@@ -77,17 +95,20 @@ def open_explorer(page, site, chapter: str, num_sliders: int):
 def test_clipping_explorer_responds(page, site):
     box, sliders, shown = open_explorer(page, site, "03_rnn_from_scratch", 2)
     for i in range(2):  # learning rate, then the threshold: drag, then keys
+        start = time.perf_counter()
         drag_slider(page, sliders.nth(i), 1)
-        shown = expect_new_frame(page, 0, shown, f"dragging slider {i}")
+        shown = expect_new_frame(page, 0, shown, f"clipping: drag slider {i}", start)
+        start = time.perf_counter()
         sliders.nth(i).locator(".noUi-handle").press("ArrowRight")
-        shown = expect_new_frame(page, 0, shown, f"ArrowRight on slider {i}")
+        shown = expect_new_frame(page, 0, shown, f"clipping: ArrowRight on slider {i}", start)
     assert not page.problems, page.problems
 
 
 def test_vanishing_explorer_responds(page, site):
     box, slider, shown = open_explorer(page, site, "04_vanishing_exploding_gradients", 1)
+    start = time.perf_counter()
     drag_slider(page, slider, 2)
-    shown = expect_new_frame(page, 0, shown, "dragging the λ₁ slider")
+    shown = expect_new_frame(page, 0, shown, "vanishing: drag the λ₁ slider", start)
     clicks = [
         ("RNN activation", "relu"),
         ("RNN activation", "sigmoid"),
@@ -103,8 +124,10 @@ def test_vanishing_explorer_responds(page, site):
         )
         button = row.locator(".widget-toggle-button").filter(has_text=re.compile(f"^{label}$"))
         assert button.count() == 1, f"no button {label!r} under {description!r}"
+        start = time.perf_counter()
         button.click()
-        shown = expect_new_frame(page, 0, shown, f"the {label!r} button of {description!r}")
+        shown = expect_new_frame(page, 0, shown, f"vanishing: {description} = {label}", start)
+    start = time.perf_counter()
     slider.locator(".noUi-handle").press("ArrowLeft")
-    expect_new_frame(page, 0, shown, "ArrowLeft on the λ₁ slider")
+    expect_new_frame(page, 0, shown, "vanishing: ArrowLeft on the λ₁ slider", start)
     assert not page.problems, page.problems
