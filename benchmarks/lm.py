@@ -45,7 +45,6 @@ import math
 import multiprocessing
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
@@ -381,4 +380,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    sys.exit(main() and 0)
+    main()
