@@ -3,15 +3,17 @@
 * ``lm`` (the default, ``make bench``): the book's language models against
   d2l's, side by side; writes ``benchmarks/results.json`` and the README's table.
 * ``chapters``: executes every chapter in a fresh kernel and prints its wall time.
+* ``parity``: d2l's training and the book's from the same weights on the same
+  minibatches: how far their losses drift apart, and both perplexities.
 
-``python -m benchmarks lm --help`` (or ``chapters --help``) lists the options.
+``python -m benchmarks lm --help`` (or ``chapters --help``, ``parity --help``) lists the options.
 """
 
 import sys
 
-from benchmarks import execute_chapters, lm
+from benchmarks import execute_chapters, lm, parity
 
-COMMANDS = {"lm": lm.main, "chapters": execute_chapters.main}
+COMMANDS = {"lm": lm.main, "chapters": execute_chapters.main, "parity": parity.main}
 
 
 def main(argv: list[str]) -> None:

@@ -1,6 +1,6 @@
 """The book's RNN language models against d2l 1.0.3's, side by side, in one run.
 
-Usage: ``make bench``, or ``.venv/bin/python -m benchmarks lm [--seeds N] [--models ...]``.
+Usage: ``make bench``, or ``.venv/bin/python -m benchmarks lm [--seeds 3,concise=8] [--models m]``.
 
 Both sides get d2l's exact data and settings: ``d2l.TimeMachine(batch_size=1024,
 num_steps=32)``, i.e. its first 10,000 overlapping training windows (320k
@@ -29,6 +29,13 @@ resident set) is its own, and d2l and the book alternate run by run, so that
 a slow spell of this shared machine hits both sides. d2l's live plot is
 switched off (its ``ProgressBoard.draw`` does nothing), so d2l is timed
 without its plotting cost: the comparison favours d2l.
+
+Perplexity varies from run to run (each side draws its own initial weights
+and minibatch order, and training amplifies float rounding: see
+``python -m benchmarks parity``), so each side's is given as mean and
+standard deviation over its seeds, and the difference of the means ours -
+d2l with its standard error; the verdict is ``same`` within two standard
+errors, else ``lower`` or ``higher``.
 
 The FLOPs per token of each model come from :func:`d2lrnn.flops.flops_per_token`
 (matrix products only, forward plus backward); the achieved GFLOP/s is printed
@@ -226,11 +233,42 @@ def summarize(runs: list[dict], peak: float) -> dict:
             mean["gflops"] = flops * mean["tokens_per_sec"] / 1e9
             mean["share_of_peak"] = mean["gflops"] / peak
             mean["val_ppl_seeds"] = [r["val_ppl"] for r in rs]
+            mean["val_ppl_sd"] = _sd(mean["val_ppl_seeds"])
             sides[side] = mean
         if len(sides) == 2:
-            sides["ratio"] = {k: sides["ours"][k] / sides["d2l"][k] for k in RUN_KEYS}
+            ratio = {k: sides["ours"][k] / sides["d2l"][k] for k in RUN_KEYS}
+            ratio.update(
+                _ppl_difference(sides["d2l"]["val_ppl_seeds"], sides["ours"]["val_ppl_seeds"])
+            )
+            sides["ratio"] = ratio
         out[kind] = sides
     return out
+
+
+def _sd(values: list[float]) -> float | None:
+    """The sample standard deviation (``n - 1``); ``None`` for fewer than 2 values."""
+    n = len(values)
+    if n < 2:
+        return None
+    mean = sum(values) / n
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+
+
+def _ppl_difference(d2l: list[float], ours: list[float]) -> dict:
+    """Mean perplexity ours - d2l, its standard error and the verdict.
+
+    Runs of one side differ by their random start and minibatch order (and
+    float rounding, which training amplifies), so a difference counts only
+    beyond two standard errors: ``'lower'`` or ``'higher'``, else ``'same'``
+    (``None`` with one seed a side: no error estimate).
+    """
+    diff = sum(ours) / len(ours) - sum(d2l) / len(d2l)
+    sds = _sd(d2l), _sd(ours)
+    if None in sds:
+        return {"val_ppl_diff": diff, "val_ppl_diff_se": None, "val_ppl_verdict": None}
+    se = math.sqrt(sds[0] ** 2 / len(d2l) + sds[1] ** 2 / len(ours))
+    verdict = "same" if abs(diff) <= 2 * se else ("lower" if diff < 0 else "higher")
+    return {"val_ppl_diff": diff, "val_ppl_diff_se": se, "val_ppl_verdict": verdict}
 
 
 RUN_KEYS = ("seconds", "tokens_per_sec", "peak_mb", "train_mb", "val_ppl")
@@ -239,8 +277,9 @@ RUN_KEYS = ("seconds", "tokens_per_sec", "peak_mb", "train_mb", "val_ppl")
 def table(summary: dict) -> list[str]:
     """The summary as a Markdown table, one row per model."""
     rows = [
-        "| model | side | tokens/s | wall s | peak MB | val ppl | GFLOP/s | % of peak |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| model | side | seeds | tokens/s | wall s | peak MB | val ppl (± sd) | GFLOP/s "
+        "| % of peak |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for kind, sides in summary.items():
         name = MODELS[kind][4]
@@ -248,16 +287,20 @@ def table(summary: dict) -> list[str]:
             if side not in sides:
                 continue
             s = sides[side]
+            sd = "" if s.get("val_ppl_sd") is None else f" ± {s['val_ppl_sd']:.2f}"
             rows.append(
-                f"| {name} | {side} | {s['tokens_per_sec']:,.0f} | {s['seconds']:.1f} | "
-                f"{s['peak_mb']:,.0f} | {s['val_ppl']:.2f} | {s['gflops']:.2f} | "
-                f"{100 * s['share_of_peak']:.1f} |"
+                f"| {name} | {side} | {len(s['val_ppl_seeds'])} | {s['tokens_per_sec']:,.0f} | "
+                f"{s['seconds']:.1f} | {s['peak_mb']:,.0f} | {s['val_ppl']:.2f}{sd} | "
+                f"{s['gflops']:.2f} | {100 * s['share_of_peak']:.1f} |"
             )
         if "ratio" in sides:
             r = sides["ratio"]
+            ppl = f"{r['val_ppl_diff']:+.2f}"
+            if r.get("val_ppl_diff_se") is not None:
+                ppl += f" ± {r['val_ppl_diff_se']:.2f} (SE): {r['val_ppl_verdict']}"
             rows.append(
-                f"| {name} | **ours/d2l** | **x{r['tokens_per_sec']:.2f}** | "
-                f"x{r['seconds']:.2f} | x{r['peak_mb']:.2f} | x{r['val_ppl']:.3f} | | |"
+                f"| {name} | **ours/d2l** | | **x{r['tokens_per_sec']:.2f}** | "
+                f"x{r['seconds']:.2f} | x{r['peak_mb']:.2f} | {ppl} | | |"
             )
     return rows
 
@@ -271,7 +314,7 @@ def update_readme(results: dict, readme: Path = README) -> None:
         [
             MARKERS[0],
             f"Measured {results['date']} on {m['cpus']} CPU cores ({m['processor']}), "
-            f"{results['settings']['seeds']} seed(s) per model and side, "
+            f"{_seeds_text(results['settings']['seeds'])} per model and side, "
             f"matrix-product peak {results['peak_gflops']:.1f} GFLOP/s "
             "(`benchmarks/results.json`):",
             "",
@@ -282,10 +325,46 @@ def update_readme(results: dict, readme: Path = README) -> None:
     readme.write_text(text[:start] + block + text[end:])
 
 
+def _seeds_text(seeds) -> str:
+    if isinstance(seeds, int):
+        return f"{seeds} seed(s)"
+    counts = sorted(set(seeds.values()))
+    if len(counts) == 1:
+        return f"{counts[0]} seed(s)"
+    return "seeds: " + ", ".join(f"{k} {v}" for k, v in seeds.items())
+
+
+def parse_seeds(text: str, models: list[str]) -> dict[str, int]:
+    """``'3'`` or ``'3,concise=8'``: runs per side for each model (a default, then overrides)."""
+    default, *overrides = text.split(",")
+    counts = {}
+    try:
+        n = int(default)
+        for item in overrides:
+            name, _, value = item.partition("=")
+            if name not in models:
+                raise ValueError(f"{name!r} is not one of the models run, {models}")
+            counts[name] = int(value)
+    except ValueError as error:
+        raise ValueError(
+            f"--seeds: expected a count >= 1, optionally followed by model=count overrides "
+            f"(e.g. 3,concise=8), got {text!r} ({error})"
+        ) from None
+    counts = {m: counts.get(m, n) for m in models}
+    if min(counts.values()) < 1:
+        raise ValueError(f"--seeds: every count must be >= 1, got {text!r}")
+    return counts
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m benchmarks lm", description=__doc__)
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"of {', '.join(MODELS)}")
-    parser.add_argument("--seeds", type=int, default=1, help="runs per model and side")
+    parser.add_argument(
+        "--seeds",
+        default="3",
+        help="runs per model and side: a count, optionally with overrides (3,concise=8); "
+        "perplexities are compared only with 2 or more",
+    )
     parser.add_argument("--epochs", type=int, default=None, help="default: d2l's, per model")
     parser.add_argument("--num-train", type=int, default=NUM_TRAIN, help=argparse.SUPPRESS)
     parser.add_argument("--sides", default="d2l,ours", help="which sides to run")
@@ -307,8 +386,12 @@ def main(argv: list[str] | None = None) -> dict:
     sides = args.sides.split(",")
     if not sides or set(sides) - {"d2l", "ours"}:
         parser.error(f"--sides: expected d2l, ours or both, got {args.sides!r}")
-    if args.seeds < 1 or (args.epochs is not None and args.epochs < 1):
-        parser.error("--seeds and --epochs must be >= 1")
+    try:
+        seeds = parse_seeds(args.seeds, models)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.epochs is not None and args.epochs < 1:
+        parser.error("--epochs must be >= 1")
 
     import d2lrnn.flops
 
@@ -317,7 +400,7 @@ def main(argv: list[str] | None = None) -> dict:
         f"{platform.node()}: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}); "
         f"matrix-product peak {peak:.1f} GFLOP/s\n"
         f"{args.num_train} windows x {STEPS} steps, batch {BATCH}, {HIDDEN} hidden units, "
-        f"clip {CLIP}, {args.seeds} seed(s)",
+        f"clip {CLIP}, {_seeds_text(seeds)}",
         flush=True,
     )
     header = (
@@ -328,7 +411,7 @@ def main(argv: list[str] | None = None) -> dict:
     runs = []
     for kind in models:
         epochs = args.epochs or MODELS[kind][3]
-        for seed in range(args.seeds):
+        for seed in range(seeds[kind]):
             # Alternate which side goes first, so neither always runs on a warmer machine.
             order = sides if seed % 2 == 0 else sides[::-1]
             for side in order:
@@ -361,7 +444,7 @@ def main(argv: list[str] | None = None) -> dict:
             "clip": CLIP,
             "num_train": args.num_train,
             "num_val": NUM_VAL,
-            "seeds": args.seeds,
+            "seeds": seeds,
             "init": args.init,
             "models": {
                 k: dict(zip(("cell", "num_layers", "lr", "epochs"), MODELS[k])) for k in models

@@ -12,9 +12,11 @@ about ``3x`` the forward count.
 The element-wise arithmetic (biases, activations, gate products, softmax)
 is left out: it is a few operations per unit, under a tenth of the
 products for the models in this book. With one-hot inputs the first layer's
-input product is counted as the dense product that both d2l and gluon
-compute (``d = V``); an embedding lookup costs no products (``d`` is then
-the embedding size, and the lookup is free).
+input product is counted as the dense product that d2l and gluon compute
+(``d = V``), also for the book's from-scratch layers, which look the rows of
+``W_xh`` up instead (the same function): the count is the model's nominal
+work, so that GFLOP/s compare implementations of the same model. With an
+embedding, ``d`` is the embedding size and the lookup costs no products.
 
 Dividing ``flops_per_token(...)['train']`` by the measured time per token
 gives the model's achieved GFLOP/s, which :func:`peak_gflops` puts next to

@@ -7,7 +7,9 @@ matching ``mxnet.gluon.rnn`` layer wherever the book uses one::
     outputs, states = layer(inputs, states)      # explicit state in, final state out
     states = layer.begin_state(batch_size, ctx=ctx)
 
-* ``inputs``: ``(num_steps, batch_size, input_size)`` float
+* ``inputs``: ``(num_steps, batch_size, input_size)`` float, or
+  ``(num_steps, batch_size)`` int token indices that stand for one-hot
+  vectors of size ``input_size`` (the book's layers only; see below)
 * ``outputs``: ``(num_steps, batch_size, hidden_size)``, the hidden state at every step
 * ``states``: a list of ``(1, batch_size, hidden_size)`` arrays (the leading 1
   is gluon's ``num_layers * num_directions``): ``[H]`` for the RNN and the
@@ -34,25 +36,37 @@ ACTIVATIONS = ("tanh", "relu")
 
 def _act(x, kind: str):
     # npx.activation is the same elementwise function as mnp.tanh etc., but
-    # runs as a vectorised oneDNN kernel, about 10x faster on a CPU.
+    # runs as a vectorised oneDNN kernel, several times faster on a CPU.
     return npx.activation(x, act_type=kind)
 
 
-def _split(x, n: int, axis: int = -1) -> list:
-    """Cut ``x`` into ``n`` equal parts along ``axis``.
+def _split(x, n: int, axis: int = -1, squeeze: bool = False) -> list:
+    """Cut ``x`` into ``n`` equal parts along ``axis`` (and drop that axis if ``squeeze``).
 
     MXNet's legacy ``split`` does the same as ``np.split``, several times
     faster, and its backward pass is one concatenation.
     """
-    return [p.as_np_ndarray() for p in mx.nd.split(x.as_nd_ndarray(), n, axis=axis)]
+    parts = mx.nd.split(x.as_nd_ndarray(), n, axis=axis, squeeze_axis=squeeze)
+    return [p.as_np_ndarray() for p in (parts if n > 1 else [parts])]
+
+
+def _affine(XW_t, H, W):
+    """``XW_t + H W``, ``(N, G h)``: ``XW_t`` ``(N, G h)``, ``H`` ``(N, h)``, ``W`` ``(h, G h)``.
+
+    One BLAS ``gemm`` (MXNet's legacy ``linalg.gemm``) instead of a product
+    and an addition: one operator fewer per time step, forward and backward.
+    """
+    nd = mx.nd.linalg.gemm(H.as_nd_ndarray(), W.as_nd_ndarray(), XW_t.as_nd_ndarray())
+    return nd.as_np_ndarray()
 
 
 class _ScratchRecurrent(gluon.Block):
     """What the book's recurrent layers share: parameters, states and the loop over time.
 
     Each layer defines ``_step(XW_t, states, ctx) -> states``, one time step,
-    where ``XW_t`` ``(1, N, G h)`` is ``X_t W_xh + b_h`` and ``states[0]`` is
-    the hidden state ``H_t`` that the layer outputs.
+    where ``XW_t`` ``(N, G h)`` is ``X_t W_xh + b_h``, the states are
+    ``(N, h)`` (gluon's leading axis of 1 is dropped inside the loop) and
+    ``states[0]`` is the hidden state ``H_t`` that the layer outputs.
     """
 
     num_gates = 1  # G: blocks of h columns in W_xh, W_hh, b_h
@@ -78,45 +92,74 @@ class _ScratchRecurrent(gluon.Block):
         shape = (1, batch_size, self.hidden_size)
         return [mnp.zeros(shape, ctx=ctx, dtype=self.W_hh.dtype) for _ in range(self.num_states)]
 
+    def set_input_size(self, input_size: int) -> None:
+        """Fix ``d``, the features per step, before the first call (if not given at construction).
+
+        Token-index inputs need it: ``d`` is then the vocabulary size. A
+        layer whose ``d`` is already known must get the same value.
+        """
+        check_int(input_size, "input_size", 1)
+        known = self.W_xh.shape[0]
+        if known > 0 and known != input_size:
+            raise ValueError(f"input_size must be the layer's input size {known}, got {input_size}")
+        self.W_xh.shape = (input_size, self.num_gates * self.hidden_size)
+        self.W_xh._finish_deferred_init()  # a no-op unless initialize() was deferred
+
     def _infer_input_size(self, inputs) -> None:
-        if self.W_xh.shape[0] <= 0:  # deferred: -1 (or 0) until the first call
-            self.W_xh.shape = (inputs.shape[-1], self.num_gates * self.hidden_size)
-            self.W_xh._finish_deferred_init()
+        """Check ``inputs``' shape; complete a deferred input size from it."""
+        if inputs.ndim not in (2, 3):
+            raise ValueError(
+                "inputs must be (num_steps, batch_size, input_size) or token indices "
+                f"(num_steps, batch_size), got shape {inputs.shape}"
+            )
+        if self.W_xh.shape[0] > 0:
+            return
+        if inputs.ndim == 2:
+            raise ValueError(
+                "inputs of token indices (num_steps, batch_size) need the layer's input_size "
+                "(the vocabulary size): pass input_size= or call set_input_size(V) first"
+            )
+        self.set_input_size(inputs.shape[-1])  # deferred: -1 (or 0) until the first call
+
+    def _project(self, inputs, ctx):
+        """``X_t W_xh + b_h`` for every step at once: ``(T, N, G h)``.
+
+        ``inputs`` ``(T, N, d)`` float: one fused matrix product with the bias.
+        ``inputs`` ``(T, N)`` token indices of one-hot vectors: a row lookup in
+        ``W_xh + b_h`` (``(d, G h)``), whose backward pass adds each step's
+        gradient into the row it came from: the gradients of the product.
+        """
+        W_xh, b_h = self.W_xh.data(ctx), self.b_h.data(ctx)
+        if inputs.ndim == 2:
+            return npx.embedding(
+                inputs, W_xh + b_h, input_dim=W_xh.shape[0], output_dim=W_xh.shape[1]
+            )
+        return npx.fully_connected(inputs, W_xh.T, b_h, num_hidden=W_xh.shape[1], flatten=False)
 
     def forward(self, inputs, states=None):
-        """``inputs`` ``(T, N, d)`` -> ``outputs`` ``(T, N, h)`` [, final ``states``]."""
-        if inputs.ndim != 3:
-            raise ValueError(
-                f"inputs must be (num_steps, batch_size, input_size), got shape {inputs.shape}"
-            )
+        """``inputs`` ``(T, N, d)`` or ``(T, N)`` indices -> ``outputs`` ``(T, N, h)`` [, states]"""
         self._infer_input_size(inputs)
         ctx = inputs.ctx
         state = self.begin_state(inputs.shape[1], ctx) if states is None else list(states)
         if len(state) != self.num_states:
             raise ValueError(f"states must hold {self.num_states} arrays, got {len(state)}")
-        # The input projection does not depend on the state: one fused
-        # matrix product (with the bias) for all time steps, instead of one
-        # per step. It is then cut into T slices in one operation: indexing
-        # XW[t] at each step would make every slice's gradient a full
-        # (T, N, G h) array, an O(T^2) backward pass. (MXNet's legacy `split`
-        # runs this cut several times faster than `np.split`.)
-        XW = npx.fully_connected(
-            inputs,
-            self.W_xh.data(ctx).T,
-            self.b_h.data(ctx),
-            num_hidden=self.W_xh.shape[1],
-            flatten=False,
-        )
-        XW = _split(XW, len(inputs), axis=0) if len(inputs) > 1 else [XW]
+        # The input projection does not depend on the state: one operation
+        # for all time steps, instead of one per step. It is then cut into T
+        # slices in one operation: indexing XW[t] at each step would make
+        # every slice's gradient a full (T, N, G h) array, an O(T^2) backward
+        # pass. (MXNet's legacy `split` runs this cut several times faster
+        # than `np.split`.)
+        XW = _split(self._project(inputs, ctx), len(inputs), axis=0, squeeze=True)
+        state = [s[0] for s in state]  # (1, N, h) -> (N, h)
         outputs = []
         for XW_t in XW:
             state = self._step(XW_t, state, ctx)
             outputs.append(state[0])
-        outputs = mnp.concatenate(outputs, axis=0)
-        return outputs if states is None else (outputs, state)
+        outputs = mnp.stack(outputs)
+        return outputs if states is None else (outputs, [mnp.expand_dims(s, 0) for s in state])
 
     def gates(self, XW_t, H, ctx) -> dict:
-        """The gates at one step: name -> ``(1, N, h)`` array, given ``XW_t`` and ``H_{t-1}``."""
+        """The gates at one step: name -> ``(N, h)`` array, given ``XW_t`` and ``H_{t-1}``."""
         raise TypeError(f"{type(self).__name__} has no gates")
 
     def trace(self, inputs, states=None) -> dict:
@@ -133,15 +176,16 @@ class _ScratchRecurrent(gluon.Block):
             self._infer_input_size(inputs)
             ctx = inputs.ctx
             state = self.begin_state(inputs.shape[1], ctx) if states is None else list(states)
-            XW = mnp.dot(inputs, self.W_xh.data(ctx)) + self.b_h.data(ctx)
+            XW = self._project(inputs, ctx)
+            state = [s[0] for s in state]
             record: dict = {}
             for t in range(len(inputs)):
-                for name, value in self.gates(XW[t : t + 1], state[0], ctx).items():
+                for name, value in self.gates(XW[t], state[0], ctx).items():
                     record.setdefault(name, []).append(value)
-                state = self._step(XW[t : t + 1], state, ctx)
+                state = self._step(XW[t], state, ctx)
                 for name, value in zip(self.state_names, state):
                     record.setdefault(name, []).append(value)
-        return {name: mnp.concatenate(values, axis=0) for name, values in record.items()}
+        return {name: mnp.stack(values) for name, values in record.items()}
 
 
 class RNNScratch(_ScratchRecurrent):
@@ -168,7 +212,7 @@ class RNNScratch(_ScratchRecurrent):
 
     def _step(self, XW_t, states, ctx):
         (H,) = states
-        return [_act(XW_t + mnp.dot(H, self.W_hh.data(ctx)), self.activation)]
+        return [_act(_affine(XW_t, H, self.W_hh.data(ctx)), self.activation)]
 
 
 class LSTMScratch(_ScratchRecurrent):
@@ -189,7 +233,7 @@ class LSTMScratch(_ScratchRecurrent):
     state_names = ("H", "C")
 
     def gates(self, XW_t, H, ctx) -> dict:
-        i, f, g, o = _split(XW_t + mnp.dot(H, self.W_hh.data(ctx)), 4)
+        i, f, g, o = _split(_affine(XW_t, H, self.W_hh.data(ctx)), 4)
         return {
             "input": _act(i, "sigmoid"),
             "forget": _act(f, "sigmoid"),

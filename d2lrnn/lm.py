@@ -19,6 +19,10 @@ class RNNLM(gluon.Block):
         vocab_size: ``V``, the number of tokens.
         embed_size: ``None`` for one-hot inputs of size ``V``; otherwise the
             size of a learned embedding (an index lookup, no one-hot matrix).
+            The book's from-scratch layers get one-hot inputs as the token
+            indices themselves and look up rows of ``W_xh`` (the same
+            function, without the ``V``-wide matrix); gluon's layers get the
+            one-hot matrix.
         hybridize: compile the model's gluon blocks (gluon's recurrent layers,
             the embedding and the output layer) into cached graphs with static
             memory and shapes, which run without Python work per call and, on
@@ -47,6 +51,9 @@ class RNNLM(gluon.Block):
             )
         self.vocab_size, self.embed_size = vocab_size, embed_size
         self.rnn = rnn
+        self._indices = embed_size is None and isinstance(rnn, _ScratchRecurrent)
+        if self._indices:
+            rnn.set_input_size(vocab_size)
         self.embedding = gluon.nn.Embedding(vocab_size, embed_size) if embed_size else None
         self.output = gluon.nn.Dense(vocab_size, flatten=False)
         if hybridize:
@@ -61,10 +68,15 @@ class RNNLM(gluon.Block):
         return self.rnn.begin_state(batch_size=batch_size, ctx=ctx or mx.current_context())
 
     def encode(self, X):
-        """``X`` ``(batch_size, num_steps)`` int -> ``(num_steps, batch_size, V or embed_size)``."""
+        """``X`` ``(batch_size, num_steps)`` int -> ``(num_steps, batch_size, V or embed_size)``.
+
+        For a from-scratch layer with one-hot inputs: ``X.T``, the indices of the one-hot vectors.
+        """
         X = X.T
         if self.embedding is not None:
             return self.embedding(X)
+        if self._indices:
+            return X
         return npx.one_hot(X, self.vocab_size, dtype=self.output.weight.dtype)
 
     def forward(self, X, state=None):

@@ -214,11 +214,16 @@ class GatedRecurrence:
         #: x_t W_xh + b_h for t = 1..T, shape (T, G h).
         self.XW = rng.normal(0.0, self.input_scale, size=(self.T, G * h)) + b
 
+    def _zero_state(self, N: int) -> list:
+        """The layer's zero state for ``N`` sequences as its steps take it: ``(N, h)`` arrays."""
+        return [s[0] for s in self.layer.begin_state(N)]
+
     @property
     def state_size(self) -> int:
         return self.layer.num_states * self.num_hiddens
 
     def _run(self, states, probes=None):
+        """Run the cell from ``states`` (``(N, h)`` each), adding ``probes[t]`` before step t."""
         from mxnet import np as mnp
 
         XW = mnp.array(self.XW, dtype="float64")
@@ -226,7 +231,7 @@ class GatedRecurrence:
         for t in range(self.T):
             if probes is not None:
                 states = [s + p for s, p in zip(states, probes[t])]
-            XW_t = mnp.broadcast_to(XW[t], (1, states[0].shape[1], XW.shape[1]))
+            XW_t = mnp.broadcast_to(XW[t], (states[0].shape[0], XW.shape[1]))
             gates.append(self.layer.gates(XW_t, states[0], XW.ctx))
             states = self.layer._step(XW_t, states, XW.ctx)
         return states, gates
@@ -237,8 +242,8 @@ class GatedRecurrence:
 
         name = "forget" if self.cell == "lstm" else "update"
         with autograd.pause():
-            _, gates = self._run(self.layer.begin_state(1))
-        return np.stack([g[name].asnumpy()[0, 0] for g in gates])
+            _, gates = self._run(self._zero_state(1))
+        return np.stack([g[name].asnumpy()[0] for g in gates])
 
     def memory_path(self) -> np.ndarray:
         """``max_i prod_{k > t} keep_k[i]`` for ``t = 0..T-1``, shape ``(T,)``.
@@ -263,18 +268,18 @@ class GatedRecurrence:
 
         h, S = self.num_hiddens, self.state_size
         n = self.layer.num_states
-        probes = [[mnp.zeros((1, S, h), dtype="float64") for _ in range(n)] for _ in range(self.T)]
+        probes = [[mnp.zeros((S, h), dtype="float64") for _ in range(n)] for _ in range(self.T)]
         for step in probes:
             for z in step:
                 z.attach_grad()
-        seeds = [np.zeros((1, S, h)) for _ in range(n)]
+        seeds = [np.zeros((S, h)) for _ in range(n)]
         for k in range(n):
-            seeds[k][0, k * h + np.arange(h), np.arange(h)] = 1.0
+            seeds[k][k * h + np.arange(h), np.arange(h)] = 1.0
         with autograd.record():
-            final, _ = self._run(self.layer.begin_state(S), probes)
+            final, _ = self._run(self._zero_state(S), probes)
         autograd.backward(final, [mnp.array(g, dtype="float64") for g in seeds])
         return np.stack(
-            [np.concatenate([z.grad.asnumpy()[0] for z in step], axis=1) for step in probes]
+            [np.concatenate([z.grad.asnumpy() for z in step], axis=1) for step in probes]
         )
 
     def jacobian_norms(self) -> np.ndarray:

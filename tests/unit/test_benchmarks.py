@@ -36,6 +36,11 @@ def test_summary_means_ratios_and_gflops():
         s["ours"]["tokens_per_sec"] / s["d2l"]["tokens_per_sec"]
     )
     assert s["ours"]["val_ppl_seeds"] == [6.9, 7.0]
+    # ppl 6.9, 7.0 against 7.0, 7.1: sd 0.0707 each, SE of the difference 0.0707
+    assert s["ours"]["val_ppl_sd"] == pytest.approx(0.1 / 2**0.5)
+    assert s["ratio"]["val_ppl_diff"] == pytest.approx(-0.1)
+    assert s["ratio"]["val_ppl_diff_se"] == pytest.approx(0.1 / 2**0.5)
+    assert s["ratio"]["val_ppl_verdict"] == "same"  # 0.1 is within 2 SE
     flops = 3 * 2 * (4 * 32 * (28 + 32) + 32 * 28)  # LSTM, V = 28, h = 32
     assert s["ours"]["flops_per_token"] == flops
     assert s["ours"]["gflops"] == pytest.approx(flops * s["ours"]["tokens_per_sec"] / 1e9)
@@ -45,9 +50,11 @@ def test_summary_means_ratios_and_gflops():
 def test_table_and_readme(tmp_path):
     summary = bench.summarize(fake_runs(), peak=100.0)
     rows = bench.table(summary)
-    assert rows[0].startswith("| model | side | tokens/s")
+    assert rows[0].startswith("| model | side | seeds | tokens/s")
     assert len(rows) == 2 + 3  # header, d2l, ours, ratio
     assert "**x2.36**" in rows[-1]  # mean of 1e6/4, 1e6/5 over mean of 1e6/10, 1e6/11
+    assert "| 6.95 ± 0.07 |" in rows[-2] and "| 2 |" in rows[-2]
+    assert "-0.10 ± 0.07 (SE): same" in rows[-1]
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{bench.MARKERS[0]}\nold table\n{bench.MARKERS[1]}\nafter\n")
     results = {
@@ -60,7 +67,8 @@ def test_table_and_readme(tmp_path):
     bench.update_readme(results, readme)
     text = readme.read_text()
     assert "old table" not in text and text.startswith("intro\n") and text.endswith("after\n")
-    assert "| LSTM, gluon layer | **ours/d2l** | **x2.36** |" in text
+    assert "| LSTM, gluon layer | **ours/d2l** | | **x2.36** |" in text
+    assert "2 seed(s) per model and side" in text
     bench.update_readme(results, readme)  # idempotent
     assert readme.read_text() == text
 
@@ -70,7 +78,11 @@ def test_table_and_readme(tmp_path):
     [
         (["--models", "rnn,transformer"], "--models: unknown"),
         (["--sides", "ours,theirs"], "--sides: expected"),
-        (["--seeds", "0"], "--seeds and --epochs must be >= 1"),
+        (["--seeds", "0"], "--seeds: every count must be >= 1"),
+        (["--seeds", "three"], "--seeds: expected a count >= 1"),
+        (["--models", "gru", "--seeds", "3,lstm=5"], "'lstm' is not one of the models run"),
+        (["--seeds", "3,concise=x"], "--seeds: expected a count"),
+        (["--epochs", "0"], "--epochs must be >= 1"),
     ],
 )
 def test_bad_arguments(argv, match, capsys):
@@ -78,6 +90,17 @@ def test_bad_arguments(argv, match, capsys):
         bench.main(argv)
     assert e.value.code == 2
     assert match in capsys.readouterr().err
+
+
+def test_seeds_per_model_and_the_verdict():
+    assert bench.parse_seeds("3", ["gru", "lstm"]) == {"gru": 3, "lstm": 3}
+    assert bench.parse_seeds("3,lstm=8", ["gru", "lstm"]) == {"gru": 3, "lstm": 8}
+    assert bench._seeds_text({"gru": 3, "lstm": 8}) == "seeds: gru 3, lstm 8"
+    lower = bench._ppl_difference([7.0, 7.1, 7.2], [6.5, 6.6, 6.7])
+    assert lower["val_ppl_verdict"] == "lower" and lower["val_ppl_diff"] == pytest.approx(-0.5)
+    assert bench._ppl_difference([7.0, 7.1], [7.5, 7.6])["val_ppl_verdict"] == "higher"
+    one = bench._ppl_difference([7.0], [7.5])
+    assert one["val_ppl_diff_se"] is None and one["val_ppl_verdict"] is None
 
 
 @pytest.mark.skipif(not os.environ.get("D2LRNN_DATA_DIR"), reason="D2LRNN_DATA_DIR is not set")

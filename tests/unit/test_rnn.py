@@ -225,11 +225,66 @@ def test_trace_needs_gates():
         layer.trace(mnp.ones((2, 3, 5)))
 
 
-def test_scratch_rejects_2d_inputs():
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_token_indices_equal_one_hot_inputs(kind):
+    """Indices ``(T, N)`` give the outputs, states, trace and every gradient of their one-hot."""
+    scratch, _, _, states0 = pair(kind, d=6)
+    idx = mnp.array(np.random.default_rng(1).integers(0, 6, (7, 3)), dtype="int32")
+    R = mnp.random.normal(size=(7, 3, 4))
+    results = []
+    for x in (mx.npx.one_hot(idx, 6), idx):
+        states = [s.copy() for s in states0]
+        with autograd.record():
+            out, final = scratch(x, states)
+            loss = (out * R).sum() + sum((f * (i + 2)).sum() for i, f in enumerate(final))
+        loss.backward()
+        grads = [p.grad().copy() for p in scratch.collect_params().values()]
+        results.append([out, *final, *grads])
+        if kind in ("lstm", "gru"):
+            results[-1].extend(scratch.trace(x, states0).values())
+    assert len(results[0]) == len(results[1])
+    for a, b in zip(*results):
+        assert a.shape == b.shape
+        assert float(mnp.abs(a - b).max()) < 1e-5
+
+
+def test_token_indices_need_the_input_size():
+    layer = layers.RNNScratch(4)
+    layer.initialize()
+    X = mnp.zeros((3, 2), dtype="int32")
+    with pytest.raises(ValueError, match="token indices .* need the layer's input_size"):
+        layer(X)
+    layer.set_input_size(9)
+    assert layer(X).shape == (3, 2, 4) and layer.W_xh.shape == (9, 4)
+    layer.set_input_size(9)  # the same size again is fine
+    with pytest.raises(ValueError, match="input_size must be the layer's input size 9, got 8"):
+        layer.set_input_size(8)
+    with pytest.raises(ValueError, match="input_size must be an int >= 1, got 0"):
+        layer.set_input_size(0)
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 3, 4, 5)])
+def test_scratch_rejects_inputs_of_other_ranks(shape):
     layer = layers.RNNScratch(4)
     layer.initialize()
     with pytest.raises(ValueError, match="inputs must be \\(num_steps, batch_size, input_size\\)"):
-        layer(mnp.ones((3, 5)))
+        layer(mnp.ones(shape))
+    with pytest.raises(ValueError, match="or token indices"):
+        layer.trace(mnp.ones(shape))
+
+
+def test_language_model_gives_scratch_layers_indices():
+    """``RNNLM`` fixes a scratch layer's input size to V and passes it the token indices."""
+    model = lm.RNNLM(layers.RNNScratch(4), 11)
+    assert model.rnn.W_xh.shape == (11, 4)
+    X = mnp.array([[1, 2, 3]], dtype="int32")
+    assert model.encode(X).shape == (3, 1)
+    assert lm.RNNLM(rnn.RNN(4), 11).encode(X).shape == (3, 1, 11)
+    embedded = lm.RNNLM(layers.RNNScratch(4), 11, embed_size=5)
+    embedded.initialize()
+    assert embedded.encode(X).shape == (3, 1, 5)
+    with pytest.raises(ValueError, match="input_size must be the layer's input size 6, got 11"):
+        lm.RNNLM(layers.RNNScratch(4, input_size=6), 11)
 
 
 @pytest.mark.parametrize(

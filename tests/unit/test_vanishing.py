@@ -88,11 +88,11 @@ def _final_state(rec, t, s):
     from mxnet import np as mnp
 
     h, n = rec.num_hiddens, rec.layer.num_states
-    states = [mnp.array(s[k * h : (k + 1) * h].reshape(1, 1, h), dtype="float64") for k in range(n)]
+    states = [mnp.array(s[k * h : (k + 1) * h].reshape(1, h), dtype="float64") for k in range(n)]
     XW = mnp.array(rec.XW, dtype="float64")
     with autograd.pause():
         for j in range(t, rec.T):
-            states = rec.layer._step(XW[j].reshape(1, 1, -1), states, XW.ctx)
+            states = rec.layer._step(XW[j].reshape(1, -1), states, XW.ctx)
     return np.concatenate([x.asnumpy().ravel() for x in states])
 
 
