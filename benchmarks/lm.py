@@ -314,7 +314,7 @@ def update_readme(results: dict, readme: Path = README) -> None:
         [
             MARKERS[0],
             f"Measured {results['date']} on {m['cpus']} CPU cores ({m['processor']}), "
-            f"{_seeds_text(results['settings']['seeds'])} per model and side, "
+            f"{_seeds_text(results['settings']['seeds'])}, "
             f"matrix-product peak {results['peak_gflops']:.1f} GFLOP/s "
             "(`benchmarks/results.json`):",
             "",
@@ -326,12 +326,14 @@ def update_readme(results: dict, readme: Path = README) -> None:
 
 
 def _seeds_text(seeds) -> str:
+    """How many runs each side had: ``'3 seed(s) per model and side'`` or, if they differ,
+    ``'seeds per side: scratch 3, concise 8'``."""
     if isinstance(seeds, int):
-        return f"{seeds} seed(s)"
+        seeds = {"all": seeds}
     counts = sorted(set(seeds.values()))
     if len(counts) == 1:
-        return f"{counts[0]} seed(s)"
-    return "seeds: " + ", ".join(f"{k} {v}" for k, v in seeds.items())
+        return f"{counts[0]} seed(s) per model and side"
+    return "seeds per side: " + ", ".join(f"{k} {v}" for k, v in seeds.items())
 
 
 def parse_seeds(text: str, models: list[str]) -> dict[str, int]:

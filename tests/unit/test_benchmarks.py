@@ -95,7 +95,8 @@ def test_bad_arguments(argv, match, capsys):
 def test_seeds_per_model_and_the_verdict():
     assert bench.parse_seeds("3", ["gru", "lstm"]) == {"gru": 3, "lstm": 3}
     assert bench.parse_seeds("3,lstm=8", ["gru", "lstm"]) == {"gru": 3, "lstm": 8}
-    assert bench._seeds_text({"gru": 3, "lstm": 8}) == "seeds: gru 3, lstm 8"
+    assert bench._seeds_text({"gru": 3, "lstm": 8}) == "seeds per side: gru 3, lstm 8"
+    assert bench._seeds_text({"gru": 3, "lstm": 3}) == "3 seed(s) per model and side"
     lower = bench._ppl_difference([7.0, 7.1, 7.2], [6.5, 6.6, 6.7])
     assert lower["val_ppl_verdict"] == "lower" and lower["val_ppl_diff"] == pytest.approx(-0.5)
     assert bench._ppl_difference([7.0, 7.1], [7.5, 7.6])["val_ppl_verdict"] == "higher"
