@@ -92,7 +92,7 @@ def copy_start(kind: str, theirs, ours, rng: np.random.Generator | None = None) 
         q.set_data(p.data().copy())
 
 
-def fit_both(kind: str, theirs, ours, epochs: list, lr: float, clip: float, device=None):
+def fit_both(theirs, ours, epochs: list, lr: float, clip: float, device=None):
     """Train both models on the same minibatches; return ``(d2l_losses, our_history)``.
 
     ``epochs``: a list of epochs, each a list of ``(X, Y)`` int minibatches
@@ -104,7 +104,7 @@ def fit_both(kind: str, theirs, ours, epochs: list, lr: float, clip: float, devi
     from d2l import mxnet as d2l
     from mxnet import np as mnp
 
-    from d2lrnn import batches, train
+    from d2lrnn import train
 
     steps = [pair for epoch in epochs for pair in epoch]
 
@@ -137,8 +137,10 @@ def fit_both(kind: str, theirs, ours, epochs: list, lr: float, clip: float, devi
         theirs, Served()
     )
 
-    class Replay(batches.WindowBatches):
-        """One epoch's minibatches, in the given order."""
+    class Replay:
+        """One epoch's minibatches, in the given order, each from the zero state."""
+
+        sampling = "random"
 
         def __init__(self, epoch):
             self.epoch = epoch
@@ -151,7 +153,9 @@ def fit_both(kind: str, theirs, ours, epochs: list, lr: float, clip: float, devi
 
     history = train.History()
     for epoch in epochs:
-        h = train.train_lm(ours, Replay(epoch), None, 1, lr=lr, clip=clip, progress="none")
+        h = train.train_lm(
+            ours, Replay(epoch), None, 1, lr=lr, clip=clip, device=device, progress="none"
+        )
         history.losses += h.losses
         history.grad_norms += h.grad_norms
     return d2l_losses, history
@@ -197,7 +201,7 @@ def run(kind: str, seed: int, epochs: int, batch_size=1024, num_steps=32, num_hi
     schedule = [list(order) for _ in range(epochs)]
     theirs, ours = d2l_model(kind, V, num_hiddens, lr), our_model(kind, V, num_hiddens)
     copy_start(kind, theirs, ours)
-    d2l_losses, history = fit_both(kind, theirs, ours, schedule, lr, CLIP)
+    d2l_losses, history = fit_both(theirs, ours, schedule, lr, CLIP)
     per_epoch = len(schedule[0])
     drift = [
         max(abs(a - b) for a, b in zip(d2l_losses[i : i + per_epoch], history.losses[i:]))

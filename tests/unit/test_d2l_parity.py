@@ -28,7 +28,7 @@ def test_same_start_same_minibatches_same_steps(kind):
     epochs = [list(order) for _ in range(3)]  # 3 epochs of 4 minibatches
     theirs, ours = parity.d2l_model(kind, V, H, lr=1.0), parity.our_model(kind, V, H)
     parity.copy_start(kind, theirs, ours, rng)
-    d2l_losses, history = parity.fit_both(kind, theirs, ours, epochs, lr=1.0, clip=CLIP)
+    d2l_losses, history = parity.fit_both(theirs, ours, epochs, lr=1.0, clip=CLIP)
     assert len(d2l_losses) == len(history.losses) == 12
     np.testing.assert_allclose(history.losses, d2l_losses, rtol=2e-5)
     assert max(history.grad_norms) > CLIP  # clipping was really exercised
@@ -48,7 +48,7 @@ def test_a_different_learning_rate_is_caught():
     epochs = [list(batches.WindowBatches(X, Y, BATCH, seed=1))]
     theirs, ours = parity.d2l_model("gru", V, H, lr=1.01), parity.our_model("gru", V, H)
     parity.copy_start("gru", theirs, ours, rng)
-    d2l_losses, history = parity.fit_both("gru", theirs, ours, epochs, lr=1.0, clip=CLIP)
+    d2l_losses, history = parity.fit_both(theirs, ours, epochs, lr=1.0, clip=CLIP)
     assert d2l_losses[0] == pytest.approx(history.losses[0], rel=2e-5)
     assert abs(d2l_losses[1] - history.losses[1]) > 1e-4
 
