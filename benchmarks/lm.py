@@ -87,6 +87,79 @@ def memory_mb() -> tuple[float, float]:
     return fields["VmRSS"], fields["VmHWM"]
 
 
+def d2l_data(text: str, num_train: int = NUM_TRAIN, batch_size: int = BATCH):
+    """d2l's ``TimeMachine(batch_size, 32)`` data module over ``text``, the verified local copy."""
+    from d2l import mxnet as d2l
+
+    class TimeMachine(d2l.TimeMachine):
+        def _download(self):
+            return text
+
+    return TimeMachine(batch_size, STEPS, num_train=num_train, num_val=NUM_VAL)
+
+
+def d2l_model(kind: str, vocab_size: int, lr: float, num_hiddens: int = HIDDEN):
+    """d2l 1.0.3's language model for one of :data:`MODELS` (the scratch kinds: its gluon one)."""
+    from d2l import mxnet as d2l
+    from mxnet.gluon import rnn
+
+    class D2lLSTM(d2l.RNN):
+        """d2l's concise MXNet LSTM (section "Long Short-Term Memory"); not in the package."""
+
+        def __init__(self, num_hiddens):
+            d2l.Module.__init__(self)
+            self.save_hyperparameters()
+            self.rnn = rnn.LSTM(num_hiddens)
+
+        def forward(self, inputs, H_C=None):
+            if H_C is None:
+                H_C = self.rnn.begin_state(inputs.shape[1], ctx=inputs.ctx)
+            return self.rnn(inputs, H_C)
+
+    if kind == "scratch":
+        return d2l.RNNLMScratch(d2l.RNNScratch(vocab_size, num_hiddens), vocab_size, lr=lr)
+    cell, num_layers = MODELS[kind][:2]
+    layer = {
+        "rnn": lambda: d2l.RNN(num_hiddens=num_hiddens),
+        "gru": lambda: d2l.GRU(num_hiddens=num_hiddens, num_layers=num_layers),
+        "lstm": lambda: D2lLSTM(num_hiddens=num_hiddens),
+    }[cell]()
+    return d2l.RNNLM(layer, vocab_size=vocab_size, lr=lr)
+
+
+def our_layer(kind: str, num_hiddens: int = HIDDEN):
+    """The book's recurrent layer for one of :data:`MODELS`, for :class:`d2lrnn.lm.RNNLM`."""
+    from mxnet.gluon import rnn
+
+    from d2lrnn import layers
+
+    return {
+        "scratch": lambda: layers.RNNScratch(num_hiddens),
+        "concise": lambda: rnn.RNN(num_hiddens),  # ReLU, as d2l's concise RNN
+        "gru": lambda: rnn.GRU(num_hiddens),
+        "lstm": lambda: rnn.LSTM(num_hiddens),
+        "deep": lambda: rnn.GRU(num_hiddens, num_layers=2),
+        "gru-scratch": lambda: layers.GRUScratch(num_hiddens),
+        "lstm-scratch": lambda: layers.LSTMScratch(num_hiddens),
+    }[kind]()
+
+
+def perplexity(predict, X, Y, vocab_size: int, ctx=None) -> float:
+    """Perplexity of ``predict`` on windows ``X, Y`` ``(n, num_steps)``, each from a zero state.
+
+    ``predict(x)`` gives ``(batch, num_steps, V)`` logits for a float batch
+    ``x``, as d2l's models do.
+    """
+    from mxnet import gluon
+    from mxnet import np as mnp
+
+    loss_fn, total = gluon.loss.SoftmaxCrossEntropyLoss(), 0.0
+    for i in range(0, len(X), BATCH):
+        x, y = (mnp.array(a[i : i + BATCH], dtype="float32", ctx=ctx) for a in (X, Y))
+        total += float(loss_fn(predict(x).reshape(-1, vocab_size), y.reshape(-1)).sum())
+    return math.exp(total / Y.size)
+
+
 def _run(kind: str, side: str, epochs: int, seed: int, num_train: int, d2l_init: bool) -> dict:
     """Train one model on one side in this (fresh) process; return what was measured."""
     import matplotlib
@@ -94,51 +167,21 @@ def _run(kind: str, side: str, epochs: int, seed: int, num_train: int, d2l_init:
     matplotlib.use("Agg")
     import numpy as np
     from d2l import mxnet as d2l
-    from mxnet import gluon, init
-    from mxnet import np as mnp
-    from mxnet.gluon import rnn
+    from mxnet import init
 
     import d2lrnn
-    from d2lrnn import batches, layers, lm, train
+    from d2lrnn import batches, lm, train
 
-    cell, num_layers, lr, _, _ = MODELS[kind]
+    lr = MODELS[kind][2]
     device = d2lrnn.default_device()
     d2lrnn.seed(seed)
     text = d2lrnn.read_time_machine()
 
     if side == "d2l":
         d2l.ProgressBoard.draw = lambda self, *a, **k: None
-
-        class TimeMachine(d2l.TimeMachine):
-            """d2l's data module, reading the verified local copy instead of downloading."""
-
-            def _download(self):
-                return text
-
-        class D2lLSTM(d2l.RNN):
-            """d2l's concise MXNet LSTM (section "Long Short-Term Memory"); not in the package."""
-
-            def __init__(self, num_hiddens):
-                d2l.Module.__init__(self)
-                self.save_hyperparameters()
-                self.rnn = rnn.LSTM(num_hiddens)
-
-            def forward(self, inputs, H_C=None):
-                if H_C is None:
-                    H_C = self.rnn.begin_state(inputs.shape[1], ctx=inputs.ctx)
-                return self.rnn(inputs, H_C)
-
-        data = TimeMachine(BATCH, STEPS, num_train=num_train, num_val=NUM_VAL)
+        data = d2l_data(text, num_train)
         V = len(data.vocab)
-        if kind == "scratch":
-            model = d2l.RNNLMScratch(d2l.RNNScratch(V, HIDDEN), vocab_size=V, lr=lr)
-        else:
-            layer = {
-                "rnn": lambda: d2l.RNN(num_hiddens=HIDDEN),
-                "gru": lambda: d2l.GRU(num_hiddens=HIDDEN, num_layers=num_layers),
-                "lstm": lambda: D2lLSTM(num_hiddens=HIDDEN),
-            }[cell]()
-            model = d2l.RNNLM(layer, vocab_size=V, lr=lr)
+        model = d2l_model(kind, V, lr)
         trainer = d2l.Trainer(
             max_epochs=epochs, gradient_clip_val=CLIP, num_gpus=min(1, d2lrnn.runtime.num_gpus())
         )
@@ -148,16 +191,9 @@ def _run(kind: str, side: str, epochs: int, seed: int, num_train: int, d2l_init:
         seconds = time.perf_counter() - start
         _, peak = memory_mb()
         # Score on the same held-out windows as ours, each from a zero state.
-        ctx = device
         X = data.X[num_train : num_train + NUM_VAL].asnumpy()
         Y = data.Y[num_train : num_train + NUM_VAL].asnumpy()
-        loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
-        total = 0.0
-        for i in range(0, len(X), BATCH):
-            x, y = mnp.array(X[i : i + BATCH], ctx=ctx), mnp.array(Y[i : i + BATCH], ctx=ctx)
-            logits = model(x)  # (batch, steps, vocab)
-            total += float(loss_fn(logits.reshape(-1, V), y.reshape(-1)).sum())
-        ppl = math.exp(total / Y.size)
+        ppl = perplexity(model, X, Y, V, device)
         first = "".join(data.vocab.to_tokens(data.X[0].asnumpy().astype(int).tolist()))
     else:
         tokens = list(d2lrnn.preprocess(text))
@@ -168,16 +204,7 @@ def _run(kind: str, side: str, epochs: int, seed: int, num_train: int, d2l_init:
         train_b = batches.WindowBatches(*windows, BATCH, seed=seed)
         Xv, Yv = batches.overlapping_windows(corpus, STEPS, num_train, NUM_VAL)
         val_b = batches.WindowBatches(Xv, Yv, BATCH, shuffle=False)
-        layer = {
-            "scratch": lambda: layers.RNNScratch(HIDDEN),
-            "concise": lambda: rnn.RNN(HIDDEN),  # ReLU, as d2l's concise RNN
-            "gru": lambda: rnn.GRU(HIDDEN),
-            "lstm": lambda: rnn.LSTM(HIDDEN),
-            "deep": lambda: rnn.GRU(HIDDEN, num_layers=2),
-            "gru-scratch": lambda: layers.GRUScratch(HIDDEN),
-            "lstm-scratch": lambda: layers.LSTMScratch(HIDDEN),
-        }[kind]
-        model = lm.RNNLM(layer(), V)
+        model = lm.RNNLM(our_layer(kind), V)
         # d2l's RNNLMScratch draws every weight from N(0, 0.01^2), biases 0.
         model.initialize(
             init.Normal(0.01) if kind == "scratch" and d2l_init else init.Uniform(), ctx=device

@@ -22,40 +22,23 @@ perplexity spread is noise.
 from __future__ import annotations
 
 import argparse
-import math
 
 import numpy as np
 
-#: model -> (learning rate, epochs): d2l's settings, as in ``benchmarks.lm``.
-MODELS = {"scratch": (1.0, 100), "concise": (1.0, 100), "gru": (4.0, 50)}
+from .lm import BATCH, CLIP, HIDDEN, NUM_TRAIN, NUM_VAL, d2l_data, d2l_model, our_layer, perplexity
+from .lm import MODELS as BENCH_MODELS
+
+#: The models compared here: those of ``benchmarks.lm`` that the d2l package has.
+MODELS = ("scratch", "concise", "gru")
 
 
-def d2l_model(kind: str, vocab_size: int, num_hiddens: int, lr: float):
-    """d2l 1.0.3's language model: ``scratch``, ``concise`` (ReLU RNN) or ``gru``."""
-    from d2l import mxnet as d2l
-
-    if kind == "scratch":
-        return d2l.RNNLMScratch(d2l.RNNScratch(vocab_size, num_hiddens), vocab_size, lr=lr)
-    layer = {
-        "concise": lambda: d2l.RNN(num_hiddens=num_hiddens),
-        "gru": lambda: d2l.GRU(num_hiddens=num_hiddens, num_layers=1),
-    }[kind]()
-    return d2l.RNNLM(layer, vocab_size=vocab_size, lr=lr)
-
-
-def our_model(kind: str, vocab_size: int, num_hiddens: int, ctx=None):
-    """The book's matching model, initialised (:func:`copy_start` overwrites its weights)."""
+def our_model(kind: str, vocab_size: int, num_hiddens: int = HIDDEN, ctx=None):
+    """The book's model for ``kind``, initialised (:func:`copy_start` overwrites its weights)."""
     from mxnet import np as mnp
-    from mxnet.gluon import rnn
 
-    from d2lrnn import layers, lm
+    from d2lrnn import lm
 
-    layer = {
-        "scratch": lambda: layers.RNNScratch(num_hiddens),
-        "concise": lambda: rnn.RNN(num_hiddens),  # ReLU, gluon's default, as d2l's concise RNN
-        "gru": lambda: rnn.GRU(num_hiddens),
-    }[kind]()
-    model = lm.RNNLM(layer, vocab_size)
+    model = lm.RNNLM(our_layer(kind, num_hiddens), vocab_size)
     model.initialize(ctx=ctx)
     model(mnp.zeros((1, 1), dtype="int32", ctx=ctx))
     return model
@@ -161,45 +144,24 @@ def fit_both(theirs, ours, epochs: list, lr: float, clip: float, device=None):
     return d2l_losses, history
 
 
-def _score(predict, X, Y, vocab_size: int, batch_size: int = 1024) -> float:
-    """Perplexity of ``predict(X)``, ``(batch, steps, V)`` logits, on windows each from zero."""
-    from mxnet import gluon
-    from mxnet import np as mnp
-
-    loss, total = gluon.loss.SoftmaxCrossEntropyLoss(), 0.0
-    for i in range(0, len(X), batch_size):
-        logits = predict(mnp.array(X[i : i + batch_size]))
-        y = mnp.array(Y[i : i + batch_size])
-        total += float(loss(logits.reshape(-1, vocab_size), y.reshape(-1)).sum())
-    return math.exp(total / Y.size)
-
-
-def run(kind: str, seed: int, epochs: int, batch_size=1024, num_steps=32, num_hiddens=32) -> dict:
+def run(
+    kind: str, seed: int, epochs: int, batch_size: int = BATCH, num_hiddens: int = HIDDEN
+) -> dict:
     """One pair of runs on d2l's data; returns per-epoch loss drift and both perplexities."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from d2l import mxnet as d2l
-
     import d2lrnn
     from d2lrnn import batches
 
-    from .lm import CLIP, NUM_TRAIN, NUM_VAL
-
-    lr = MODELS[kind][0]
+    lr = BENCH_MODELS[kind][2]
     d2lrnn.seed(seed)
-    text = d2lrnn.read_time_machine()
-
-    class TimeMachine(d2l.TimeMachine):
-        def _download(self):
-            return text
-
-    data = TimeMachine(batch_size, num_steps, num_train=NUM_TRAIN, num_val=NUM_VAL)
+    data = d2l_data(d2lrnn.read_time_machine(), NUM_TRAIN, batch_size)
     V = len(data.vocab)
     X, Y = (a.asnumpy().astype(np.int32) for a in (data.X, data.Y))
     order = batches.WindowBatches(X[:NUM_TRAIN], Y[:NUM_TRAIN], batch_size, seed=seed)
     schedule = [list(order) for _ in range(epochs)]
-    theirs, ours = d2l_model(kind, V, num_hiddens, lr), our_model(kind, V, num_hiddens)
+    theirs, ours = d2l_model(kind, V, lr, num_hiddens), our_model(kind, V, num_hiddens)
     copy_start(kind, theirs, ours)
     d2l_losses, history = fit_both(theirs, ours, schedule, lr, CLIP)
     per_epoch = len(schedule[0])
@@ -213,8 +175,8 @@ def run(kind: str, seed: int, epochs: int, batch_size=1024, num_steps=32, num_hi
         "seed": seed,
         "epochs": epochs,
         "max_loss_drift_per_epoch": drift,
-        "d2l_val_ppl": _score(lambda x: theirs(x.astype("float32")), Xv, Yv, V),
-        "ours_val_ppl": _score(lambda x: ours(x.astype("int32"))[0].swapaxes(0, 1), Xv, Yv, V),
+        "d2l_val_ppl": perplexity(theirs, Xv, Yv, V),
+        "ours_val_ppl": perplexity(lambda x: ours(x.astype("int32"))[0].swapaxes(0, 1), Xv, Yv, V),
     }
 
 
@@ -232,7 +194,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         parser.error("--seeds and --epochs must be >= 1")
     results = []
     for kind in models:
-        epochs = args.epochs or MODELS[kind][1]
+        epochs = args.epochs or BENCH_MODELS[kind][3]
         print(f"{kind}: same start, same minibatches, {epochs} epochs", flush=True)
         for seed in range(args.seeds):
             r = run(kind, seed, epochs)

@@ -26,7 +26,7 @@ def test_same_start_same_minibatches_same_steps(kind):
     X, Y = batches.overlapping_windows(rng.integers(0, V, 2000), T, 0, 4 * BATCH)
     order = batches.WindowBatches(X, Y, BATCH, seed=1)
     epochs = [list(order) for _ in range(3)]  # 3 epochs of 4 minibatches
-    theirs, ours = parity.d2l_model(kind, V, H, lr=1.0), parity.our_model(kind, V, H)
+    theirs, ours = parity.d2l_model(kind, V, lr=1.0, num_hiddens=H), parity.our_model(kind, V, H)
     parity.copy_start(kind, theirs, ours, rng)
     d2l_losses, history = parity.fit_both(theirs, ours, epochs, lr=1.0, clip=CLIP)
     assert len(d2l_losses) == len(history.losses) == 12
@@ -46,7 +46,7 @@ def test_a_different_learning_rate_is_caught():
     rng = np.random.default_rng(0)
     X, Y = batches.overlapping_windows(rng.integers(0, V, 2000), T, 0, 2 * BATCH)
     epochs = [list(batches.WindowBatches(X, Y, BATCH, seed=1))]
-    theirs, ours = parity.d2l_model("gru", V, H, lr=1.01), parity.our_model("gru", V, H)
+    theirs, ours = parity.d2l_model("gru", V, lr=1.01, num_hiddens=H), parity.our_model("gru", V, H)
     parity.copy_start("gru", theirs, ours, rng)
     d2l_losses, history = parity.fit_both(theirs, ours, epochs, lr=1.0, clip=CLIP)
     assert d2l_losses[0] == pytest.approx(history.losses[0], rel=2e-5)
@@ -54,6 +54,9 @@ def test_a_different_learning_rate_is_caught():
 
 
 def test_copy_start_rejects_different_models():
-    theirs, ours = parity.d2l_model("gru", V, H, lr=1.0), parity.our_model("concise", V, H)
+    theirs, ours = (
+        parity.d2l_model("gru", V, lr=1.0, num_hiddens=H),
+        parity.our_model("concise", V, H),
+    )
     with pytest.raises(ValueError, match="the models' parameters differ"):
         parity.copy_start("gru", theirs, ours)
