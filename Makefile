@@ -54,7 +54,7 @@ $(VENDOR)/.copied: node_modules/.installed
 
 # The execution cache keys on each notebook's code only; when d2lrnn itself
 # changes, every chapter must run again, so the cache is dropped.
-_build/.d2lrnn-version: $(wildcard d2lrnn/*.py) requirements.txt
+_build/.d2lrnn-version: $(wildcard d2lrnn/*.py d2lrnn/*/*.py) requirements.txt
 	rm -rf _build/.jupyter_cache _build/html _build/.doctrees _build/jupyter_execute
 	@mkdir -p _build && touch $@
 
@@ -85,7 +85,7 @@ browser: book $(CHROMIUM)
 	CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser
 
 unit: $(STAMP)
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest tests/unit tests/benchmarks
 
 notebooks: $(STAMP)
 	$(BIN)/pytest -x tests/notebooks

@@ -37,7 +37,7 @@ standard deviation over its seeds, and the difference of the means ours -
 d2l with its standard error; the verdict is ``same`` within two standard
 errors, else ``lower`` or ``higher``.
 
-The FLOPs per token of each model come from :func:`d2lrnn.flops.flops_per_token`
+The FLOPs per token of each model come from :func:`benchmarks.flops.flops_per_token`
 (matrix products only, forward plus backward); the achieved GFLOP/s is printed
 next to the machine's peak, a large matrix product measured in the same run.
 """
@@ -144,7 +144,23 @@ def our_layer(kind: str, num_hiddens: int = HIDDEN):
     }[kind]()
 
 
-def perplexity(predict, X, Y, vocab_size: int, ctx=None) -> float:
+def overlapping_windows(corpus, num_steps: int, start: int, count: int):
+    """d2l's windows: ``X[i] = corpus[start + i : start + i + num_steps]``, ``Y`` shifted by one.
+
+    Returns ``X, Y`` of shape ``(count, num_steps)``.
+    """
+    import numpy as np
+
+    if start < 0 or count < 1 or start + count + num_steps > len(corpus):
+        raise ValueError(
+            f"windows start={start}..{start + count - 1} of num_steps={num_steps} do not fit "
+            f"in a corpus of {len(corpus)} tokens"
+        )
+    idx = start + np.arange(count)[:, None] + np.arange(num_steps)
+    return corpus[idx], corpus[idx + 1]
+
+
+def perplexity(predict, X, Y, vocab_size: int, device=None) -> float:
     """Perplexity of ``predict`` on windows ``X, Y`` ``(n, num_steps)``, each from a zero state.
 
     ``predict(x)`` gives ``(batch, num_steps, V)`` logits for a float batch
@@ -155,7 +171,7 @@ def perplexity(predict, X, Y, vocab_size: int, ctx=None) -> float:
 
     loss_fn, total = gluon.loss.SoftmaxCrossEntropyLoss(), 0.0
     for i in range(0, len(X), BATCH):
-        x, y = (mnp.array(a[i : i + BATCH], dtype="float32", ctx=ctx) for a in (X, Y))
+        x, y = (mnp.array(a[i : i + BATCH], dtype="float32", ctx=device) for a in (X, Y))
         total += float(loss_fn(predict(x).reshape(-1, vocab_size), y.reshape(-1)).sum())
     return math.exp(total / Y.size)
 
@@ -165,7 +181,6 @@ def _run(kind: str, side: str, epochs: int, seed: int, num_train: int, d2l_init:
     import matplotlib
 
     matplotlib.use("Agg")
-    import numpy as np
     from d2l import mxnet as d2l
     from mxnet import init
 
@@ -196,14 +211,12 @@ def _run(kind: str, side: str, epochs: int, seed: int, num_train: int, d2l_init:
         ppl = perplexity(model, X, Y, V, device)
         first = "".join(data.vocab.to_tokens(data.X[0].asnumpy().astype(int).tolist()))
     else:
-        tokens = list(d2lrnn.preprocess(text))
-        vocab = d2lrnn.Vocab(tokens)
+        corpus, _, vocab = d2lrnn.time_machine_corpus()  # d2l's windows lie in the first 90%
         V = len(vocab)
-        corpus = np.array(vocab[tokens])
-        windows = batches.overlapping_windows(corpus, STEPS, 0, num_train)
-        train_b = batches.WindowBatches(*windows, BATCH, seed=seed)
-        Xv, Yv = batches.overlapping_windows(corpus, STEPS, num_train, NUM_VAL)
-        val_b = batches.WindowBatches(Xv, Yv, BATCH, shuffle=False)
+        windows = overlapping_windows(corpus, STEPS, 0, num_train)
+        train_b = batches.ArrayBatches(*windows, BATCH, seed=seed)
+        Xv, Yv = overlapping_windows(corpus, STEPS, num_train, NUM_VAL)
+        val_b = batches.ArrayBatches(Xv, Yv, BATCH, shuffle=False)
         model = lm.RNNLM(our_layer(kind), V)
         # d2l's RNNLMScratch draws every weight from N(0, 0.01^2), biases 0.
         model.initialize(
@@ -242,7 +255,7 @@ def run_isolated(*args) -> dict:
 
 def summarize(runs: list[dict], peak: float) -> dict:
     """Per model and side: means over seeds; per model: the ratios ours/d2l."""
-    import d2lrnn.flops
+    from benchmarks import flops as flops_count
 
     out = {}
     for kind in dict.fromkeys(r["model"] for r in runs):
@@ -253,7 +266,7 @@ def summarize(runs: list[dict], peak: float) -> dict:
                 continue
             mean = {k: sum(r[k] for r in rs) / len(rs) for k in RUN_KEYS}
             cell, num_layers = MODELS[kind][:2]
-            flops = d2lrnn.flops.flops_per_token(
+            flops = flops_count.flops_per_token(
                 cell, rs[0]["vocab_size"], HIDDEN, num_layers=num_layers
             )["train"]
             mean["flops_per_token"] = flops
@@ -422,9 +435,9 @@ def main(argv: list[str] | None = None) -> dict:
     if args.epochs is not None and args.epochs < 1:
         parser.error("--epochs must be >= 1")
 
-    import d2lrnn.flops
+    from benchmarks import flops
 
-    peak = d2lrnn.flops.peak_gflops()
+    peak = flops.peak_gflops()
     print(
         f"{platform.node()}: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}); "
         f"matrix-product peak {peak:.1f} GFLOP/s\n"

@@ -13,7 +13,7 @@ training losses drift apart, epoch by epoch, and both validation
 perplexities on the same 5,000 held-out windows.
 
 If the two implementations take the same steps, the losses agree at first
-(``tests/unit/test_d2l_parity.py`` checks that for 12 steps); float rounding
+(``tests/benchmarks/test_parity.py`` checks that for 12 steps); float rounding
 differs between them, and training can amplify it, so the runs may drift
 apart later. How far they end apart shows how much of the benchmark's
 perplexity spread is noise.
@@ -32,15 +32,14 @@ from .lm import MODELS as BENCH_MODELS
 MODELS = ("scratch", "concise", "gru")
 
 
-def our_model(kind: str, vocab_size: int, num_hiddens: int = HIDDEN, ctx=None):
+def our_model(kind: str, vocab_size: int, num_hiddens: int = HIDDEN, device=None):
     """The book's model for ``kind``, initialised (:func:`copy_start` overwrites its weights)."""
     from mxnet import np as mnp
 
-    from d2lrnn import lm
+    from d2lrnn import gluon_adapter, lm
 
     model = lm.RNNLM(our_layer(kind, num_hiddens), vocab_size)
-    model.initialize(ctx=ctx)
-    model(mnp.zeros((1, 1), dtype="int32", ctx=ctx))
+    gluon_adapter.initialize(model, mnp.zeros((1, 1), dtype="int32", ctx=device), device)
     return model
 
 
@@ -159,7 +158,7 @@ def run(
     data = d2l_data(d2lrnn.read_time_machine(), NUM_TRAIN, batch_size)
     V = len(data.vocab)
     X, Y = (a.asnumpy().astype(np.int32) for a in (data.X, data.Y))
-    order = batches.WindowBatches(X[:NUM_TRAIN], Y[:NUM_TRAIN], batch_size, seed=seed)
+    order = batches.ArrayBatches(X[:NUM_TRAIN], Y[:NUM_TRAIN], batch_size, seed=seed)
     schedule = [list(order) for _ in range(epochs)]
     theirs, ours = d2l_model(kind, V, lr, num_hiddens), our_model(kind, V, num_hiddens)
     copy_start(kind, theirs, ours)

@@ -19,18 +19,15 @@ indexing, not Python loops over tokens.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
+from .checks import check_int
+from .data import read_time_machine
+from .text import Vocab, preprocess
+
 SAMPLINGS = ("random", "sequential")
-
-
-def _check_int(value: object, arg: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{arg} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{arg} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def as_corpus(corpus: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -70,8 +67,8 @@ class SeqBatches:
         seed: int | None = 0,
     ):
         self.corpus = as_corpus(corpus)
-        self.batch_size = _check_int(batch_size, "batch_size", 1)
-        self.num_steps = _check_int(num_steps, "num_steps", 1)
+        self.batch_size = check_int(batch_size, "batch_size", 1)
+        self.num_steps = check_int(num_steps, "num_steps", 1)
         n = len(self.corpus)
         if self.num_steps >= n:
             raise ValueError(
@@ -115,20 +112,21 @@ class SeqBatches:
                 yield X[:, i * t : (i + 1) * t], Y[:, i * t : (i + 1) * t]
 
 
-class WindowBatches:
-    """Minibatches drawn from a fixed array of windows, as d2l's ``TimeMachine`` serves them.
+class ArrayBatches:
+    """Minibatches drawn from fixed arrays of examples, in a new random order each epoch.
 
-    d2l cuts *overlapping* windows, one starting at every position, keeps the
-    first ``num_train`` for training and the next ``num_val`` for validation,
-    and shuffles the training windows each epoch (the last minibatch may be
-    smaller). The book's benchmarks use this class to train on exactly d2l's
-    data. Windows are independent, so the state is reset for each minibatch
-    (``sampling = 'random'``).
+    ``X[i]`` and ``Y[i]`` are one example and its label(s): windows of tokens
+    and their targets (as d2l's ``TimeMachine`` serves them), features and a
+    regression target, or sequences and their tags or class. Each ``iter()``
+    is one epoch: ``len(self)`` pairs ``X[idx], Y[idx]`` of NumPy arrays; the
+    last minibatch may be smaller. Examples are independent, so a language
+    model starts every minibatch from the zero state (``sampling = 'random'``).
 
     Args:
-        X, Y: ``(num_windows, num_steps)`` int arrays, ``Y`` = ``X`` shifted by one token.
-        batch_size: windows per minibatch, >= 1.
-        shuffle: visit the windows in a new random order each epoch.
+        X, Y: arrays with the same number of rows ``n`` (any trailing shapes).
+        batch_size: examples per minibatch, >= 1.
+        shuffle: visit the examples in a new random order each epoch.
+        seed: seed of the generator of that order.
     """
 
     sampling = "random"
@@ -142,12 +140,12 @@ class WindowBatches:
         seed: int | None = 0,
     ):
         self.X, self.Y = np.asarray(X), np.asarray(Y)
-        if self.X.ndim != 2 or self.X.shape != self.Y.shape or len(self.X) == 0:
+        if self.X.ndim == 0 or self.Y.ndim == 0 or len(self.X) != len(self.Y) or not len(self.X):
             raise ValueError(
-                f"X and Y must be non-empty (num_windows, num_steps) arrays of one shape, "
-                f"got {self.X.shape} and {self.Y.shape}"
+                "X and Y must be non-empty arrays with the same number of rows, "
+                f"got shapes {self.X.shape} and {self.Y.shape}"
             )
-        self.batch_size = _check_int(batch_size, "batch_size", 1)
+        self.batch_size = check_int(batch_size, "batch_size", 1)
         self.shuffle = shuffle
         self.rng = np.random.default_rng(seed)
 
@@ -161,19 +159,47 @@ class WindowBatches:
             yield self.X[idx], self.Y[idx]
 
 
-def overlapping_windows(
-    corpus, num_steps: int, start: int, count: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """d2l's windows: ``X[i] = corpus[start + i : start + i + num_steps]``, ``Y`` shifted by one.
+class Corpus(NamedTuple):
+    """A text as token indices, split into a training and a held-out part, with its vocabulary."""
 
-    Returns ``X, Y`` of shape ``(count, num_steps)``.
+    train: np.ndarray  # (n_train,) int64 token indices
+    val: np.ndarray  # (n_val,) int64, the text that follows the training part
+    vocab: Vocab
+
+
+def time_machine_corpus(val_fraction: float = 0.1) -> Corpus:
+    """The characters of *The Time Machine*: the first 90% for training, the last 10% held out.
+
+    The text goes through :func:`d2lrnn.text.preprocess` (26 letters and the
+    space); the vocabulary holds those 27 characters and ``<unk>``, most
+    frequent first (counted over the whole book, so every chapter and the
+    benchmarks index the characters the same way). Returns
+    ``Corpus(train, val, vocab)``, which unpacks as
+    ``train, val, vocab = time_machine_corpus()``.
     """
-    corpus = as_corpus(corpus)
-    num_steps = _check_int(num_steps, "num_steps", 1)
-    if start < 0 or count < 1 or start + count + num_steps > len(corpus):
-        raise ValueError(
-            f"windows start={start}..{start + count - 1} of num_steps={num_steps} do not fit "
-            f"in a corpus of {len(corpus)} tokens"
-        )
-    idx = start + np.arange(count)[:, None] + np.arange(num_steps)
-    return corpus[idx], corpus[idx + 1]
+    if not (isinstance(val_fraction, float) and 0 < val_fraction < 1):
+        raise ValueError(f"val_fraction must be a float in (0, 1), got {val_fraction!r}")
+    tokens = list(preprocess(read_time_machine()))
+    vocab = Vocab(tokens)
+    corpus = np.array(vocab[tokens])
+    split = int((1 - val_fraction) * len(corpus))
+    return Corpus(corpus[:split], corpus[split:], vocab)
+
+
+def train_val_batches(
+    train: np.ndarray,
+    val: np.ndarray,
+    batch_size: int = 64,
+    num_steps: int = 32,
+    sampling: str = "sequential",
+    seed: int = 0,
+) -> tuple[SeqBatches, SeqBatches]:
+    """Fresh minibatches over a training and a held-out corpus, with the same settings.
+
+    Two models trained on what two calls return see the same minibatches in
+    the same order, epoch by epoch (the offsets come from ``seed``).
+    """
+    return (
+        SeqBatches(train, batch_size, num_steps, sampling=sampling, seed=seed),
+        SeqBatches(val, batch_size, num_steps, sampling=sampling, seed=seed),
+    )

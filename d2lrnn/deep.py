@@ -5,8 +5,8 @@
 * :class:`Stacked` feeds each layer's outputs to the next, with dropout in
   between (not after the last layer), as gluon's ``num_layers`` does.
 * :func:`deep_rnn` builds the stack that matches
-  ``gluon.rnn.RNN/LSTM/GRU(hidden, num_layers, bidirectional=..., dropout=...)``,
-  and :func:`copy_to_gluon` / :func:`copy_from_gluon` move weights between the two.
+  ``gluon.rnn.RNN/LSTM/GRU(num_hiddens, num_layers, bidirectional=..., dropout=...)``;
+  :func:`d2lrnn.weights.copy_weights` moves weights between the two.
 
 Both wrappers keep gluon's calling convention (``TNC`` layout) and its state
 layout: every state is one array ``(L * D, N, h)``, with layer ``l`` and
@@ -21,23 +21,35 @@ from mxnet import autograd, gluon, npx
 from mxnet import np as mnp
 
 from .checks import check_int
-from .layers import GRUScratch, LSTMScratch, RNNScratch
-from .layers import copy_from_gluon as _from
-from .layers import copy_to_gluon as _to
-
-CELLS = {"rnn": RNNScratch, "lstm": LSTMScratch, "gru": GRUScratch}
+from .gluon_adapter import begin_state, gluon_layout, is_gluon_rnn
+from .layers import get_cell
 
 
-def _num_states(layer) -> int:
-    """1 (``[H]``) or 2 (``[H, C]``), for the book's layers and gluon's."""
-    return layer.num_states if hasattr(layer, "num_states") else len(layer.state_info())
+def num_states(layer) -> int:
+    """1 (``[H]``) or 2 (``[H, C]``), for the book's layers, stacks and gluon's."""
+    if is_gluon_rnn(layer):
+        return len(get_cell(gluon_layout(layer).cell).states)
+    return layer.num_states
 
 
-def _num_rows(layer) -> int:
+def num_rows(layer) -> int:
     """Rows the layer takes in each state array: ``num_layers * num_directions``."""
-    if hasattr(layer, "_dir"):  # a gluon layer, possibly deep or bidirectional itself
-        return layer._num_layers * layer._dir
+    if is_gluon_rnn(layer):
+        layout = gluon_layout(layer)
+        return layout.num_layers * layout.num_directions
+    return getattr(layer, "state_rows", 1)
+
+
+def num_directions(layer) -> int:
+    """1, or 2 for a bidirectional layer (for a stack: its last layer's)."""
+    if is_gluon_rnn(layer):
+        return gluon_layout(layer).num_directions
     return getattr(layer, "num_directions", 1)
+
+
+def num_hiddens(layer) -> int:
+    """Hidden units per direction of the book's layers, stacks and gluon's."""
+    return gluon_layout(layer).num_hiddens if is_gluon_rnn(layer) else layer.num_hiddens
 
 
 def _split_rows(states: list, sizes: list[int]) -> list[list]:
@@ -57,7 +69,7 @@ class Bidirectional(gluon.Block):
     ``T-1 .. t``. States: each ``(2, N, h)``, forward row first.
     """
 
-    num_directions = 2
+    num_directions = state_rows = 2
 
     def __init__(self, forward_layer: gluon.Block, backward_layer: gluon.Block):
         super().__init__()
@@ -66,20 +78,20 @@ class Bidirectional(gluon.Block):
                 "forward_layer and backward_layer must be the same kind of layer, got "
                 f"{type(forward_layer).__name__} and {type(backward_layer).__name__}"
             )
-        if forward_layer.hidden_size != backward_layer.hidden_size:
+        if num_hiddens(forward_layer) != num_hiddens(backward_layer):
             raise ValueError(
-                "forward_layer and backward_layer must have the same hidden_size, got "
-                f"{forward_layer.hidden_size} and {backward_layer.hidden_size}"
+                "forward_layer and backward_layer must have the same num_hiddens, got "
+                f"{num_hiddens(forward_layer)} and {num_hiddens(backward_layer)}"
             )
-        self.hidden_size = forward_layer.hidden_size
-        self.num_states = forward_layer.num_states
+        self.num_hiddens = num_hiddens(forward_layer)
+        self.num_states = num_states(forward_layer)
         with self.name_scope():
             self.forward_layer = forward_layer
             self.backward_layer = backward_layer
 
-    def begin_state(self, batch_size: int, ctx: mx.Context | None = None, **kwargs) -> list:
-        f = self.forward_layer.begin_state(batch_size, ctx=ctx)
-        b = self.backward_layer.begin_state(batch_size, ctx=ctx)
+    def begin_state(self, batch_size: int, device: mx.Context | None = None) -> list:
+        f = begin_state(self.forward_layer, batch_size, device)
+        b = begin_state(self.backward_layer, batch_size, device)
         return [mnp.concatenate([x, y], axis=0) for x, y in zip(f, b)]
 
     def forward(self, inputs, states=None):
@@ -110,36 +122,43 @@ class Stacked(gluon.Block):
             raise ValueError("layers must hold at least one recurrent layer")
         if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
             raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
-        kinds = {_num_states(layer) for layer in layers}
+        kinds = {num_states(layer) for layer in layers}
         if len(kinds) != 1:
             raise ValueError("layers must all have the same states (all LSTM, or none)")
+        sizes = [num_hiddens(layer) for layer in layers]
+        if len(set(sizes)) != 1:
+            raise ValueError(
+                f"layers must all have the same num_hiddens (their states share one array), "
+                f"got {sizes}"
+            )
         self.dropout = float(dropout)
         self.num_states = kinds.pop()
-        last = layers[-1]
-        self.hidden_size = getattr(last, "hidden_size", None) or last._hidden_size
+        self.num_hiddens = num_hiddens(layers[-1])
         self.num_layers = len(layers)
-        self._rows = [_num_rows(layer) for layer in layers]
+        self.num_directions = num_directions(layers[-1])
+        self._rows = [num_rows(layer) for layer in layers]
+        self.state_rows = sum(self._rows)
         with self.name_scope():
             self.layers = gluon.nn.Sequential()
             for layer in layers:
                 self.layers.add(layer)
 
-    def begin_state(self, batch_size: int, ctx: mx.Context | None = None, **kwargs) -> list:
-        per_layer = [layer.begin_state(batch_size, ctx=ctx) for layer in self.layers]
+    def begin_state(self, batch_size: int, device: mx.Context | None = None) -> list:
+        per_layer = [begin_state(layer, batch_size, device) for layer in self.layers]
         return [mnp.concatenate(list(s), axis=0) for s in zip(*per_layer)]
 
     def forward(self, inputs, states=None):
         if inputs.ndim != 3:
             raise ValueError(
-                f"inputs must be (num_steps, batch_size, input_size), got shape {inputs.shape}"
+                f"inputs must be (num_steps, batch_size, num_inputs), got shape {inputs.shape}"
             )
         given = states is not None
         if not given:
             states = self.begin_state(inputs.shape[1], inputs.ctx)
-        if len(states) != self.num_states or states[0].shape[0] != sum(self._rows):
+        if len(states) != self.num_states or states[0].shape[0] != self.state_rows:
             raise ValueError(
                 f"states must be {self.num_states} array(s) of shape "
-                f"({sum(self._rows)}, batch_size, {self.hidden_size})"
+                f"({self.state_rows}, batch_size, {self.num_hiddens})"
             )
         X, finals = inputs, []
         for i, (layer, layer_states) in enumerate(
@@ -155,55 +174,26 @@ class Stacked(gluon.Block):
 
 def deep_rnn(
     cell: str,
-    hidden_size: int,
+    num_hiddens: int,
     num_layers: int = 1,
     bidirectional: bool = False,
     dropout: float = 0.0,
-    input_size: int = 0,
+    num_inputs: int = 0,
     **kwargs,
 ) -> Stacked:
-    """The book's counterpart of ``gluon.rnn.<cell>(hidden_size, num_layers, ...)``.
+    """The book's counterpart of ``gluon.rnn.<cell>(num_hiddens, num_layers, ...)``.
 
     ``cell`` is ``'rnn'``, ``'lstm'`` or ``'gru'``; ``kwargs`` go to every
     layer (for example ``activation='relu'`` for the RNN). Layer 0 reads
-    ``input_size`` features (0: inferred), layer ``l > 0`` reads ``D * h``.
+    ``num_inputs`` features (0: inferred), layer ``l > 0`` reads ``D * h``.
     """
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+    layer_class = get_cell(cell).scratch
     check_int(num_layers, "num_layers", 1)
-    check_int(hidden_size, "hidden_size", 1)
+    check_int(num_hiddens, "num_hiddens", 1)
     directions = 2 if bidirectional else 1
     layers = []
     for i in range(num_layers):
-        d_in = input_size if i == 0 else directions * hidden_size
-        one = [CELLS[cell](hidden_size, d_in, **kwargs) for _ in range(directions)]
+        d_in = num_inputs if i == 0 else directions * num_hiddens
+        one = [layer_class(num_hiddens, d_in, **kwargs) for _ in range(directions)]
         layers.append(Bidirectional(*one) if bidirectional else one[0])
     return Stacked(layers, dropout)
-
-
-def _blocks(stack: Stacked, ref: gluon.Block):
-    """Pairs (book layer, gluon block name) of a stack and a gluon layer of the same shape."""
-    directions = ref._dir
-    if ref._num_layers != stack.num_layers or directions != stack._rows[0]:
-        raise ValueError(
-            f"ref has {ref._num_layers} layer(s) x {directions} direction(s), the stack has "
-            f"{stack.num_layers} x {stack._rows[0]}"
-        )
-    for i, layer in enumerate(stack.layers):
-        if isinstance(layer, Bidirectional):
-            yield layer.forward_layer, f"l{i}"
-            yield layer.backward_layer, f"r{i}"
-        else:
-            yield layer, f"l{i}"
-
-
-def copy_to_gluon(stack: Stacked, ref: gluon.Block) -> None:
-    """Load a :func:`deep_rnn` stack's weights into the matching gluon layer."""
-    for layer, block in _blocks(stack, ref):
-        _to(layer, ref, block)
-
-
-def copy_from_gluon(ref: gluon.Block, stack: Stacked) -> None:
-    """Load a gluon layer's weights into the matching :func:`deep_rnn` stack."""
-    for layer, block in _blocks(stack, ref):
-        _from(ref, layer, block)

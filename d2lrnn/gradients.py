@@ -21,6 +21,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from mxnet import autograd, gluon
+from mxnet import np as mnp
+
+from .gluon_adapter import initialize
+from .layers import RNNScratch
+from .lm import RNNLM
 
 PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hq", "b_q")
 
@@ -108,17 +114,10 @@ def autograd_gradients(params: dict, X: np.ndarray, Y: np.ndarray) -> tuple[floa
     :class:`~d2lrnn.layers.RNNScratch`, loads ``params`` into it and
     differentiates the mean cross-entropy from a zero initial state.
     """
-    from mxnet import autograd, gluon
-    from mxnet import np as mnp
-
-    from .layers import RNNScratch
-    from .lm import RNNLM
-
     V, h = params["W_xh"].shape
     _check_xy(np.asarray(X), np.asarray(Y), V)
-    model = RNNLM(RNNScratch(h, input_size=V), V)
-    model.initialize()
-    model(mnp.zeros((1, 1), dtype="int32"))  # finish deferred initialisation in float32 ...
+    model = RNNLM(RNNScratch(h, num_inputs=V), V)
+    initialize(model, mnp.zeros((1, 1), dtype="int32"))  # deferred shapes, in float32 ...
     model.cast("float64")  # ... then cast (MXNet cannot defer-initialise float64 parameters)
     model.rnn.W_xh.set_data(mnp.array(params["W_xh"], dtype="float64"))
     model.rnn.W_hh.set_data(mnp.array(params["W_hh"], dtype="float64"))

@@ -6,7 +6,8 @@ import mxnet as mx
 from mxnet import gluon, npx
 
 from .checks import check_int
-from .layers import _ScratchRecurrent, copy_from_gluon, copy_to_gluon
+from .gluon_adapter import begin_state
+from .layers import ScratchRecurrent
 
 
 class RNNLM(gluon.Block):
@@ -51,9 +52,9 @@ class RNNLM(gluon.Block):
             )
         self.vocab_size, self.embed_size = vocab_size, embed_size
         self.rnn = rnn
-        self._indices = embed_size is None and isinstance(rnn, _ScratchRecurrent)
+        self._indices = embed_size is None and isinstance(rnn, ScratchRecurrent)
         if self._indices:
-            rnn.set_input_size(vocab_size)
+            rnn.set_num_inputs(vocab_size)
         self.embedding = gluon.nn.Embedding(vocab_size, embed_size) if embed_size else None
         self.output = gluon.nn.Dense(vocab_size, flatten=False)
         if hybridize:
@@ -63,9 +64,9 @@ class RNNLM(gluon.Block):
             # only costs one re-allocation).
             self.hybridize(static_alloc=True, static_shape=True)
 
-    def begin_state(self, batch_size: int, ctx: mx.Context | None = None) -> list:
+    def begin_state(self, batch_size: int, device: mx.Context | None = None) -> list:
         """The recurrent layer's zero state for ``batch_size`` sequences."""
-        return self.rnn.begin_state(batch_size=batch_size, ctx=ctx or mx.current_context())
+        return begin_state(self.rnn, batch_size, device)
 
     def encode(self, X):
         """``X`` ``(batch_size, num_steps)`` int -> ``(num_steps, batch_size, V or embed_size)``.
@@ -93,38 +94,7 @@ class RNNLM(gluon.Block):
         """Gates and states over ``X`` ``(batch_size, num_steps)``: name -> ``(T, N, h)``.
 
         Needs a layer with gates from :mod:`d2lrnn.layers` (see
-        ``_ScratchRecurrent.trace``); load a trained gluon layer's weights into
-        one with :func:`d2lrnn.layers.copy_from_gluon`.
+        ``ScratchRecurrent.trace``); load a trained gluon model's weights into
+        one with :func:`d2lrnn.weights.copy_weights`.
         """
         return self.rnn.trace(self.encode(X), state)
-
-
-def copy_weights(source: RNNLM, target: RNNLM, ctx: mx.Context | None = None) -> None:
-    """Load ``source``'s weights into ``target``: a book layer into a gluon one, or back.
-
-    One model's recurrent layer must come from :mod:`d2lrnn.layers` and the
-    other's be the matching one-layer gluon layer; both must be initialized
-    on ``ctx`` and have the same sizes and encoding. Afterwards they compute
-    the same function: training both from there compares the layers alone,
-    and a trained gluon model can be inspected with the book layer's
-    ``trace``.
-    """
-    if (source.vocab_size, source.embed_size) != (target.vocab_size, target.embed_size):
-        raise ValueError(
-            "the models differ in vocab_size or embed_size: "
-            f"{(source.vocab_size, source.embed_size)} and {(target.vocab_size, target.embed_size)}"
-        )
-    for model in (source, target):  # complete deferred shapes with one token
-        model(mx.np.zeros((1, 1), dtype="int32", ctx=ctx or mx.current_context()))
-    if isinstance(source.rnn, _ScratchRecurrent):
-        copy_to_gluon(source.rnn, target.rnn)
-    elif isinstance(target.rnn, _ScratchRecurrent):
-        copy_from_gluon(source.rnn, target.rnn)
-    else:
-        raise ValueError("one of the models must have a recurrent layer from d2lrnn.layers")
-    blocks = [(source.output, target.output)]
-    if source.embedding is not None:
-        blocks.append((source.embedding, target.embedding))
-    for a, b in blocks:
-        for p, q in zip(a.collect_params().values(), b.collect_params().values()):
-            q.set_data(p.data())

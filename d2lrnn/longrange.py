@@ -7,26 +7,28 @@ than chance (``1 / num_symbols``) is to carry one symbol through ``T - 1``
 steps of distraction: the gradient that teaches it must flow back ``T - 1``
 steps (Hochreiter & Schmidhuber, 1997, used tasks of this kind).
 
-:func:`recall_experiment` trains a vanilla RNN, a GRU and an LSTM with the
-same number of parameters on each length and reports their accuracy.
+The model is a :class:`~d2lrnn.classifiers.SequenceClassifier` over one gluon
+layer, trained by :func:`d2lrnn.train.fit`; :func:`recall_experiment` trains
+a vanilla RNN, a GRU and an LSTM with the same number of parameters on each
+length and reports their accuracy.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import mxnet as mx
 import numpy as np
-from mxnet import gluon, init, npx
-from mxnet import np as mnp
+from mxnet import gluon, init
 
 from .checks import check_int
+from .classifiers import SequenceClassifier
+from .gluon_adapter import gluon_block_params, gluon_layout, initialize, is_gluon_rnn
+from .layers import get_cell
 from .runtime import default_device
 from .runtime import seed as seed_everything
-from .tasks import accuracy, train_step
-
-CELLS = {"rnn": (gluon.rnn.RNN, 1), "gru": (gluon.rnn.GRU, 3), "lstm": (gluon.rnn.LSTM, 4)}
+from .train import fit
 
 
 def recall_batch(rng: np.random.Generator, batch_size: int, T: int, num_symbols: int = 8):
@@ -38,21 +40,52 @@ def recall_batch(rng: np.random.Generator, batch_size: int, T: int, num_symbols:
     return X, X[:, 0].copy()
 
 
-def num_params(cell: str, hidden: int, num_symbols: int) -> int:
+class RecallBatches:
+    """Fresh recall minibatches, ``max_steps`` in all, ``steps`` per pass (an "epoch" of
+    :func:`~d2lrnn.train.fit`; the last pass may be shorter).
+
+    All passes draw from one generator seeded with ``seed``, so no sequence
+    repeats and two runs see the same ones.
+    """
+
+    sampling = "random"
+
+    def __init__(
+        self, batch_size: int, T: int, num_symbols: int, steps: int, max_steps: int, seed: int = 0
+    ):
+        recall_batch(np.random.default_rng(0), batch_size, T, num_symbols)  # checks the sizes
+        self.batch_size, self.T, self.num_symbols = batch_size, T, num_symbols
+        self.steps = check_int(steps, "steps", 1)
+        self.max_steps = check_int(max_steps, "max_steps", 1)
+        self.done = 0
+        self.rng = np.random.default_rng(seed)
+
+    @property
+    def num_passes(self) -> int:
+        """Passes until ``max_steps`` minibatches have been drawn."""
+        return -(-self.max_steps // self.steps)
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for _ in range(min(self.steps, self.max_steps - self.done)):
+            self.done += 1
+            yield recall_batch(self.rng, self.batch_size, self.T, self.num_symbols)
+
+
+def num_params(cell: str, num_hiddens: int, num_symbols: int) -> int:
     """Parameters of a one-layer gluon ``cell`` with one-hot inputs plus its ``Dense`` readout.
 
     Per gate: ``W_xh`` ``(h, d)``, ``W_hh`` ``(h, h)`` and gluon's two biases;
     readout ``(h, d) + d``, with ``d = num_symbols``.
     """
-    gates = _cell(cell)[1]
-    d = num_symbols
-    return gates * (hidden * d + hidden * hidden + 2 * hidden) + hidden * d + d
+    gates = get_cell(cell).num_gates
+    d, h = num_symbols, num_hiddens
+    return gates * (h * d + h * h + 2 * h) + h * d + d
 
 
-def hidden_for_budget(cell: str, budget: int, num_symbols: int) -> int:
+def num_hiddens_for_budget(cell: str, budget: int, num_symbols: int) -> int:
     """The largest hidden size whose :func:`num_params` does not exceed ``budget``."""
     check_int(budget, "budget", 1)
-    gates = _cell(cell)[1]
+    gates = get_cell(cell).num_gates
     d = num_symbols
     # gates h^2 + (gates (d + 2) + d) h + d - budget = 0
     a, b, c = gates, gates * (d + 2) + d, d - budget
@@ -66,41 +99,28 @@ def hidden_for_budget(cell: str, budget: int, num_symbols: int) -> int:
     return h
 
 
-def _cell(cell: str):
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
-    return CELLS[cell]
+def set_keep_gate_bias(layer: gluon.Block, value: float) -> None:
+    """Set the bias of the gate that keeps the memory (LSTM: forget, GRU: update) to ``value``.
 
-
-class RecallModel(gluon.Block):
-    """One recurrent layer over one-hot symbols, and a readout from its last output.
-
-    ``X`` ``(N, T)`` int -> logits ``(N, num_symbols)``. ``keep_bias`` is the
-    initial bias of the gate that keeps the memory (the LSTM's forget gate,
-    the GRU's update gate); it has no meaning for the RNN.
+    ``layer`` is a one-layer gluon LSTM or GRU, initialised. At zero input the
+    cell then keeps about ``sigmoid(value)`` of its state per step; gluon's
+    other bias of that gate (``h2h_bias``) is left at its value (zero after
+    initialisation). The gate's block is found in :data:`d2lrnn.layers.CELLS`.
     """
+    if not is_gluon_rnn(layer):
+        raise TypeError(f"layer must be a gluon LSTM or GRU, got {type(layer).__name__}")
+    layout = gluon_layout(layer)
+    cell = get_cell(layout.cell)
+    if cell.keep_gate is None:
+        raise ValueError(f"a {layout.cell} layer has no keep gate")
+    k, h = cell.block_index(cell.keep_gate), layout.num_hiddens
+    bias = gluon_block_params(layer, "l0")["i2h_bias"].data()
+    bias[k * h : (k + 1) * h] = value
 
-    def __init__(self, cell: str, hidden: int, num_symbols: int, keep_bias: float = 0.0):
-        super().__init__()
-        layer, self.gates = _cell(cell)
-        self.cell, self.hidden, self.num_symbols = cell, hidden, num_symbols
-        self.keep_bias = keep_bias
-        with self.name_scope():
-            self.rnn = layer(hidden)
-            self.out = gluon.nn.Dense(num_symbols)
 
-    def forward(self, X):
-        outputs = self.rnn(npx.one_hot(X.T, self.num_symbols))  # (T, N, h)
-        return self.out(outputs[-1])
-
-    def initialize_weights(self, ctx) -> None:
-        """Xavier weights, zero biases, and ``keep_bias`` on the keep gate."""
-        self.initialize(init.Xavier(), ctx=ctx)
-        self(mnp.zeros((1, 1), dtype="int32", ctx=ctx))  # complete deferred shapes
-        if self.cell != "rnn":
-            bias = self.rnn.l0_i2h_bias.data(ctx)
-            h = self.hidden
-            bias[h : 2 * h] = self.keep_bias  # f in [i, f, g, o]; z in [r, z, n]
+def recall_model(cell: str, num_hiddens: int, num_symbols: int) -> SequenceClassifier:
+    """One gluon ``cell`` layer over one-hot symbols, read out from its final state."""
+    return SequenceClassifier(get_cell(cell).gluon(num_hiddens), num_symbols, num_symbols)
 
 
 @dataclass
@@ -109,7 +129,7 @@ class RecallRun:
 
     cell: str
     T: int
-    hidden: int
+    num_hiddens: int
     params: int
     accuracy: float
     steps: int
@@ -120,7 +140,7 @@ class RecallRun:
 def train_recall(
     cell: str,
     T: int,
-    hidden: int,
+    num_hiddens: int,
     num_symbols: int = 8,
     keep_bias: float = 0.0,
     max_steps: int = 1000,
@@ -130,45 +150,44 @@ def train_recall(
     eval_every: int = 50,
     target: float = 0.99,
     seed: int = 0,
-    ctx: mx.Context | None = None,
+    device=None,
 ) -> RecallRun:
     """Train one model with Adam until held-out accuracy reaches ``target`` or ``max_steps``.
 
     Every ``eval_every`` steps the model is scored on the same 500 held-out
     sequences (a different random stream from the training batches).
+    Weights start Xavier-initialised with zero biases, and with ``keep_bias``
+    on the keep gate of the LSTM and the GRU (:func:`set_keep_gate_bias`).
     """
-    import time
-
     check_int(max_steps, "max_steps", 1)
     check_int(eval_every, "eval_every", 1)
-    if not 0 < target <= 1:
-        raise ValueError(f"target must be in (0, 1], got {target!r}")
-    ctx = ctx or default_device()
+    device = device or default_device()
     seed_everything(seed)
-    rng = np.random.default_rng(seed)
     X_val, y_val = recall_batch(np.random.default_rng(seed + 10_000), 500, T, num_symbols)
-    model = RecallModel(cell, hidden, num_symbols, keep_bias)
-    model.initialize_weights(ctx)
-    trainer = gluon.Trainer(model.collect_params(), "adam", {"learning_rate": lr})
-    start, curve, score, step = time.perf_counter(), [], 0.0, 0
-    while step < max_steps:
-        X, y = recall_batch(rng, batch_size, T, num_symbols)
-        train_step(model, trainer, mnp.array(X, ctx=ctx), mnp.array(y, ctx=ctx), clip)
-        step += 1
-        if step % eval_every == 0 or step == max_steps:
-            score = accuracy(model, X_val, y_val, ctx=ctx)
-            curve.append((step, score))
-            if score >= target:
-                break
+    model = recall_model(cell, num_hiddens, num_symbols)
+    initialize(model, X_val[:1], device, init.Xavier())
+    if get_cell(cell).keep_gate is not None:
+        set_keep_gate_bias(model.rnn, keep_bias)
+    data = RecallBatches(batch_size, T, num_symbols, eval_every, max_steps, seed)
+    history = fit(
+        model,
+        data,
+        num_epochs=data.num_passes,
+        lr=lr,
+        clip=clip,
+        val=(X_val, y_val),
+        target=target,
+        device=device,
+    )
     return RecallRun(
         cell,
         T,
-        hidden,
-        num_params(cell, hidden, num_symbols),
-        score,
-        step,
-        time.perf_counter() - start,
-        curve,
+        num_hiddens,
+        num_params(cell, num_hiddens, num_symbols),
+        history.val_accuracy[-1],
+        history.steps[-1],
+        history.seconds,
+        list(zip(history.steps, history.val_accuracy)),
     )
 
 
@@ -185,9 +204,9 @@ def recall_experiment(
     Each cell gets the largest hidden size within the budget. Returns the
     runs in the order ``Ts`` x ``cells``; ``kwargs`` go to :func:`train_recall`.
     """
-    hidden = {cell: hidden_for_budget(cell, budget, num_symbols) for cell in cells}
+    sizes = {cell: num_hiddens_for_budget(cell, budget, num_symbols) for cell in cells}
     return [
-        train_recall(cell, T, hidden[cell], num_symbols, keep_bias, **kwargs)
+        train_recall(cell, T, sizes[cell], num_symbols, keep_bias, **kwargs)
         for T in Ts
         for cell in cells
     ]

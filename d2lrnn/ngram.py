@@ -8,14 +8,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .checks import check_int
+from .checks import check_int, check_tokens
 from .metrics import perplexity
-from .text import Vocab, _check_tokens
+from .text import Vocab
 
 
 def ngram_counts(tokens: Sequence[str], n: int) -> collections.Counter:
     """Count the ``n``-grams (tuples of ``n`` consecutive tokens) of ``tokens``."""
-    tokens = _check_tokens(tokens)
+    tokens = check_tokens(tokens)
     check_int(n, "n", 1)
     return _grams(tokens, n)
 
@@ -37,7 +37,7 @@ class NGramLM:
     def __init__(
         self, tokens: Sequence[str], n: int, vocab: Vocab | None = None, alpha: float = 1.0
     ):
-        tokens = _check_tokens(tokens)
+        tokens = check_tokens(tokens)
         check_int(n, "n", 1)
         if len(tokens) < n:
             raise ValueError(f"tokens must hold at least n={n} tokens, got {len(tokens)}")
@@ -54,7 +54,7 @@ class NGramLM:
 
     def prob(self, context: Sequence[str], token: str) -> float:
         """``P(token | context)``; ``context`` holds the ``n - 1`` previous tokens."""
-        context = _check_tokens(context, "context")
+        context = check_tokens(context, "context")
         if len(context) != self.n - 1:
             raise ValueError(f"context must hold n - 1 = {self.n - 1} tokens, got {len(context)}")
         return self._prob(tuple(self.vocab[context]), self.vocab[token])
@@ -69,7 +69,7 @@ class NGramLM:
 
         Returns shape ``(len(tokens) - n + 1,)``; ``-inf`` where a probability is 0.
         """
-        ids = self.vocab[_check_tokens(tokens)]
+        ids = self.vocab[check_tokens(tokens)]
         if len(ids) < self.n:
             raise ValueError(f"tokens must hold at least n={self.n} tokens, got {len(ids)}")
         out = np.empty(len(ids) - self.n + 1)
@@ -85,7 +85,7 @@ class NGramLM:
 
     def generate(self, prefix: Sequence[str], num_tokens: int, seed: int = 0) -> list[str]:
         """Sample ``num_tokens`` tokens after ``prefix`` (at least ``n - 1`` tokens)."""
-        prefix = _check_tokens(prefix, "prefix")
+        prefix = check_tokens(prefix, "prefix")
         if len(prefix) < self.n - 1:
             raise ValueError(
                 f"prefix must hold at least n - 1 = {self.n - 1} tokens, got {len(prefix)}"

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import check_int
+from .checks import check_int, check_str, check_tokens
 
 UNK = "<unk>"
 
@@ -30,23 +30,8 @@ def preprocess(text: str) -> str:
 
     This is d2l's normalisation of The Time Machine: 26 letters and the space.
     """
-    _check_str(text, "text")
+    check_str(text, "text")
     return re.sub("[^A-Za-z]+", " ", text).lower()
-
-
-def _check_str(value: Any, arg: str) -> None:
-    if not isinstance(value, str):
-        raise TypeError(f"{arg} must be a str, got {type(value).__name__}")
-
-
-def _check_tokens(tokens: Any, arg: str = "tokens") -> list[str]:
-    if isinstance(tokens, str):
-        raise TypeError(f"{arg} must be a list of str tokens, got a str; split it with a tokenizer")
-    tokens = list(tokens)
-    for i, t in enumerate(tokens):
-        if not isinstance(t, str):
-            raise TypeError(f"{arg}[{i}] must be a str token, got {type(t).__name__} {t!r}")
-    return tokens
 
 
 class CharTokenizer:
@@ -55,11 +40,11 @@ class CharTokenizer:
     name = "char"
 
     def encode(self, text: str) -> list[str]:
-        _check_str(text, "text")
+        check_str(text, "text")
         return list(text)
 
     def decode(self, tokens: Sequence[str]) -> str:
-        return "".join(_check_tokens(tokens))
+        return "".join(check_tokens(tokens))
 
 
 class WordTokenizer:
@@ -72,11 +57,11 @@ class WordTokenizer:
     name = "word"
 
     def encode(self, text: str) -> list[str]:
-        _check_str(text, "text")
+        check_str(text, "text")
         return text.split()
 
     def decode(self, tokens: Sequence[str]) -> str:
-        return " ".join(_check_tokens(tokens))
+        return " ".join(check_tokens(tokens))
 
 
 # A word with the whitespace in front of it, or trailing whitespace. Every
@@ -109,7 +94,7 @@ class BPETokenizer:
     @classmethod
     def learn(cls, text: str, num_merges: int) -> BPETokenizer:
         """Learn up to ``num_merges`` merges from ``text`` (fewer if pairs run out)."""
-        _check_str(text, "text")
+        check_str(text, "text")
         check_int(num_merges, "num_merges", 0)
         if not text:
             raise ValueError("text must be a non-empty str to learn merges from, got ''")
@@ -166,11 +151,11 @@ class BPETokenizer:
         return symbols
 
     def encode(self, text: str) -> list[str]:
-        _check_str(text, "text")
+        check_str(text, "text")
         return [t for piece in _PIECE.findall(text) for t in self._encode_piece(piece)]
 
     def decode(self, tokens: Sequence[str]) -> str:
-        return "".join(_check_tokens(tokens))
+        return "".join(check_tokens(tokens))
 
 
 TOKENIZERS = {"char": CharTokenizer, "word": WordTokenizer, "bpe": BPETokenizer}
@@ -253,7 +238,7 @@ class Vocab:
             )
         if not isinstance(tokens, (list, tuple)):
             tokens = list(tokens)
-        reserved = _check_tokens(reserved_tokens, "reserved_tokens")
+        reserved = check_tokens(reserved_tokens, "reserved_tokens")
         if UNK in reserved or len(set(reserved)) != len(reserved):
             raise ValueError(
                 f"reserved_tokens must be distinct and must not contain {UNK!r}, got {reserved!r}"

@@ -1,105 +1,67 @@
-"""Training loops."""
+"""Every training loop of the book, with one optimiser setup, one clipping rule and one evaluation.
+
+* :func:`train_lm` trains a language model on token windows and reports
+  perplexity (chapters 3 to 6);
+* :func:`fit` trains any other model on ``(X, Y)`` minibatches, with
+  cross-entropy (one class per sequence or one tag per step) or squared loss
+  (regression), and evaluates it on held-out data after every epoch
+  (chapter 1's autoregression, chapter 5's recall task, chapter 6's taggers
+  and encoders).
+
+Both make their optimiser with :func:`make_trainer`, clip with
+:func:`d2lrnn.clipping.clip_gradients` and take one step with
+:func:`train_step`; :func:`evaluate` and :func:`evaluate_lm` score held-out
+data.
+"""
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import mxnet as mx
 import numpy as np
-from mxnet import autograd, gluon, npx
+from mxnet import autograd, gluon, init, npx
 from mxnet import np as mnp
 
-from .batches import SAMPLINGS, SeqBatches, WindowBatches
+from .batches import SAMPLINGS
 from .checks import check_int
+from .clipping import clip_gradients
+from .gluon_adapter import initialize, is_initialized
 from .progress import Progress
 from .runtime import default_device
 
+OPTIMIZERS = ("sgd", "adam")
+LOSSES = ("cross_entropy", "squared")
 
-def fit_regression(
-    net: gluon.Block,
-    features: np.ndarray,
-    labels: np.ndarray,
-    num_epochs: int = 5,
-    lr: float = 0.01,
-    batch_size: int = 16,
-    seed: int = 0,
-    device=None,
-) -> list[float]:
-    """Fit ``net`` to ``features -> labels`` with squared loss and Adam.
 
-    Args:
-        features: ``(n, d)`` float inputs.
-        labels: ``(n,)`` float targets.
-    Returns the mean training loss ``0.5 * (y_hat - y)^2`` after each epoch.
+def make_trainer(model: gluon.Block, optimizer: str = "adam", lr: float = 0.01) -> gluon.Trainer:
+    """The optimiser of every loop: gluon's ``'sgd'`` or ``'adam'`` at learning rate ``lr``."""
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    if not (isinstance(lr, (int, float, np.integer, np.floating)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    return gluon.Trainer(model.collect_params(), optimizer, {"learning_rate": float(lr)})
+
+
+def trainable(model: gluon.Block) -> list:
+    """The parameters that receive gradients (``grad_req`` other than ``'null'``)."""
+    return [p for p in model.collect_params().values() if p.grad_req != "null"]
+
+
+def train_step(
+    loss, params: list, trainer: gluon.Trainer, clip: float | None, device: mx.Context
+) -> float:
+    """Backpropagate ``loss`` (a recorded scalar), clip the gradients, take one optimiser step.
+
+    Returns the gradient's global norm before clipping.
     """
-    features = np.asarray(features, dtype=np.float32)
-    labels = np.asarray(labels, dtype=np.float32).reshape(-1, 1)
-    if features.ndim != 2 or len(features) != len(labels):
-        raise ValueError(
-            f"features must be (n, d) and labels (n,), got {features.shape} and {labels.shape[:1]}"
-        )
-    if batch_size < 1 or num_epochs < 1 or not lr > 0:
-        raise ValueError(
-            "batch_size and num_epochs must be >= 1 and lr > 0, "
-            f"got {batch_size}, {num_epochs}, {lr}"
-        )
-    device = device or default_device()
-    rng = np.random.default_rng(seed)
-    X, Y = mnp.array(features, ctx=device), mnp.array(labels, ctx=device)
-    loss = gluon.loss.L2Loss()
-    trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": lr})
-    history = []
-    for _ in range(num_epochs):
-        order = rng.permutation(len(features))
-        for i in range(0, len(order), batch_size):
-            idx = mnp.array(order[i : i + batch_size], dtype="int64", ctx=device)
-            with autograd.record():
-                batch_loss = loss(net(X[idx]), Y[idx])
-            batch_loss.backward()
-            trainer.step(len(idx))
-        history.append(float(loss(net(X), Y).mean()))
-    return history
-
-
-def grad_norm(grads: list) -> float:
-    """The global L2 norm ``||g||`` of a list of gradient arrays, as one vector."""
-    return math.sqrt(sum(float((g * g).sum()) for g in grads))
-
-
-def clip_gradients(grads: list, theta: float | None) -> float:
-    """Clip by global norm in place, ``g <- min(1, theta / ||g||) g``; return ``||g||`` before.
-
-    ``theta=None`` leaves the gradients unchanged. The direction of ``g`` is
-    kept; only its length is capped at ``theta``.
-    """
-    if theta is not None and not theta > 0:
-        raise ValueError(f"theta must be None (no clipping) or > 0, got {theta!r}")
-    norm = grad_norm(grads)
-    if theta is not None and norm > theta:
-        scale = theta / norm
-        for g in grads:
-            g *= scale
+    loss.backward()
+    norm = clip_gradients([p.grad(device) for p in params], clip)
+    trainer.step(1)
     return norm
-
-
-@dataclass
-class History:
-    """What :func:`train_lm` measured: perplexities and speed per epoch; loss and gradient norm
-    (before clipping) per step."""
-
-    train_ppl: list[float] = field(default_factory=list)
-    val_ppl: list[float] = field(default_factory=list)
-    tokens_per_sec: list[float] = field(default_factory=list)
-    grad_norms: list[float] = field(default_factory=list)
-    losses: list[float] = field(default_factory=list)
-    seconds: float = 0.0
-    tokens: int = 0
-
-    @property
-    def speed(self) -> float:
-        """Training tokens per second over the whole run (validation excluded)."""
-        return self.tokens / self.seconds if self.seconds else float("nan")
 
 
 def cross_entropy(logits, Y, fast: bool = True):
@@ -126,11 +88,26 @@ def _to_device(X, Y, device):
     return mnp.array(X, ctx=device, dtype="int32"), mnp.array(Y, ctx=device, dtype="int32")
 
 
-def _needs_init(model: gluon.Block) -> bool:
-    return any(p._data is None and not p._deferred_init for p in model.collect_params().values())
+@dataclass
+class History:
+    """What :func:`train_lm` measured: perplexities and speed per epoch; loss and gradient norm
+    (before clipping) per step."""
+
+    train_ppl: list[float] = field(default_factory=list)
+    val_ppl: list[float] = field(default_factory=list)
+    tokens_per_sec: list[float] = field(default_factory=list)
+    grad_norms: list[float] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    tokens: int = 0
+
+    @property
+    def speed(self) -> float:
+        """Training tokens per second over the whole run (validation excluded)."""
+        return self.tokens / self.seconds if self.seconds else float("nan")
 
 
-def evaluate_lm(model: gluon.Block, batches: SeqBatches | WindowBatches, device=None) -> float:
+def evaluate_lm(model: gluon.Block, batches: Iterable, device=None) -> float:
     """Perplexity of ``model`` on every minibatch of ``batches`` (one epoch, no training).
 
     With sequential batches the state is carried from one minibatch to the
@@ -150,8 +127,8 @@ def evaluate_lm(model: gluon.Block, batches: SeqBatches | WindowBatches, device=
 
 def train_lm(
     model: gluon.Block,
-    train_batches: SeqBatches | WindowBatches,
-    val_batches: SeqBatches | WindowBatches | None = None,
+    train_batches: Iterable,
+    val_batches: Iterable | None = None,
     num_epochs: int = 10,
     lr: float = 1.0,
     optimizer: str = "sgd",
@@ -173,24 +150,24 @@ def train_lm(
     * **Reports** train perplexity (over the epoch's minibatches, as the
       weights change), validation perplexity (on ``val_batches`` after the
       epoch) and training tokens per second, live (see :class:`Progress`).
+
+    ``train_batches`` and ``val_batches`` are :class:`~d2lrnn.batches.SeqBatches`
+    or :class:`~d2lrnn.batches.ArrayBatches` (iterables of ``(X, Y)`` with a
+    ``sampling`` attribute).
     """
-    if optimizer not in ("sgd", "adam"):
-        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
     check_int(num_epochs, "num_epochs", 1)
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr!r}")
     if clip is not None and not clip > 0:
         raise ValueError(f"clip must be None (no clipping) or > 0, got {clip!r}")
     if getattr(train_batches, "sampling", None) not in SAMPLINGS:
         raise TypeError(
-            "train_batches must be a SeqBatches or WindowBatches (an iterable of (X, Y) "
+            "train_batches must be a SeqBatches or ArrayBatches (an iterable of (X, Y) "
             f"with a .sampling attribute), got {type(train_batches).__name__}"
         )
     device = device or default_device()
-    if _needs_init(model):
+    if not all(is_initialized(p) for p in model.collect_params().values()):
         model.initialize(ctx=device)
-    params = [p for p in model.collect_params().values() if p.grad_req != "null"]
-    trainer = gluon.Trainer(model.collect_params(), optimizer, {"learning_rate": lr})
+    trainer = make_trainer(model, optimizer, lr)
+    params = trainable(model)
     view = Progress(num_epochs, progress, title, every=max(1, num_epochs // 10))
     history = History()
     carry = train_batches.sampling == "sequential"
@@ -210,9 +187,7 @@ def train_lm(
                     logits, new_state = model(X, state)
                     loss = cross_entropy(logits, Y, fast=False)
             state = new_state
-            loss.backward()
-            history.grad_norms.append(clip_gradients([p.grad(device) for p in params], clip))
-            trainer.step(1)
+            history.grad_norms.append(train_step(loss, params, trainer, clip, device))
             history.losses.append(float(loss))
             total += history.losses[-1] * Y.size
             count += Y.size
@@ -226,4 +201,148 @@ def train_lm(
             history.val_ppl.append(val)
         view.update(epoch, history.train_ppl[-1], val, history.tokens_per_sec[-1])
     view.close()
+    return history
+
+
+_SOFTMAX_CE = gluon.loss.SoftmaxCrossEntropyLoss()
+_SQUARED = gluon.loss.L2Loss()
+
+
+def _loss(kind: str, outputs, Y):
+    """Per-example losses: cross-entropy over classes, or ``0.5 (y_hat - y)^2``.
+
+    For a tagger, ``outputs`` are ``(T, N, C)`` logits and ``Y`` is ``(N, T)``.
+    """
+    if kind == "squared":
+        return _SQUARED(outputs, Y)
+    return _SOFTMAX_CE(outputs, Y.T if Y.ndim == 2 else Y)
+
+
+def _as_input(X, device):
+    """A NumPy batch as an MXNet array: integers as ``int32`` token indices, floats as float32."""
+    dtype = "int32" if np.issubdtype(np.asarray(X).dtype, np.integer) else "float32"
+    return mnp.array(X, dtype=dtype, ctx=device)
+
+
+def evaluate(
+    model: gluon.Block,
+    X: np.ndarray,
+    Y: np.ndarray,
+    loss: str = "cross_entropy",
+    batch_size: int = 1024,
+    device=None,
+) -> dict[str, float]:
+    """Mean loss on ``X, Y`` and, for cross-entropy, the fraction of correct labels.
+
+    ``Y`` is ``(n,)`` for one label per sequence, ``(n, T)`` for one per step
+    (a tagger, whose logits are ``(T, N, classes)``: accuracy is then per
+    step), or ``(n, 1)`` regression targets with ``loss='squared'``. Returns
+    ``{'loss': ...}`` and, for cross-entropy, ``'accuracy'``.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    check_int(batch_size, "batch_size", 1)
+    if len(X) != len(Y) or len(X) == 0:
+        raise ValueError(
+            f"X and Y must hold the same number (>= 1) of examples, got {len(X)} and {len(Y)}"
+        )
+    device = device or default_device()
+    total, correct = 0.0, 0
+    for i in range(0, len(X), batch_size):
+        outputs = model(_as_input(X[i : i + batch_size], device))
+        y = mnp.array(Y[i : i + batch_size], ctx=device)
+        losses = _loss(loss, outputs, y)  # a tagger's: (T,), each the mean over the N sequences
+        total += float(losses.sum()) * (y.size / losses.size)
+        if loss == "cross_entropy":
+            pred = outputs.argmax(axis=-1).asnumpy().astype(np.int64)
+            if Y.ndim == 2:  # a tagger's logits are (T, N, tags)
+                pred = pred.T
+            correct += int((pred == Y[i : i + batch_size]).sum())
+    result = {"loss": total / Y.size}
+    if loss == "cross_entropy":
+        result["accuracy"] = correct / Y.size
+    return result
+
+
+def accuracy(model: gluon.Block, X: np.ndarray, Y: np.ndarray, device=None) -> float:
+    """Fraction of correct labels (per sequence, or per step for a tagger's ``(N, T)`` ``Y``)."""
+    return evaluate(model, X, Y, "cross_entropy", device=device)["accuracy"]
+
+
+@dataclass
+class FitHistory:
+    """What :func:`fit` measured, one entry per epoch (``steps``: optimiser steps so far)."""
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    steps: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def fit(
+    model: gluon.Block,
+    train_batches: Iterable,
+    num_epochs: int,
+    loss: str = "cross_entropy",
+    lr: float = 0.01,
+    optimizer: str = "adam",
+    clip: float | None = 1.0,
+    val: tuple[np.ndarray, np.ndarray] | None = None,
+    target: float | None = None,
+    initializer=None,
+    device=None,
+) -> FitHistory:
+    """Train ``model`` on the ``(X, Y)`` minibatches of ``train_batches``, evaluating each epoch.
+
+    * **Data**: each pass over ``train_batches`` is one epoch, e.g. an
+      :class:`~d2lrnn.batches.ArrayBatches`. Integer ``X`` are token indices.
+    * **Loss**: ``'cross_entropy'`` (a model that returns ``(N, classes)``
+      logits with ``Y`` ``(N,)``, or a tagger's ``(T, N, tags)`` with ``Y``
+      ``(N, T)``) or ``'squared'`` (``0.5 (y_hat - y)^2``), averaged over the
+      minibatch.
+    * **Optimiser** (:func:`make_trainer`), **clipping** at ``clip``.
+    * **Held-out data** ``val = (X_val, Y_val)``: mean loss (and accuracy for
+      cross-entropy) after every epoch; with ``target``, training stops after
+      the first epoch whose accuracy reaches it.
+    * **Initialisation**: parameters not initialised yet get ``initializer``
+      (default Xavier); deferred shapes are completed on ``X_val[:1]``, or
+      at the first minibatch without held-out data.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    check_int(num_epochs, "num_epochs", 1)
+    if clip is not None and not clip > 0:
+        raise ValueError(f"clip must be None (no clipping) or > 0, got {clip!r}")
+    if target is not None and not 0 < target <= 1:
+        raise ValueError(f"target must be None or an accuracy in (0, 1], got {target!r}")
+    if target is not None and (val is None or loss != "cross_entropy"):
+        raise ValueError("target needs held-out data (val=) and loss='cross_entropy'")
+    device = device or default_device()
+    example = None if val is None else _as_input(val[0][:1], device)
+    initialize(model, example, device, initializer or init.Xavier())
+    trainer = make_trainer(model, optimizer, lr)
+    params = trainable(model)
+    history, steps = FitHistory(), 0
+    start = time.perf_counter()
+    for _ in range(num_epochs):
+        total, count = 0.0, 0
+        for X, Y in train_batches:
+            x, y = _as_input(X, device), mnp.array(Y, ctx=device)
+            with autograd.record():
+                batch_loss = _loss(loss, model(x), y).mean()
+            train_step(batch_loss, params, trainer, clip, device)
+            steps += 1
+            total += float(batch_loss) * len(X)
+            count += len(X)
+        history.train_loss.append(total / count)
+        history.steps.append(steps)
+        if val is not None:
+            scores = evaluate(model, *val, loss=loss, device=device)
+            history.val_loss.append(scores["loss"])
+            if "accuracy" in scores:
+                history.val_accuracy.append(scores["accuracy"])
+            if target is not None and scores["accuracy"] >= target:
+                break
+    history.seconds = time.perf_counter() - start
     return history

@@ -24,8 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from mxnet import autograd, npx
+from mxnet import np as mnp
 
 from .checks import check_int
+from .layers import CELLS, get_cell
 
 #: Activation -> (phi, phi', gamma = sup |phi'|).
 ACTIVATIONS = {
@@ -40,7 +43,8 @@ ACTIVATIONS = {
 }
 
 
-def _check(T: int, radius: float, activation: str, alpha: float) -> None:
+def check_settings(T: int, radius: float, activation: str, alpha: float) -> None:
+    """Check a recurrence's length, largest singular value, activation and leak."""
     check_int(T, "T", 1)
     if not (isinstance(radius, (int, float, np.floating)) and radius >= 0):
         raise ValueError(f"radius must be a number >= 0, got {radius!r}")
@@ -84,7 +88,7 @@ class Recurrence:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check(self.T, self.radius, self.activation, self.alpha)
+        check_settings(self.T, self.radius, self.activation, self.alpha)
         rng = np.random.default_rng(self.seed)
         self.W_hh = scaled_orthogonal(self.num_hiddens, self.radius, self.seed)
         self.b = np.zeros(self.num_hiddens)
@@ -136,9 +140,6 @@ def autograd_jacobian_products(rec: Recurrence) -> np.ndarray:
     sequence and the backward pass starts from the identity, so row ``i`` of
     the batch receives the ``i``-th row of every Jacobian at once.
     """
-    from mxnet import autograd, npx
-    from mxnet import np as mnp
-
     h = rec.num_hiddens
     W = mnp.array(rec.W_hh, dtype="float64")
     XW = mnp.array(rec.XW, dtype="float64")
@@ -160,7 +161,8 @@ def autograd_jacobian_products(rec: Recurrence) -> np.ndarray:
     return np.stack([z.grad.asnumpy() for z in probes])
 
 
-GATED = ("lstm", "gru")
+#: The cells with a keep gate, whose Jacobians :class:`GatedRecurrence` measures.
+GATED = tuple(name for name, cell in CELLS.items() if cell.keep_gate is not None)
 
 
 @dataclass
@@ -187,20 +189,17 @@ class GatedRecurrence:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        from mxnet import np as mnp
-
-        from .layers import GRUScratch, LSTMScratch
-
         if self.cell not in GATED:
             raise ValueError(f"cell must be one of {GATED}, got {self.cell!r}")
-        _check(self.T, self.radius, "tanh", 0.0)
+        check_settings(self.T, self.radius, "tanh", 0.0)
         if not (
             isinstance(self.gate_bias, (int, float, np.floating)) and np.isfinite(self.gate_bias)
         ):
             raise ValueError(f"gate_bias must be a finite number, got {self.gate_bias!r}")
         h = self.num_hiddens
-        self.layer = {"lstm": LSTMScratch, "gru": GRUScratch}[self.cell](h, input_size=1)
-        G = self.layer.num_gates
+        cell = get_cell(self.cell)
+        self.layer = cell.scratch(h, num_inputs=1)
+        G = cell.num_gates
         self.layer.initialize()
         self.layer.cast("float64")
         rng = np.random.default_rng(self.seed)
@@ -210,7 +209,8 @@ class GatedRecurrence:
         )
         self.layer.W_hh.set_data(mnp.array(self.W_hh, dtype="float64"))
         b = np.zeros(G * h)
-        b[h : 2 * h] = self.gate_bias  # forget gate in [i, f, g, o], update gate in [r, z, n]
+        k = cell.block_index(cell.keep_gate)  # the forget gate's block, or the update gate's
+        b[k * h : (k + 1) * h] = self.gate_bias
         #: x_t W_xh + b_h for t = 1..T, shape (T, G h).
         self.XW = rng.normal(0.0, self.input_scale, size=(self.T, G * h)) + b
 
@@ -224,23 +224,19 @@ class GatedRecurrence:
 
     def _run(self, states, probes=None):
         """Run the cell from ``states`` (``(N, h)`` each), adding ``probes[t]`` before step t."""
-        from mxnet import np as mnp
-
         XW = mnp.array(self.XW, dtype="float64")
         gates = []
         for t in range(self.T):
             if probes is not None:
                 states = [s + p for s, p in zip(states, probes[t])]
             XW_t = mnp.broadcast_to(XW[t], (states[0].shape[0], XW.shape[1]))
-            gates.append(self.layer.gates(XW_t, states[0], XW.ctx))
-            states = self.layer._step(XW_t, states, XW.ctx)
+            gates.append(self.layer.gates(XW_t, states[0]))
+            states = self.layer.step(XW_t, states)
         return states, gates
 
     def keep_gates(self) -> np.ndarray:
         """The keep gate (LSTM ``f_t``, GRU ``z_t``) at every step, ``(T, h)``."""
-        from mxnet import autograd
-
-        name = "forget" if self.cell == "lstm" else "update"
+        name = CELLS[self.cell].keep_gate
         with autograd.pause():
             _, gates = self._run(self._zero_state(1))
         return np.stack([g[name].asnumpy()[0] for g in gates])
@@ -263,9 +259,6 @@ class GatedRecurrence:
         the sequence, a zero probe added to the state before every step, and
         one backward pass seeded with the identity.
         """
-        from mxnet import autograd
-        from mxnet import np as mnp
-
         h, S = self.num_hiddens, self.state_size
         n = self.layer.num_states
         probes = [[mnp.zeros((S, h), dtype="float64") for _ in range(n)] for _ in range(self.T)]
@@ -285,78 +278,3 @@ class GatedRecurrence:
     def jacobian_norms(self) -> np.ndarray:
         """``||ds_T/ds_t||_2`` for ``t = 0..T-1``, shape ``(T,)``."""
         return np.linalg.norm(self.jacobian_products(), ord=2, axis=(1, 2))
-
-
-@dataclass
-class VanishingData:
-    """Gradient-norm curves for every setting of the vanishing-gradient explorer.
-
-    ``curves[key(cell, activation, alpha, gate_bias, T, radius)] = (norms,
-    reference)``, both of shape ``(T,)``: ``norms[t] = ||ds_T/ds_t||``;
-    ``reference`` is the bound ``(alpha + (1 - alpha) gamma lambda_1)^(T - t)``
-    for the RNN and the memory path (:meth:`GatedRecurrence.memory_path`) for
-    the gated cells. ``gammas[activation]`` bounds the activation's derivative.
-    """
-
-    cells: tuple[str, ...]
-    activations: tuple[str, ...]
-    alphas: tuple[float, ...]
-    gate_biases: tuple[float, ...]
-    Ts: tuple[int, ...]
-    radii: tuple[float, ...]
-    curves: dict
-    gammas: dict
-
-    @staticmethod
-    def key(cell: str, activation: str, alpha: float, gate_bias: float, T: int, radius: float):
-        """The curve's key: the RNN ignores ``gate_bias``, the gated cells ``activation`` and
-        ``alpha`` (their gates set the leak)."""
-        if cell == "rnn":
-            return (cell, activation, alpha, None, T, radius)
-        return (cell, None, None, gate_bias, T, radius)
-
-
-def vanishing_data(
-    radii: tuple[float, ...] = (0.5, 0.8, 0.9, 1.0, 1.1, 1.2, 1.5, 2.0, 4.5),
-    Ts: tuple[int, ...] = (20, 100),
-    activations: tuple[str, ...] = ("tanh", "relu", "sigmoid", "linear"),
-    alphas: tuple[float, ...] = (0.0, 0.5, 0.9),
-    cells: tuple[str, ...] = ("rnn", "lstm", "gru"),
-    gate_biases: tuple[float, ...] = (0.0, 2.0, 5.0),
-    num_hiddens: int = 32,
-    seed: int = 0,
-) -> VanishingData:
-    """``||ds_T/ds_t||`` for every combination: explicit Jacobian products for the RNN
-    (a few ms each), autograd through the book's LSTM and GRU layers for the gated cells."""
-    for T in Ts:
-        _check(T, 1.0, "tanh", 0.0)
-    for cell in cells:
-        if cell != "rnn" and cell not in GATED:
-            raise ValueError(f"cells must be among {('rnn',) + GATED}, got {cell!r}")
-    curves = {}
-    gammas = {activation: gamma(activation) for activation in activations}
-    for T in Ts:
-        for radius in radii:
-            if "rnn" in cells:
-                for activation in activations:
-                    for alpha in alphas:
-                        rec = Recurrence(T, radius, activation, alpha, num_hiddens, seed=seed)
-                        key = VanishingData.key("rnn", activation, alpha, None, T, radius)
-                        curves[key] = (rec.jacobian_norms(), rec.bound())
-            for cell in cells:
-                if cell == "rnn":
-                    continue
-                for bias in gate_biases:
-                    rec = GatedRecurrence(cell, T, radius, bias, num_hiddens, seed=seed)
-                    key = VanishingData.key(cell, None, None, bias, T, radius)
-                    curves[key] = (rec.jacobian_norms(), rec.memory_path())
-    return VanishingData(
-        tuple(cells),
-        tuple(activations),
-        tuple(alphas),
-        tuple(gate_biases),
-        tuple(Ts),
-        tuple(radii),
-        curves,
-        gammas,
-    )

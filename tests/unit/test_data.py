@@ -154,3 +154,13 @@ def test_data_dir_without_the_file_falls_back_to_cache(fake_file, dirs, offline)
 def test_bad_names(name, exc, match):
     with pytest.raises(exc, match=match):
         data.download(name)
+
+
+def test_sha1sum_and_cache_dir(tmp_path, monkeypatch):
+    f = tmp_path / "x.txt"
+    f.write_bytes(GOOD)
+    assert data.sha1sum(f) == hashlib.sha1(GOOD).hexdigest()
+    monkeypatch.setenv(data.CACHE_DIR_ENV, str(tmp_path / "c"))
+    assert data.cache_dir() == tmp_path / "c"
+    monkeypatch.delenv(data.CACHE_DIR_ENV)
+    assert data.cache_dir() == data.Path.home() / ".cache" / "d2lrnn"

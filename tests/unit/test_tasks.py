@@ -1,11 +1,8 @@
-"""The tagging and classification tasks for bidirectional models, and their training loop."""
+"""Chapter 6's data: word segmentation as tagging, and language identification."""
 
 import numpy as np
 import pytest
-from mxnet import np as mnp
-from mxnet.gluon import rnn
 
-import d2lrnn
 from d2lrnn import tasks
 
 
@@ -17,6 +14,8 @@ def test_letters_only_strips_accents_and_punctuation():
 def test_segmentation_tags_mark_every_word_start():
     text = "The time traveller (for so it will be convenient to speak of him)"
     X, Y = tasks.segmentation_data(text, 8)
+    assert X.dtype == Y.dtype == np.int32 and X.min() >= 0 and X.max() < 26
+    assert set(np.unique(Y).tolist()) == {0, 1} and Y[0, 0] == 1
     words = tasks.letters_only(text).split()
     letters = "".join(tasks.LETTERS[i] for i in X.ravel())
     assert X.shape == Y.shape == (len("".join(words)) // 8, 8)
@@ -37,6 +36,8 @@ def test_segmentation_tags_mark_every_word_start():
 def test_segmentation_bad_input(text, steps, match):
     with pytest.raises(ValueError, match=match):
         tasks.segmentation_data(text, steps)
+    with pytest.raises(TypeError, match="num_steps must be an int >= 1"):
+        tasks.segmentation_data(text, 2.0)
 
 
 def test_language_data_labels_and_lengths():
@@ -54,63 +55,14 @@ def test_language_data_labels_and_lengths():
         tasks.language_data(pairs, 0)
 
 
-def test_models_shapes():
-    tagger = tasks.Tagger(rnn.GRU(5, bidirectional=True), 26, 2)
-    tagger.initialize()
-    assert tagger(mnp.zeros((3, 7), dtype="int32")).shape == (7, 3, 2)
-    for bidirectional in (False, True):
-        enc = tasks.Encoder(
-            rnn.LSTM(5, bidirectional=bidirectional), 27, 4, 2 if bidirectional else 1
-        )
-        enc.initialize()
-        assert enc(mnp.zeros((3, 7), dtype="int32")).shape == (3, 4)
-    with pytest.raises(ValueError, match="directions must be 1 or 2, got 3"):
-        tasks.Encoder(rnn.GRU(5), 27, 2, directions=3)
-
-
-def test_encoder_reads_both_final_states():
-    """The bidirectional encoder's summary is [forward H after step T, backward H after step 1]."""
-    d2lrnn.seed(0)
-    layer = rnn.GRU(4, bidirectional=True)
-    enc = tasks.Encoder(layer, 6, 2, directions=2)
-    enc.initialize()
-    X = mnp.array([[1, 2, 3, 4, 5]], dtype="int32")
-    logits = enc(X)
-    outputs = layer(mnp.eye(6)[X.T])  # (T, 1, 8)
-    summary = mnp.concatenate([outputs[-1, 0, :4], outputs[0, 0, 4:]])
-    expected = mnp.dot(enc.output.weight.data(), summary) + enc.output.bias.data()
-    np.testing.assert_allclose(logits[0].asnumpy(), expected.asnumpy(), atol=1e-6)
-
-
-def test_fit_learns_a_tagging_task():
-    rng = np.random.default_rng(0)
-    X = rng.integers(0, 5, size=(600, 10)).astype(np.int32)
-    Y = (np.roll(X, -1, axis=1) == 0).astype(np.int32)  # "the next symbol is 0": needs the future
-    d2lrnn.seed(0)
-    model = tasks.Tagger(rnn.GRU(16, bidirectional=True), 5, 2)
-    fit = tasks.fit(model, X[:500], Y[:500], X[500:], Y[500:], num_epochs=8, lr=0.02)
-    assert len(fit.accuracy) == len(fit.losses) == 8
-    assert fit.losses[-1] < fit.losses[0]
-    assert fit.accuracy[-1] > 0.95
-
-
-@pytest.mark.parametrize(
-    "kwargs, match",
-    [
-        ({"num_epochs": 0}, "num_epochs must be an int >= 1"),
-        ({"batch_size": 0}, "batch_size must be an int >= 1"),
-        ({"Y": np.zeros((3, 4), dtype=np.int32)}, "must hold the same number of examples"),
-    ],
-)
-def test_fit_bad_input(kwargs, match):
-    args = {
-        "X": np.zeros((4, 4), dtype=np.int32),
-        "Y": np.zeros((4, 4), dtype=np.int32),
-        "X_val": np.zeros((2, 4), dtype=np.int32),
-        "Y_val": np.zeros((2, 4), dtype=np.int32),
-        "num_epochs": 1,
-        **kwargs,
-    }
-    model = tasks.Tagger(rnn.GRU(3), 4, 2)
-    with pytest.raises(ValueError, match=match):
-        tasks.fit(model, **args)
+def test_language_data_is_shuffled_with_the_seed():
+    pairs = [(f"english sentence {w}", f"phrase francaise {w}") for w in "abcdefgh"]
+    X0, y0, _ = tasks.language_data(pairs, 10, seed=0)
+    X1, y1, _ = tasks.language_data(pairs, 10, seed=0)
+    X2, y2, _ = tasks.language_data(pairs, 10, seed=1)
+    np.testing.assert_array_equal(X0, X1)
+    np.testing.assert_array_equal(y0, y1)
+    assert X0.shape == (16, 10) and int(y0.sum()) == 8  # every distinct sentence, once
+    rows = sorted(zip(map(tuple, X0.tolist()), y0.tolist()))
+    assert rows == sorted(zip(map(tuple, X2.tolist()), y2.tolist()))  # the same examples ...
+    assert y0.tolist() != y2.tolist() or X0.tolist() != X2.tolist()  # ... in another order

@@ -11,6 +11,8 @@ SAMPLE = "the time traveller smiled.\n  Are you sure?\tthe time machine, the tim
 
 def test_preprocess():
     assert text.preprocess("The Time-Machine, 1898!\n") == "the time machine "
+    with pytest.raises(TypeError, match="text must be a str, got bytes"):
+        text.preprocess(b"The Time Machine")
 
 
 def test_char_round_trip():
@@ -63,7 +65,7 @@ def test_bpe_keeps_unseen_characters():
     [
         ({"text": "", "num_merges": 3}, ValueError, "text must be a non-empty"),
         ({"text": "abc", "num_merges": -1}, ValueError, "num_merges must be an int >= 0"),
-        ({"text": "abc", "num_merges": 2.5}, ValueError, "num_merges"),
+        ({"text": "abc", "num_merges": 2.5}, TypeError, "num_merges must be an int >= 0"),
         ({"text": ["a", "b"], "num_merges": 2}, TypeError, "text must be a str"),
     ],
 )
@@ -137,7 +139,7 @@ def test_vocab_both_directions_nested():
         ([["a"], [None]], {}, TypeError, "got NoneType"),
         ("abc", {}, TypeError, "got a str; split it"),
         (["a"], {"min_freq": -1}, ValueError, "min_freq must be an int >= 0, got -1"),
-        (["a"], {"min_freq": 1.5}, ValueError, "min_freq"),
+        (["a"], {"min_freq": 1.5}, TypeError, "min_freq must be an int >= 0"),
         (["a"], {"reserved_tokens": ["<unk>"]}, ValueError, "reserved_tokens must be distinct"),
         (["a"], {"reserved_tokens": ["<s>", "<s>"]}, ValueError, "reserved_tokens"),
         (["a"], {"reserved_tokens": [1]}, TypeError, r"reserved_tokens\[0\] must be a str"),

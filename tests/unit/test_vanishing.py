@@ -1,11 +1,9 @@
 """Jacobian products of recurrent layers: against autograd, against the bound, bad input."""
 
-import re
-
 import numpy as np
 import pytest
 
-from d2lrnn import vanishing, widgets
+from d2lrnn import layers, vanishing
 
 
 @pytest.mark.parametrize("activation", sorted(vanishing.ACTIVATIONS))
@@ -56,21 +54,34 @@ def test_gammas():
     assert vanishing.gamma("sigmoid") == 0.25 and vanishing.gamma("tanh") == 1.0
 
 
-@pytest.mark.parametrize(
-    "kwargs, match",
-    [
-        ({"T": 0}, "T must be an int >= 1, got 0"),
-        ({"T": 2.5}, "T must be an int >= 1"),
-        ({"radius": -0.1}, "radius must be a number >= 0, got -0.1"),
-        ({"activation": "gelu"}, "activation must be one of"),
-        ({"alpha": 1.0}, r"alpha must be a number in \[0, 1\)"),
-        ({"alpha": -0.5}, "alpha must be"),
-    ],
-)
-def test_bad_input(kwargs, match):
+BAD_SETTINGS = [
+    ({"T": 0}, ValueError, "T must be an int >= 1, got 0"),
+    ({"T": 2.5}, TypeError, "T must be an int >= 1"),
+    ({"radius": -0.1}, ValueError, "radius must be a number >= 0, got -0.1"),
+    ({"radius": "1"}, ValueError, "radius must be a number >= 0"),
+    ({"activation": "gelu"}, ValueError, "activation must be one of"),
+    ({"alpha": 1.0}, ValueError, r"alpha must be a number in \[0, 1\)"),
+    ({"alpha": -0.5}, ValueError, "alpha must be"),
+]
+
+
+@pytest.mark.parametrize("kwargs, exc, match", BAD_SETTINGS)
+def test_bad_input(kwargs, exc, match):
     args = {"T": 10, "radius": 1.0, **kwargs}
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(exc, match=match):
         vanishing.Recurrence(**args)
+
+
+@pytest.mark.parametrize("kwargs, exc, match", BAD_SETTINGS)
+def test_check_settings(kwargs, exc, match):
+    args = {"T": 10, "radius": 1.0, "activation": "tanh", "alpha": 0.0, **kwargs}
+    with pytest.raises(exc, match=match):
+        vanishing.check_settings(**args)
+
+
+def test_check_settings_accepts_good_settings():
+    for activation in vanishing.ACTIVATIONS:
+        assert vanishing.check_settings(5, np.float64(1.5), activation, 0.9) is None
 
 
 def test_bad_input_elsewhere():
@@ -78,8 +89,8 @@ def test_bad_input_elsewhere():
         vanishing.gamma("swish")
     with pytest.raises(ValueError, match="radius must be a number >= 0"):
         vanishing.scaled_orthogonal(4, -1.0)
-    with pytest.raises(ValueError, match="T must be an int >= 1"):
-        vanishing.vanishing_data(Ts=(0,))
+    with pytest.raises(ValueError, match="num_hiddens must be an int >= 1"):
+        vanishing.scaled_orthogonal(0, 1.0)
 
 
 def _final_state(rec, t, s):
@@ -92,7 +103,7 @@ def _final_state(rec, t, s):
     XW = mnp.array(rec.XW, dtype="float64")
     with autograd.pause():
         for j in range(t, rec.T):
-            states = rec.layer._step(XW[j].reshape(1, -1), states, XW.ctx)
+            states = rec.layer.step(XW[j].reshape(1, -1), states)
     return np.concatenate([x.asnumpy().ravel() for x in states])
 
 
@@ -149,48 +160,23 @@ def test_gated_bad_input():
         vanishing.GatedRecurrence("gru", 5, -1.0)
     with pytest.raises(ValueError, match="gate_bias must be a finite number, got inf"):
         vanishing.GatedRecurrence("gru", 5, 1.0, float("inf"))
-    with pytest.raises(ValueError, match="cells must be among"):
-        vanishing.vanishing_data(cells=("rnn", "transformer"))
 
 
-def test_data_keys_ignore_what_a_cell_does_not_use():
-    key = vanishing.VanishingData.key
-    assert key("rnn", "tanh", 0.5, 2.0, 20, 1.0) == key("rnn", "tanh", 0.5, 5.0, 20, 1.0)
-    assert key("lstm", "tanh", 0.5, 2.0, 20, 1.0) == key("lstm", "relu", 0.0, 2.0, 20, 1.0)
-    assert key("lstm", "tanh", 0.5, 2.0, 20, 1.0) != key("gru", "tanh", 0.5, 2.0, 20, 1.0)
+def test_gated_cells_are_those_with_a_keep_gate():
+    assert set(vanishing.GATED) == {"lstm", "gru"}
+    assert all(layers.CELLS[c].keep_gate for c in vanishing.GATED)
 
 
-def test_vanishing_explorer_has_a_frame_per_setting_and_links():
-    data = vanishing.vanishing_data(
-        radii=(0.5, 1.5),
-        Ts=(10,),
-        activations=("tanh", "sigmoid"),
-        alphas=(0.0, 0.9),
-        gate_biases=(0.0, 4.0),
-        num_hiddens=4,
-    )
-    assert len(data.curves) == 2 * 2 * 2 + 2 * 2 * 2  # RNN: act x alpha x radius; gated
-    box = widgets.vanishing_explorer(data)
-    assert box.num_frames == len(data.curves)
-    labels = [c.description for c in box.controls]
-    assert all(labels) and len(labels) == 6
-    # One link per Stack, one Stack per choice of the controls above its level:
-    # 1, 3 (cells), 3*2 (activations), 6*2 (alphas), 12*2 (biases), 24*1 (T).
-    assert len(box.links) == 1 + 3 + 6 + 12 + 24 + 24
-    pngs = {id(w): w.value for w in _leaves(box.frames)}
-    assert len(set(pngs.values())) == box.num_frames
-    # Alt text names the cell and the values that decide the frame.
-    alts = [re.search(r'alt="([^"]+)"', v).group(1) for v in pngs.values()]
-    assert len(set(alts)) == box.num_frames
-    assert any("RNN with sigmoid, leak 0.9" in a and "λ₁ = 1.5" in a for a in alts), alts
-    assert any("GRU with keep-gate bias 4" in a for a in alts), alts
-    for norms, reference in data.curves.values():
-        assert norms.shape == reference.shape == (10,)
-
-
-def _leaves(w):
-    if hasattr(w, "children") and w.children:
-        for c in w.children:
-            yield from _leaves(c)
-    else:
-        yield w
+@pytest.mark.parametrize("cell", vanishing.GATED)
+def test_gated_recurrence_uses_the_books_layer_in_float64(cell):
+    rec = vanishing.GatedRecurrence(cell, 4, 0.8, 1.5, num_hiddens=3, seed=0)
+    assert isinstance(rec.layer, layers.CELLS[cell].scratch)
+    assert rec.layer.W_hh.data().dtype == np.float64
+    G = layers.CELLS[cell].num_gates
+    assert rec.W_hh.shape == (3, G * 3) and rec.XW.shape == (4, G * 3)
+    for k in range(G):  # every gate block has all singular values equal to the radius
+        np.testing.assert_allclose(
+            np.linalg.svd(rec.W_hh[:, 3 * k : 3 * (k + 1)], compute_uv=False), 0.8, rtol=1e-12
+        )
+    norms = rec.jacobian_norms()
+    assert norms.shape == (4,) and np.all(norms > 0)

@@ -1,10 +1,12 @@
 """FLOP counts of the language models, checked against the models' own weight matrices."""
 
+import mxnet as mx
 import pytest
 from mxnet import np as mnp
 from mxnet.gluon import rnn
 
-from d2lrnn import flops, lm
+from benchmarks import flops
+from d2lrnn import lm
 
 LAYERS = {"rnn": rnn.RNN, "gru": rnn.GRU, "lstm": rnn.LSTM}
 
@@ -38,23 +40,24 @@ def test_forward_flops_are_two_per_weight(cell, num_layers, bidirectional, embed
 
 
 @pytest.mark.parametrize(
-    "kwargs, match",
+    "kwargs, exc, match",
     [
-        ({"cell": "transformer"}, "cell must be one of"),
-        ({"vocab_size": 0}, "vocab_size must be an int >= 1"),
-        ({"num_hiddens": 2.5}, "num_hiddens must be an int >= 1"),
-        ({"num_layers": 0}, "num_layers must be an int >= 1"),
-        ({"embed_size": 0}, "embed_size must be an int >= 1"),
+        ({"cell": "transformer"}, ValueError, "cell must be one of"),
+        ({"vocab_size": 0}, ValueError, "vocab_size must be an int >= 1"),
+        ({"num_hiddens": 2.5}, TypeError, "num_hiddens must be an int >= 1"),
+        ({"num_layers": 0}, ValueError, "num_layers must be an int >= 1"),
+        ({"embed_size": 0}, ValueError, "embed_size must be an int >= 1"),
     ],
 )
-def test_bad_arguments(kwargs, match):
+def test_bad_arguments(kwargs, exc, match):
     args = {"cell": "gru", "vocab_size": 28, "num_hiddens": 32} | kwargs
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(exc, match=match):
         flops.flops_per_token(**args)
 
 
 def test_peak_is_measured():
     assert flops.peak_gflops(n=128, repeat=2) > 0.01
+    assert flops.peak_gflops(n=64, repeat=1, device=mx.cpu()) > 0.01
     with pytest.raises(ValueError, match="n must be an int >= 1"):
         flops.peak_gflops(n=0)
     with pytest.raises(ValueError, match="repeat must be an int >= 1"):

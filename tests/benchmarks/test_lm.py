@@ -3,6 +3,7 @@
 import math
 import os
 
+import numpy as np
 import pytest
 
 from benchmarks import lm as bench
@@ -112,3 +113,30 @@ def test_one_tiny_run_per_side_sees_the_same_data():
     for r in runs:
         assert r["tokens_per_sec"] > 0 and r["peak_mb"] >= r["train_mb"] >= 0
         assert 1 < r["val_ppl"] < 28 * 1.5 and math.isfinite(r["val_ppl"])
+
+
+def test_overlapping_windows_are_d2ls():
+    corpus = np.arange(100)
+    X, Y = bench.overlapping_windows(corpus, 5, start=10, count=20)
+    assert X.shape == (20, 5) and X[0].tolist() == [10, 11, 12, 13, 14]
+    np.testing.assert_array_equal(Y, X + 1)
+    with pytest.raises(ValueError, match="do not fit"):
+        bench.overlapping_windows(corpus, 5, start=90, count=20)
+    with pytest.raises(ValueError, match="do not fit"):
+        bench.overlapping_windows(corpus, 5, start=-1, count=2)
+
+
+def test_our_layer_for_every_model():
+    from mxnet.gluon import rnn
+
+    from d2lrnn import gluon_adapter, layers
+
+    for kind, (cell, num_layers, *_) in bench.MODELS.items():
+        layer = bench.our_layer(kind, 8)
+        if kind.endswith("scratch"):
+            assert isinstance(layer, layers.CELLS[cell].scratch) and layer.num_hiddens == 8
+        else:
+            layout = gluon_adapter.gluon_layout(layer)
+            assert (layout.cell, layout.num_layers, layout.num_hiddens) == (cell, num_layers, 8)
+    assert gluon_adapter.gluon_layout(bench.our_layer("concise")).activation == "relu"
+    assert isinstance(bench.our_layer("concise"), rnn.RNN)

@@ -14,6 +14,7 @@ from mxnet import np as mnp
 
 import d2lrnn
 from benchmarks import parity
+from benchmarks.lm import overlapping_windows
 from d2lrnn import batches
 
 V, H, T, BATCH, CLIP = 12, 16, 8, 32, 0.25
@@ -23,8 +24,8 @@ V, H, T, BATCH, CLIP = 12, 16, 8, 32, 0.25
 def test_same_start_same_minibatches_same_steps(kind):
     d2lrnn.seed(0)
     rng = np.random.default_rng(0)
-    X, Y = batches.overlapping_windows(rng.integers(0, V, 2000), T, 0, 4 * BATCH)
-    order = batches.WindowBatches(X, Y, BATCH, seed=1)
+    X, Y = overlapping_windows(rng.integers(0, V, 2000), T, 0, 4 * BATCH)
+    order = batches.ArrayBatches(X, Y, BATCH, seed=1)
     epochs = [list(order) for _ in range(3)]  # 3 epochs of 4 minibatches
     theirs, ours = parity.d2l_model(kind, V, lr=1.0, num_hiddens=H), parity.our_model(kind, V, H)
     parity.copy_start(kind, theirs, ours, rng)
@@ -44,8 +45,8 @@ def test_same_start_same_minibatches_same_steps(kind):
 def test_a_different_learning_rate_is_caught():
     """The comparison is sharp: one side at lr 1.01 differs by the second step."""
     rng = np.random.default_rng(0)
-    X, Y = batches.overlapping_windows(rng.integers(0, V, 2000), T, 0, 2 * BATCH)
-    epochs = [list(batches.WindowBatches(X, Y, BATCH, seed=1))]
+    X, Y = overlapping_windows(rng.integers(0, V, 2000), T, 0, 2 * BATCH)
+    epochs = [list(batches.ArrayBatches(X, Y, BATCH, seed=1))]
     theirs, ours = parity.d2l_model("gru", V, lr=1.01, num_hiddens=H), parity.our_model("gru", V, H)
     parity.copy_start("gru", theirs, ours, rng)
     d2l_losses, history = parity.fit_both(theirs, ours, epochs, lr=1.0, clip=CLIP)

@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import time
 
-from .checks import check_int
+import mxnet as mx
+from mxnet import np as mnp
 
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+from d2lrnn.checks import check_int
+from d2lrnn.layers import get_cell
 
 
 def flops_per_token(
@@ -53,15 +55,13 @@ def flops_per_token(
     Returns ``{'forward': ..., 'train': ...}``: the forward pass, and forward
     plus backward (``3 x`` forward).
     """
-    if cell not in GATES:
-        raise ValueError(f"cell must be one of {sorted(GATES)}, got {cell!r}")
     V = check_int(vocab_size, "vocab_size", 1)
     h = check_int(num_hiddens, "num_hiddens", 1)
     L = check_int(num_layers, "num_layers", 1)
     if embed_size is not None:
         check_int(embed_size, "embed_size", 1)
     D = 2 if bidirectional else 1
-    G = GATES[cell]
+    G = get_cell(cell).num_gates
     forward = 0
     for layer in range(L):
         d = (embed_size or V) if layer == 0 else D * h
@@ -70,21 +70,18 @@ def flops_per_token(
     return {"forward": forward, "train": 3 * forward}
 
 
-def peak_gflops(n: int = 2048, repeat: int = 5, ctx=None) -> float:
+def peak_gflops(n: int = 2048, repeat: int = 5, device=None) -> float:
     """The machine's best float32 GFLOP/s on one ``(n, n) @ (n, n)`` product with MXNet.
 
     This is the practical ceiling for the dense kernels the models use: the
     same BLAS (or GPU) library, on a problem large enough to keep every core
     busy. Best of ``repeat`` runs, after one warm-up.
     """
-    import mxnet as mx
-    from mxnet import np as mnp
-
     check_int(n, "n", 1)
     check_int(repeat, "repeat", 1)
-    ctx = ctx or mx.cpu()
-    a = mnp.random.uniform(size=(n, n), ctx=ctx)
-    b = mnp.random.uniform(size=(n, n), ctx=ctx)
+    device = device or mx.cpu()
+    a = mnp.random.uniform(size=(n, n), ctx=device)
+    b = mnp.random.uniform(size=(n, n), ctx=device)
     mnp.dot(a, b).wait_to_read()
     best = float("inf")
     for _ in range(repeat):

@@ -1,35 +1,11 @@
-"""Seeding, device choice, the plotting helpers and the regression loop."""
+"""The chapters' plotting helpers: series, how minibatches cut a corpus, gate heat maps."""
 
 import matplotlib.pyplot as plt
-import mxnet as mx
 import numpy as np
 import pytest
-from mxnet import gluon
-from mxnet import np as mnp
 
 import d2lrnn
-from d2lrnn import plot, train
-
-
-def test_seed_makes_mxnet_and_numpy_repeat():
-    d2lrnn.seed(5)
-    a = (mnp.random.normal(size=3).asnumpy(), np.random.rand(3))
-    d2lrnn.seed(5)
-    b = (mnp.random.normal(size=3).asnumpy(), np.random.rand(3))
-    np.testing.assert_array_equal(a[0], b[0])
-    np.testing.assert_array_equal(a[1], b[1])
-
-
-@pytest.mark.parametrize("value", [-1, 1.5, "0"])
-def test_seed_bad_input(value):
-    with pytest.raises(ValueError, match="value must be an int >= 0"):
-        d2lrnn.seed(value)
-
-
-def test_default_device_matches_gpu_count():
-    dev = d2lrnn.default_device()
-    assert dev.device_type == ("gpu" if d2lrnn.runtime.num_gpus() else "cpu")
-    assert isinstance(dev, mx.Context)
+from d2lrnn import plot
 
 
 def test_plot_series():
@@ -42,6 +18,26 @@ def test_plot_series():
     plt.close("all")
 
 
+def test_plot_labels_limits_title_and_given_axes():
+    _, axes = plt.subplots()
+    ax = plot.plot(
+        np.arange(4),
+        np.arange(4) * 2.0,
+        xlabel="t",
+        ylabel="x",
+        xlim=(0, 3),
+        ylim=(-1, 7),
+        title="a line",
+        axes=axes,
+    )
+    assert ax is axes and (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("t", "x", "a line")
+    assert ax.get_xlim() == (0, 3) and ax.get_ylim() == (-1, 7)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [0, 2, 4, 6])
+    ax = plot.plot(np.stack([np.arange(3)] * 8))  # a 2-D array is a list of series
+    assert len(ax.lines) == 8  # more series than formats: the formats repeat
+    plt.close("all")
+
+
 def test_plot_partitions_draws_every_window():
     fig = plot.plot_partitions(num_tokens=48, batch_size=2, num_steps=5)
     random_ax, seq_ax = fig.axes
@@ -49,26 +45,6 @@ def test_plot_partitions_draws_every_window():
     assert len(seq_ax.patches) == n_windows + 1  # +1: the outline of the corpus
     assert len(random_ax.patches) == 2 * len(d2lrnn.SeqBatches(np.arange(48), 2, 5, "random")) + 1
     plt.close(fig)
-
-
-def test_fit_regression_learns_a_linear_map():
-    d2lrnn.seed(0)
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(256, 3)).astype(np.float32)
-    y = X @ np.array([1.0, -2.0, 0.5], dtype=np.float32)
-    net = gluon.nn.Dense(1)
-    net.initialize(ctx=d2lrnn.default_device())
-    losses = train.fit_regression(net, X, y, num_epochs=20, lr=0.05, batch_size=32)
-    assert losses[-1] < 0.01 * losses[0]
-
-
-def test_fit_regression_bad_input():
-    net = gluon.nn.Dense(1)
-    net.initialize()
-    with pytest.raises(ValueError, match="features must be"):
-        train.fit_regression(net, np.zeros((4, 2)), np.zeros(3))
-    with pytest.raises(ValueError, match="batch_size and num_epochs"):
-        train.fit_regression(net, np.zeros((4, 2)), np.zeros(4), batch_size=0)
 
 
 def test_gate_heatmap_draws_one_panel_per_gate():

@@ -1,0 +1,185 @@
+"""Moving weights between the book's recurrent layers and gluon's: one ``copy_weights``.
+
+The book's layers (:mod:`d2lrnn.layers`) keep ``W_xh`` ``(d, G h)``,
+``W_hh`` ``(h, G h)`` and one bias ``b_h`` ``(G h,)``; gluon keeps the
+transposes, ``i2h_weight`` ``(G h, d)`` and ``h2h_weight`` ``(G h, h)``, and
+two biases, ``i2h_bias`` and ``h2h_bias``, for every layer and direction
+(``l0``, ``r0``, ``l1``, ...). Both store the gate blocks in the same order
+(:data:`d2lrnn.layers.CELLS`). :func:`copy_weights` copies in either
+direction, for
+
+* one book layer and a one-layer, one-direction gluon layer;
+* a :class:`~d2lrnn.deep.Bidirectional` layer or a
+  :class:`~d2lrnn.deep.Stacked` stack (as :func:`~d2lrnn.deep.deep_rnn`
+  builds it) and the gluon layer with the same layers and directions;
+* two :class:`~d2lrnn.lm.RNNLM` language models, one over each kind of layer
+  (the recurrent layer, the output layer and the embedding).
+
+Afterwards both sides compute the same function: a trained gluon model can be
+looked inside with the book's ``trace``, and training both from there
+compares the layers alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mxnet import gluon
+from mxnet import np as mnp
+
+from .deep import Bidirectional, Stacked
+from .gluon_adapter import (
+    gluon_block_params,
+    gluon_layout,
+    initialize,
+    is_gluon_rnn,
+    is_initialized,
+)
+from .layers import GRUScratch, RNNScratch, ScratchRecurrent
+from .lm import RNNLM
+
+BOOK_LAYERS = (ScratchRecurrent, Bidirectional, Stacked)
+
+
+def copy_weights(source: gluon.Block, target: gluon.Block) -> None:
+    """Load ``source``'s weights into ``target``: the book's layer into gluon's, or back.
+
+    One side must be the book's (a layer of :mod:`d2lrnn.layers`, a
+    ``Bidirectional`` or ``Stacked`` of them, or an ``RNNLM`` over one) and
+    the other the matching gluon recurrent layer (or ``RNNLM`` over one),
+    with the same cell, activation, hidden size, input size, layers and
+    directions; anything else raises ``ValueError`` naming the difference.
+    Language models must be initialised; their deferred shapes are completed
+    with one token.
+    """
+    if isinstance(source, RNNLM) or isinstance(target, RNNLM):
+        _copy_language_model(source, target)
+        return
+    if isinstance(source, BOOK_LAYERS) and is_gluon_rnn(target):
+        for layer, block in _pairs(source, target):
+            _to_gluon(layer, gluon_block_params(target, block))
+    elif is_gluon_rnn(source) and isinstance(target, BOOK_LAYERS):
+        for layer, block in _pairs(target, source):
+            _from_gluon(gluon_block_params(source, block), layer)
+    else:
+        raise ValueError(
+            "copy_weights copies between one of the book's layers and a gluon layer, got "
+            f"{type(source).__name__} and {type(target).__name__}"
+        )
+
+
+def _pairs(book: gluon.Block, ref: gluon.Block) -> Iterator[tuple[ScratchRecurrent, str]]:
+    """The book's one-direction layers with gluon's name of the matching block."""
+    layout = gluon_layout(ref)
+    stack = book.layers if isinstance(book, Stacked) else [book]
+    if len(stack) != layout.num_layers:
+        raise ValueError(
+            f"the gluon layer has {layout.num_layers} layer(s), the book's has {len(stack)}"
+        )
+    for i, layer in enumerate(stack):
+        one_way = (
+            [layer.forward_layer, layer.backward_layer]
+            if isinstance(layer, Bidirectional)
+            else [layer]
+        )
+        if len(one_way) != layout.num_directions:
+            raise ValueError(
+                f"the gluon layer has {layout.num_directions} direction(s), the book's layer "
+                f"{i} has {len(one_way)}"
+            )
+        for layer_d, direction in zip(one_way, "lr"):
+            if not isinstance(layer_d, ScratchRecurrent):
+                raise ValueError(
+                    f"layer {i} of the book's stack must be one of its own layers, "
+                    f"got {type(layer_d).__name__}"
+                )
+            _check_same_cell(layer_d, layout)
+            yield layer_d, f"{direction}{i}"
+
+
+def _check_same_cell(layer: ScratchRecurrent, layout) -> None:
+    activation = layer.activation if isinstance(layer, RNNScratch) else None
+    if (layer.cell, activation) != (layout.cell, layout.activation):
+        raise ValueError(
+            f"the layers differ in kind: the book's is {layer.cell}"
+            f"{f' ({activation})' if activation else ''}, gluon's is {layout.cell}"
+            f"{f' ({layout.activation})' if layout.activation else ''}"
+        )
+    if layer.num_hiddens != layout.num_hiddens:
+        raise ValueError(
+            f"the layers differ in num_hiddens: the book's has {layer.num_hiddens}, "
+            f"gluon's {layout.num_hiddens}"
+        )
+
+
+def _to_gluon(scratch: ScratchRecurrent, params: dict) -> None:
+    """``W^T`` into gluon's weights; ``b_h`` into ``i2h_bias``; ``h2h_bias`` is zero except the
+    GRU's candidate block, which holds ``b_hn``."""
+    if scratch.W_xh.shape[0] <= 0:
+        raise ValueError("the book's layer has no input size yet: call it once or give num_inputs")
+    expected = params["i2h_weight"].shape
+    if expected[1] > 0 and expected[1] != scratch.W_xh.shape[0]:
+        raise ValueError(
+            f"the layers differ in input size: gluon's i2h_weight is {expected}, the book's "
+            f"W_xh is {scratch.W_xh.shape}"
+        )
+    b = scratch.b_h.data()
+    h2h_bias = mnp.zeros_like(b)
+    if isinstance(scratch, GRUScratch):
+        h2h_bias[2 * scratch.num_hiddens :] = scratch.b_hn.data()
+    for name, value in (
+        ("i2h_weight", scratch.W_xh.data().T),
+        ("h2h_weight", scratch.W_hh.data().T),
+        ("i2h_bias", b),
+        ("h2h_bias", h2h_bias),
+    ):
+        params[name].set_data(value)  # completes a deferred input size with the book's
+
+
+def _from_gluon(params: dict, scratch: ScratchRecurrent) -> None:
+    """The inverse of :func:`_to_gluon`: ``b_h`` is the sum of gluon's two biases, except in
+    the GRU's candidate block, where ``h2h_bias`` goes to ``b_hn`` (the reset gate multiplies
+    it)."""
+    W_xh, W_hh = params["i2h_weight"].data(), params["h2h_weight"].data()
+    i2h_bias, h2h_bias = params["i2h_bias"].data(), params["h2h_bias"].data()
+    if scratch.W_xh.shape[0] <= 0:  # input size not known yet: take gluon's
+        scratch.set_num_inputs(W_xh.shape[1])
+    elif scratch.W_xh.shape != W_xh.T.shape:
+        raise ValueError(
+            f"the layers differ in input size: gluon's i2h_weight is {W_xh.shape}, the book's "
+            f"W_xh is {scratch.W_xh.shape}"
+        )
+    scratch.W_xh.set_data(W_xh.T)
+    scratch.W_hh.set_data(W_hh.T)
+    b = i2h_bias + h2h_bias
+    if isinstance(scratch, GRUScratch):
+        h = scratch.num_hiddens
+        b[2 * h :] = i2h_bias[2 * h :]
+        scratch.b_hn.set_data(h2h_bias[2 * h :])
+    scratch.b_h.set_data(b)
+
+
+def _copy_language_model(source: RNNLM, target: RNNLM) -> None:
+    for arg, model in (("source", source), ("target", target)):
+        if not isinstance(model, RNNLM):
+            raise ValueError(
+                f"{arg} must be an RNNLM like the other model, got {type(model).__name__}"
+            )
+    if (source.vocab_size, source.embed_size) != (target.vocab_size, target.embed_size):
+        raise ValueError(
+            "the models differ in vocab_size or embed_size: "
+            f"{(source.vocab_size, source.embed_size)} and {(target.vocab_size, target.embed_size)}"
+        )
+    for arg, model in (("source", source), ("target", target)):
+        params = list(model.collect_params().values())
+        if not all(is_initialized(p) for p in params):
+            raise ValueError(f"{arg} must be initialized first (call its initialize())")
+        device = params[0].list_ctx()[0]
+        initialize(model, mnp.zeros((1, 1), dtype="int32", ctx=device), device)
+    copy_weights(source.rnn, target.rnn)
+    blocks = [(source.output, target.output)]
+    if source.embedding is not None:
+        blocks.append((source.embedding, target.embedding))
+    for a, b in blocks:
+        for p, q in zip(a.collect_params().values(), b.collect_params().values()):
+            q.set_data(p.data())

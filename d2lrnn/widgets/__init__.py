@@ -1,0 +1,12 @@
+"""The book's explorers, each a set of precomputed frames that responds without a kernel.
+
+* :func:`clipping_explorer` (chapter 3): gradient clipping in training and on a cliff;
+* :func:`vanishing_explorer` (chapters 4 and 5): gradient norms through time.
+
+The frame machinery they share is :mod:`d2lrnn.widgets.frames`.
+"""
+
+from .clipping import clipping_explorer
+from .vanishing import vanishing_explorer
+
+__all__ = ["clipping_explorer", "vanishing_explorer"]

@@ -1,0 +1,109 @@
+"""Kernel-less interactive figures: precomputed frames switched in the browser.
+
+Every explorer of the book is a :class:`FrameExplorer`: a set of
+precomputed frames (PNG images with alt text, in ``ipywidgets.Stack``
+containers) switched by its controls through ``ipywidgets.jslink``, which
+runs in the browser. Moving a control only shows another frame: nothing is
+computed, so the response is immediate in JupyterLab with a kernel and in the
+published HTML book without one.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+from PIL import Image
+
+
+def figure_png(fig, dpi: int = 80, close: bool = True, tight: bool = True) -> bytes:
+    """Render a matplotlib figure to compact PNG bytes (and close it, unless ``close=False``).
+
+    The explorers embed hundreds of frames in a page, so each frame is
+    reduced to a 64-colour palette: about four times smaller, and line plots
+    look the same.
+    """
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+    if close:
+        plt.close(fig)
+    image = Image.open(buf).convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    out = io.BytesIO()
+    image.save(out, format="png", optimize=True)
+    return out.getvalue()
+
+
+def frame_widget(png: bytes, alt: str) -> W.HTML:
+    """One frame: the PNG as an ``<img>`` with alt text (``W.Image`` has no ``alt``)."""
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return W.HTML(f'<img src="{src}" alt="{html.escape(alt, quote=True)}" style="max-width: 100%">')
+
+
+class FrameExplorer(W.VBox):
+    """Controls over a grid of precomputed figures, switched in the browser.
+
+    ``controls`` is a list of ``(description, labels, values, kind)`` with
+    ``kind`` either ``'slider'`` (a ``SelectionSlider``) or ``'buttons'``
+    (``ToggleButtons``). ``draw(*values)`` returns the matplotlib figure (or
+    PNG bytes) for one value of every control; it is called once per combination, up front,
+    except that combinations with the same ``key(*values)`` (when given)
+    share one frame, for controls that do not affect every setting.
+    ``describe(*values)`` gives each frame's alt text, for readers who
+    cannot see it; by default, the controls' descriptions and labels.
+
+    The frames sit in nested ``Stack`` widgets, one level per control, and
+    each control's ``index`` is ``jslink``-ed to the ``selected_index`` of
+    every ``Stack`` at its level. Moving a control therefore only switches
+    which frame is visible, in the browser, with or without a kernel.
+    """
+
+    def __init__(self, controls: list, draw, key=None, describe=None):
+        style = {"description_width": "initial"}
+        self.controls = []
+        for description, labels, _, kind in controls:
+            if kind == "buttons":
+                widget = W.ToggleButtons(options=list(labels), description=description, style=style)
+            else:
+                widget = W.SelectionSlider(
+                    options=list(labels),
+                    description=description,
+                    style=style,
+                    continuous_update=True,
+                    # Wide enough for a long label and a track to drag (the
+                    # default width left "largest singular value ..." no track).
+                    layout=W.Layout(width="100%", max_width="640px"),
+                )
+            self.controls.append(widget)
+        self.links: list = []  # kept so that the links live as long as the view
+        self.num_frames = 0
+        values = [c[2] for c in controls]
+        cache: dict = {}
+
+        def describe_frame(chosen: tuple) -> str:
+            if describe is not None:
+                return describe(*chosen)
+            return "; ".join(
+                f"{c[0]}: {c[1][c[2].index(v)]}" for c, v in zip(controls, chosen, strict=True)
+            )
+
+        def build(level: int, chosen: tuple):
+            if level == len(values):
+                k = key(*chosen) if key else chosen
+                if k not in cache:
+                    self.num_frames += 1
+                    frame = draw(*chosen)
+                    if not isinstance(frame, bytes):
+                        frame = figure_png(frame)
+                    cache[k] = frame_widget(frame, describe_frame(chosen))
+                return cache[k]
+            stack = W.Stack(
+                [build(level + 1, chosen + (v,)) for v in values[level]], selected_index=0
+            )
+            self.links.append(W.jslink((self.controls[level], "index"), (stack, "selected_index")))
+            return stack
+
+        self.frames = build(0, ())
+        super().__init__([W.VBox(self.controls), self.frames])

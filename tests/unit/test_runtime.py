@@ -1,0 +1,44 @@
+"""Seeds and devices, and glibc's malloc settings."""
+
+import platform
+
+import mxnet as mx
+import numpy as np
+import pytest
+from mxnet import np as mnp
+
+import d2lrnn
+from d2lrnn import runtime
+
+
+def test_seed_makes_mxnet_and_numpy_repeat():
+    d2lrnn.seed(5)
+    a = (mnp.random.normal(size=3).asnumpy(), np.random.rand(3))
+    d2lrnn.seed(5)
+    b = (mnp.random.normal(size=3).asnumpy(), np.random.rand(3))
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+@pytest.mark.parametrize(
+    "value, exc", [(-1, ValueError), (1.5, TypeError), ("0", TypeError), (True, TypeError)]
+)
+def test_seed_bad_input(value, exc):
+    with pytest.raises(exc, match="value must be an int >= 0"):
+        d2lrnn.seed(value)
+
+
+def test_default_device_matches_gpu_count():
+    dev = d2lrnn.default_device()
+    assert dev.device_type == ("gpu" if runtime.num_gpus() else "cpu")
+    assert isinstance(dev, mx.Context)
+
+
+def test_default_device_is_used():
+    assert d2lrnn.default_device() in (mx.cpu(), mx.gpu(0))
+    assert runtime.num_gpus() >= 0
+
+
+def test_malloc_keeps_freed_memory_on_glibc():
+    kept = d2lrnn.keep_freed_memory()
+    assert kept is (platform.system() == "Linux" and platform.libc_ver()[0] == "glibc")

@@ -1,0 +1,467 @@
+"""The training loops: the language-model loop, ``fit`` for everything else, and their parts."""
+
+import math
+
+import numpy as np
+import pytest
+from mxnet import autograd, gluon, init
+from mxnet import np as mnp
+from mxnet.gluon import rnn
+
+import d2lrnn
+from d2lrnn import batches, classifiers, gluon_adapter, layers, lm, train
+from d2lrnn.batches import ArrayBatches
+
+
+def small_corpus(n=3000, V=12):
+    return np.random.default_rng(1).integers(0, V, n), V
+
+
+# ------------------------------------------------------------ language models
+
+
+def test_uniform_model_has_perplexity_vocab_size():
+    model = lm.RNNLM(rnn.RNN(4), 7)
+    model.initialize()
+    corpus = np.random.default_rng(0).integers(0, 7, 200)
+    b = batches.SeqBatches(corpus, 2, 5)
+    model(mnp.zeros((2, 5), dtype="int32"))
+    model.output.weight.set_data(mnp.zeros_like(model.output.weight.data()))
+    model.output.bias.set_data(mnp.zeros_like(model.output.bias.data()))
+    assert train.evaluate_lm(model, b) == pytest.approx(7, rel=1e-5)
+
+
+class Spy(gluon.Block):
+    """Wraps a language model and records whether each call got a state."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.got_state = []
+
+    def forward(self, X, state=None):
+        self.got_state.append(state is not None and not state[0].asnumpy().any() == 0)
+        return self.model(X, state)
+
+
+@pytest.mark.parametrize("sampling, carried", [("sequential", True), ("random", False)])
+def test_state_is_carried_only_for_sequential_batches(sampling, carried):
+    corpus, V = small_corpus()
+    spy = Spy(lm.RNNLM(rnn.RNN(8), V))
+    b = batches.SeqBatches(corpus, 4, 10, sampling)
+    train.train_lm(spy, b, None, num_epochs=1, lr=0.5, progress="none")
+    train_calls = spy.got_state[: len(b)]
+    assert train_calls[0] is False  # each epoch starts from the zero state
+    assert all(s is carried for s in train_calls[1:])
+
+
+def test_carried_state_is_detached():
+    """The next minibatch gets the previous final state's values, but as a detached copy."""
+    corpus, V = small_corpus()
+    model = lm.RNNLM(layers.RNNScratch(8), V)
+    returned, received = [], []
+    original = model.rnn.forward
+
+    def forward(inputs, states=None):
+        if states is not None:
+            received.append(states[0])
+        out = original(inputs, states)
+        if states is not None:
+            returned.append(out[1][0])
+        return out
+
+    model.rnn.forward = forward
+    train.train_lm(model, batches.SeqBatches(corpus, 4, 10), None, num_epochs=1, progress="none")
+    # received[0] is the zero state of the first minibatch; received[i + 1] follows returned[i].
+    pairs = list(zip(returned, received[1:]))
+    assert pairs
+    for out, nxt in pairs:
+        assert nxt is not out
+        np.testing.assert_array_equal(nxt.asnumpy(), out.asnumpy())
+
+
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 1.0), ("adam", 0.01)])
+def test_training_lowers_the_loss(optimizer, lr):
+    # A corpus with structure: a repeated pattern is easy to predict.
+    V = 6
+    corpus = np.tile(np.arange(V), 400)
+    d2lrnn.seed(0)
+    model = lm.RNNLM(layers.RNNScratch(16), V)
+    train_b = batches.SeqBatches(corpus[:1800], 8, 12)
+    val_b = batches.SeqBatches(corpus[1800:], 4, 12)
+    model.initialize()
+    untrained = train.evaluate_lm(model, val_b)
+    h = train.train_lm(
+        model, train_b, val_b, num_epochs=8, lr=lr, optimizer=optimizer, progress="none"
+    )
+    assert len(h.train_ppl) == len(h.val_ppl) == len(h.tokens_per_sec) == 8
+    assert len(h.grad_norms) == len(h.losses) == 8 * len(train_b)
+    assert untrained > V - 1 and h.val_ppl[-1] < 1.5
+    assert h.speed > 0 and h.tokens == 8 * len(train_b) * 8 * 12
+
+
+def test_history_speed_without_time_is_nan():
+    assert math.isnan(train.History().speed)
+    assert train.History(seconds=2.0, tokens=10).speed == 5.0
+
+
+def test_clipping_bounds_every_update_during_training():
+    corpus, V = small_corpus()
+    d2lrnn.seed(0)
+    model = lm.RNNLM(rnn.RNN(16), V)
+    b = batches.SeqBatches(corpus, 4, 10)
+    model.initialize()
+    model(mnp.zeros((4, 10), dtype="int32"))
+    before = {k: p.data().copy() for k, p in model.collect_params().items()}
+    lr, theta = 0.5, 1e-3
+    h = train.train_lm(model, b, None, num_epochs=1, lr=lr, clip=theta, progress="none")
+    # After one epoch of len(b) steps, no parameter moved more than lr * theta per step.
+    moved = math.sqrt(
+        sum(float(((p.data() - before[k]) ** 2).sum()) for k, p in model.collect_params().items())
+    )
+    assert moved <= lr * theta * len(b) * (1 + 1e-4)
+    assert max(h.grad_norms) > theta  # the threshold was really hit
+
+
+def test_train_lm_takes_array_batches():
+    corpus, V = small_corpus(600)
+    X = np.stack([corpus[i : i + 8] for i in range(0, 400, 4)])
+    Y = np.stack([corpus[i + 1 : i + 9] for i in range(0, 400, 4)])
+    model = lm.RNNLM(rnn.GRU(6), V)
+    h = train.train_lm(model, ArrayBatches(X, Y, 32), ArrayBatches(X, Y, 64), 2, progress="none")
+    assert len(h.losses) == 2 * 4 and len(h.val_ppl) == 2
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"optimizer": "rmsprop"}, ValueError, r"optimizer must be one of \('sgd', 'adam'\)"),
+        ({"lr": 0}, ValueError, "lr must be a finite number > 0, got 0"),
+        ({"clip": -1}, ValueError, "clip must be None \\(no clipping\\) or > 0"),
+        ({"num_epochs": 0}, ValueError, "num_epochs must be an int >= 1"),
+        ({"progress": "loud"}, ValueError, "progress must be one of"),
+        ({"train_batches": [(1, 2)]}, TypeError, "train_batches must be a SeqBatches"),
+    ],
+)
+def test_train_bad_arguments(kwargs, exc, match):
+    corpus, V = small_corpus()
+    args = {
+        "model": lm.RNNLM(rnn.RNN(4), V),
+        "train_batches": batches.SeqBatches(corpus, 4, 10),
+        "progress": "none",
+        **kwargs,
+    }
+    with pytest.raises(exc, match=match):
+        train.train_lm(**args)
+
+
+def test_text_progress_prints_one_line_per_epoch(capsys):
+    corpus, V = small_corpus()
+    train.train_lm(
+        lm.RNNLM(rnn.RNN(4), V), batches.SeqBatches(corpus, 4, 10), None, 3, progress="text"
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3 and lines[-1].startswith("epoch 3/3, train perplexity")
+
+
+def test_cross_entropy_fast_and_exact_forms_equal_gluons_loss():
+    d2lrnn.seed(0)
+    logits = mnp.random.normal(scale=3, size=(6, 4, 9))
+    Y = mnp.array(np.random.default_rng(0).integers(0, 9, (4, 6)), dtype="int32")
+    ref_loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    results = []
+    for f in (
+        lambda z: train.cross_entropy(z, Y),
+        lambda z: train.cross_entropy(z, Y, fast=False),
+        lambda z: ref_loss(z, Y.T).mean(),
+    ):
+        z = logits.copy()
+        z.attach_grad()
+        with autograd.record():
+            loss = f(z)
+        loss.backward()
+        results.append((float(loss), z.grad.asnumpy()))
+    for value, grad in results[:2]:
+        assert value == pytest.approx(results[2][0], rel=1e-6)
+        np.testing.assert_allclose(grad, results[2][1], rtol=1e-4, atol=1e-8)
+
+
+def test_training_redoes_an_underflowing_step_exactly():
+    """A target probability below float32's range: the fast form says inf, training does not."""
+    V = 5
+    model = lm.RNNLM(rnn.RNN(4), V)
+    model.initialize()
+    model(mnp.zeros((1, 1), dtype="int32"))
+    model.output.weight.set_data(mnp.zeros_like(model.output.weight.data()))
+    model.output.bias.set_data(mnp.array([200.0, 0, 0, 0, 0]))  # token 0 at 200 nats
+    X = mnp.ones((2, 3), dtype="int32")
+    logits, _ = model(X)
+    assert not math.isfinite(float(train.cross_entropy(logits, X)))
+    assert float(train.cross_entropy(logits, X, fast=False)) == pytest.approx(200, rel=1e-4)
+    corpus = np.ones(200, dtype=np.int64)  # every target is token 1
+    b = batches.SeqBatches(corpus, 2, 3)
+    h = train.train_lm(model, b, None, 1, lr=0.1, clip=1.0, progress="none")
+    assert h.losses[0] == pytest.approx(200, rel=1e-4)
+    assert all(math.isfinite(x) for x in h.losses + h.grad_norms)
+    assert h.losses[-1] < h.losses[0]
+
+
+# ------------------------------------------------------ optimiser and one step
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"optimizer": "rmsprop"}, r"optimizer must be one of \('sgd', 'adam'\), got 'rmsprop'"),
+        ({"lr": 0}, "lr must be a finite number > 0, got 0"),
+        ({"lr": -0.1}, "lr must be a finite number > 0, got -0.1"),
+        ({"lr": float("nan")}, "lr must be a finite number > 0, got nan"),
+        ({"lr": float("inf")}, "lr must be a finite number > 0, got inf"),
+        ({"lr": "0.1"}, "lr must be a finite number > 0, got '0.1'"),
+    ],
+)
+def test_make_trainer_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        train.make_trainer(gluon.nn.Dense(1), **kwargs)
+
+
+def test_make_trainer_sets_optimizer_and_rate():
+    net = gluon.nn.Dense(1, in_units=2)
+    net.initialize()
+    for optimizer in train.OPTIMIZERS:
+        trainer = train.make_trainer(net, optimizer, np.float32(0.5))
+        assert type(trainer.optimizer).__name__.lower() == optimizer
+        assert trainer.learning_rate == 0.5
+
+
+def test_trainable_skips_frozen_parameters():
+    net = gluon.nn.Sequential()
+    net.add(gluon.nn.Dense(3, in_units=2), gluon.nn.Dense(1, in_units=3))
+    assert len(train.trainable(net)) == 4
+    net[0].collect_params().setattr("grad_req", "null")
+    assert [p.name for p in train.trainable(net)] == [p.name for p in net[1].params.values()]
+
+
+def test_train_step_clips_then_steps():
+    net = gluon.nn.Dense(1, in_units=2, use_bias=False)
+    net.initialize(init.Zero())
+    trainer = train.make_trainer(net, "sgd", 0.1)
+    x = mnp.array([[3.0, 4.0]])
+    with autograd.record():
+        loss = net(x).sum()  # gradient [3, 4], norm 5
+    norm = train.train_step(loss, train.trainable(net), trainer, 1.0, x.ctx)
+    assert norm == pytest.approx(5.0)
+    np.testing.assert_allclose(net.weight.data().asnumpy(), [[-0.06, -0.08]], rtol=1e-6)
+    with autograd.record():
+        loss = net(x).sum()
+    assert train.train_step(loss, train.trainable(net), trainer, None, x.ctx) == pytest.approx(5)
+    np.testing.assert_allclose(net.weight.data().asnumpy(), [[-0.36, -0.48]], rtol=1e-6)
+
+
+# ------------------------------------------------------------ fit and evaluate
+
+
+def tagging_data(n=600, T=10, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 5, size=(n, T)).astype(np.int32)
+    Y = (np.roll(X, -1, axis=1) == 0).astype(np.int32)  # "the next symbol is 0": needs the future
+    return X, Y
+
+
+def test_fit_learns_a_tagging_task():
+    X, Y = tagging_data()
+    d2lrnn.seed(0)
+    model = classifiers.Tagger(rnn.GRU(16, bidirectional=True), 5, 2)
+    fit = train.fit(
+        model, ArrayBatches(X[:500], Y[:500], 64, seed=0), 8, lr=0.02, val=(X[500:], Y[500:])
+    )
+    assert len(fit.val_accuracy) == len(fit.train_loss) == 8
+    assert fit.train_loss[-1] < fit.train_loss[0]
+    assert fit.val_accuracy[-1] > 0.95
+
+
+def classification_data(n=300, T=4, seed=0):
+    """The class of a sequence is its first symbol: a many-to-one task."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 3, size=(n, T)).astype(np.int32)
+    return X, X[:, 0].copy()
+
+
+def test_fit_cross_entropy_history_lengths_and_steps():
+    X, y = classification_data()
+    d2lrnn.seed(0)
+    model = classifiers.SequenceClassifier(rnn.GRU(8), 3, 3)
+    data = ArrayBatches(X[:200], y[:200], 50)
+    h = train.fit(model, data, 3, lr=0.05, val=(X[200:], y[200:]))
+    assert isinstance(h, train.FitHistory)
+    assert len(h.train_loss) == len(h.val_loss) == len(h.val_accuracy) == 3
+    assert h.steps == [4, 8, 12] and h.seconds > 0
+    assert all(0 <= a <= 1 for a in h.val_accuracy)
+    scores = train.evaluate(model, X[200:], y[200:])
+    assert scores == {"loss": h.val_loss[-1], "accuracy": h.val_accuracy[-1]}
+
+
+def test_fit_squared_loss_regression():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3)).astype(np.float32)
+    Y = (X @ np.float32([1, -1, 2]))[:, None]
+    d2lrnn.seed(0)
+    net = gluon.nn.Dense(1)
+    h = train.fit(net, ArrayBatches(X, Y, 20), 10, "squared", lr=0.05, clip=None, val=(X, Y))
+    assert len(h.val_loss) == 10 and h.val_accuracy == []
+    assert h.val_loss[-1] < 0.01 * h.val_loss[0]
+    mean = 0.5 * np.mean((net(mnp.array(X)).asnumpy() - Y) ** 2)
+    assert train.evaluate(net, X, Y, "squared")["loss"] == pytest.approx(mean, rel=1e-5)
+    assert set(train.evaluate(net, X, Y, "squared")) == {"loss"}
+
+
+def test_fit_target_stops_after_the_first_good_epoch():
+    X, y = classification_data()
+    d2lrnn.seed(0)
+    model = classifiers.SequenceClassifier(rnn.GRU(8), 3, 3)
+    h = train.fit(model, ArrayBatches(X, y, 30), 30, lr=0.05, val=(X, y), target=0.9)
+    assert len(h.val_accuracy) < 30 and h.val_accuracy[-1] >= 0.9
+    assert all(a < 0.9 for a in h.val_accuracy[:-1])
+    assert len(h.steps) == len(h.train_loss) == len(h.val_accuracy)
+
+
+def test_fit_is_deterministic_with_a_seed():
+    X, Y = tagging_data(120, 6)
+    runs = []
+    for _ in range(2):
+        d2lrnn.seed(3)
+        model = classifiers.Tagger(rnn.LSTM(4, bidirectional=True), 5, 2)
+        h = train.fit(model, ArrayBatches(X, Y, 16, seed=7), 2, val=(X[:20], Y[:20]))
+        runs.append((h.train_loss, h.val_loss, h.val_accuracy))
+    assert runs[0] == runs[1]
+
+
+def test_fit_uses_the_given_initializer_for_new_parameters():
+    X, y = classification_data(20)
+    model = classifiers.SequenceClassifier(rnn.GRU(3), 3, 3)
+    train.fit(
+        model, ArrayBatches(X, y, 20), 1, lr=1e-6, val=(X, y), initializer=init.Constant(0.01)
+    )
+    w = gluon_adapter.gluon_block_params(model.rnn)["i2h_weight"].data().asnumpy()
+    np.testing.assert_allclose(w, 0.01, atol=1e-4)
+
+
+def test_fit_trains_an_initialised_model_without_held_out_data():
+    X, y = classification_data(60)
+    model = classifiers.SequenceClassifier(rnn.GRU(4), 3, 3)
+    gluon_adapter.initialize(model, X[:1])
+    h = train.fit(model, ArrayBatches(X, y, 20), 2)
+    assert len(h.train_loss) == 2 and h.val_loss == h.val_accuracy == []
+
+
+def test_fit_initialises_a_fresh_model_without_held_out_data():
+    X, y = classification_data(60)
+    model = classifiers.SequenceClassifier(rnn.GRU(4), 3, 3)
+    h = train.fit(model, ArrayBatches(X, y, 20), 2)
+    assert len(h.train_loss) == 2
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"num_epochs": 0}, ValueError, "num_epochs must be an int >= 1"),
+        ({"num_epochs": 1.0}, TypeError, "num_epochs must be an int >= 1"),
+        ({"loss": "hinge"}, ValueError, r"loss must be one of \('cross_entropy', 'squared'\)"),
+        ({"clip": 0}, ValueError, r"clip must be None \(no clipping\) or > 0, got 0"),
+        ({"target": 1.5}, ValueError, r"target must be None or an accuracy in \(0, 1\]"),
+        ({"target": 0}, ValueError, r"target must be None or an accuracy in \(0, 1\]"),
+        ({"target": 0.9, "val": None}, ValueError, "target needs held-out data"),
+        ({"target": 0.9, "loss": "squared"}, ValueError, "target needs held-out data"),
+        ({"optimizer": "rmsprop"}, ValueError, "optimizer must be one of"),
+        ({"lr": 0}, ValueError, "lr must be a finite number > 0"),
+    ],
+)
+def test_fit_bad_arguments(kwargs, exc, match):
+    X = np.zeros((4, 4), dtype=np.int32)
+    args = {
+        "train_batches": ArrayBatches(X, X, 2),
+        "num_epochs": 1,
+        "val": (X[:2], X[:2]),
+        **kwargs,
+    }
+    with pytest.raises(exc, match=match):
+        train.fit(classifiers.Tagger(rnn.GRU(3), 4, 2), **args)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: ArrayBatches(np.zeros((4, 4)), np.zeros((4, 4)), 0), "batch_size must be an int"),
+        (lambda: ArrayBatches(np.zeros((4, 4)), np.zeros((3, 4)), 2), "same number of rows"),
+    ],
+)
+def test_fit_bad_input(make, match):
+    """The minibatches refuse what ``tasks.fit`` used to: a batch size < 1, unpaired X and Y."""
+    with pytest.raises(ValueError, match=match):
+        make()
+    X = np.zeros((4, 4), dtype=np.int32)
+    model = classifiers.Tagger(rnn.GRU(3), 4, 2)
+    with pytest.raises(ValueError, match="must hold the same number"):  # unpaired held-out data
+        train.fit(model, ArrayBatches(X, X, 2), 1, val=(X[:2], X[:1]))
+
+
+def test_evaluate_and_accuracy_of_a_classifier():
+    X, y = classification_data(50)
+    d2lrnn.seed(0)
+    model = classifiers.SequenceClassifier(rnn.GRU(4), 3, 3)
+    gluon_adapter.initialize(model, X[:1])
+    logits = model(mnp.array(X, dtype="int32")).asnumpy()
+    z = logits - logits.max(-1, keepdims=True)
+    ce = -(z[np.arange(50), y] - np.log(np.exp(z).sum(-1)))
+    correct = np.mean(logits.argmax(-1) == y)
+    for batch_size in (50, 7):
+        scores = train.evaluate(model, X, y, batch_size=batch_size)
+        assert scores["loss"] == pytest.approx(ce.mean(), rel=1e-5)
+        assert scores["accuracy"] == pytest.approx(correct)
+    assert train.accuracy(model, X, y) == pytest.approx(correct)
+
+
+def test_accuracy_of_a_tagger_is_per_step():
+    X, Y = tagging_data(30, 5)
+    d2lrnn.seed(0)
+    model = classifiers.Tagger(rnn.GRU(4), 5, 2)
+    gluon_adapter.initialize(model, X[:1])
+    pred = model(mnp.array(X, dtype="int32")).asnumpy().argmax(-1).T  # (N, T)
+    assert train.accuracy(model, X, Y) == pytest.approx(np.mean(pred == Y))
+    assert train.evaluate(model, X, Y, batch_size=4)["accuracy"] == pytest.approx(
+        np.mean(pred == Y)
+    )
+
+
+def test_evaluate_loss_of_a_tagger_is_the_mean_cross_entropy():
+    X, Y = tagging_data(40, 6)
+    d2lrnn.seed(0)
+    model = classifiers.Tagger(rnn.GRU(4), 5, 2)
+    gluon_adapter.initialize(model, X[:1])
+    logits = model(mnp.array(X, dtype="int32")).asnumpy()  # (T, N, 2)
+    z = logits - logits.max(-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    ce = -np.take_along_axis(logp, Y.T[..., None], -1)
+    for batch_size in (40, 7):
+        loss = train.evaluate(model, X, Y, batch_size=batch_size)["loss"]
+        assert loss == pytest.approx(ce.mean(), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"loss": "hinge"}, ValueError, "loss must be one of"),
+        ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1, got 0"),
+        ({"Y": np.zeros(3, dtype=np.int32)}, ValueError, "must hold the same number"),
+        (
+            {"X": np.zeros((0, 4), dtype=np.int32), "Y": np.zeros(0, dtype=np.int32)},
+            ValueError,
+            r"same number \(>= 1\) of examples, got 0 and 0",
+        ),
+    ],
+)
+def test_evaluate_bad_arguments(kwargs, exc, match):
+    args = {"X": np.zeros((4, 4), dtype=np.int32), "Y": np.zeros(4, dtype=np.int32), **kwargs}
+    model = classifiers.SequenceClassifier(rnn.GRU(3), 4, 2)
+    with pytest.raises(exc, match=match):
+        train.evaluate(model, **args)
