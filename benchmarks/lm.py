@@ -21,8 +21,9 @@ Models (d2l's side / ours), all language models over one-hot characters:
   d2l package has no MXNet LSTM class) / ``RNNLM(gluon.rnn.LSTM)``
 * ``deep``: ``RNNLM(GRU(num_layers=2))``, d2l's concise deep RNN /
   ``RNNLM(gluon.rnn.GRU(num_layers=2))``
-* ``gru-scratch``, ``lstm-scratch`` (not in the default set): d2l's gluon
-  layers / the book's ``layers.GRUScratch``, ``layers.LSTMScratch``
+* ``gru-scratch``, ``lstm-scratch``: d2l's gluon GRU and LSTM (as in ``gru``
+  and ``lstm``) / the book's from-scratch ``layers.GRUScratch`` and
+  ``layers.LSTMScratch`` (their fast path), given gluon's initialisation
 
 Every run is a fresh process, so its peak memory (the high-water mark of its
 resident set) is its own, and d2l and the book alternate run by run, so that
@@ -74,7 +75,7 @@ MODELS = {
     "gru-scratch": ("gru", 1, 4.0, 50, "GRU from scratch (vs d2l's gluon GRU)"),
     "lstm-scratch": ("lstm", 1, 4.0, 50, "LSTM from scratch (vs d2l's gluon LSTM)"),
 }
-DEFAULT_MODELS = "scratch,concise,gru,lstm,deep"
+DEFAULT_MODELS = "scratch,concise,gru,lstm,deep,gru-scratch,lstm-scratch"
 
 
 def memory_mb() -> tuple[float, float]:
@@ -183,6 +184,7 @@ def _run(kind: str, side: str, epochs: int, seed: int, num_train: int, d2l_init:
     matplotlib.use("Agg")
     from d2l import mxnet as d2l
     from mxnet import init
+    from mxnet import np as mnp
 
     import d2lrnn
     from d2lrnn import batches, lm, train
@@ -218,10 +220,17 @@ def _run(kind: str, side: str, epochs: int, seed: int, num_train: int, d2l_init:
         Xv, Yv = overlapping_windows(corpus, STEPS, num_train, NUM_VAL)
         val_b = batches.ArrayBatches(Xv, Yv, BATCH, shuffle=False)
         model = lm.RNNLM(our_layer(kind), V)
-        # d2l's RNNLMScratch draws every weight from N(0, 0.01^2), biases 0.
+        # d2l's RNNLMScratch draws every weight from N(0, 0.01^2), biases 0, as the
+        # book's from-scratch layers do by default.
         model.initialize(
             init.Normal(0.01) if kind == "scratch" and d2l_init else init.Uniform(), ctx=device
         )
+        if kind in ("gru-scratch", "lstm-scratch"):
+            # Compared with d2l's gluon layer: the same initialisation as gluon's,
+            # weights from U(-0.07, 0.07) and zero biases.
+            for name in ("W_xh", "W_hh"):
+                p = getattr(model.rnn, name)
+                p.set_data(mnp.random.uniform(-0.07, 0.07, size=p.shape, ctx=device))
         rss_before, _ = memory_mb()
         start = time.perf_counter()
         train.train_lm(model, train_b, val_b, epochs, lr=lr, clip=CLIP, progress="none")

@@ -138,8 +138,11 @@ class Stacked(gluon.Block):
         self.num_directions = num_directions(layers[-1])
         self._rows = [num_rows(layer) for layer in layers]
         self.state_rows = sum(self._rows)
+        # A container only (each layer is called in forward). All gluon layers
+        # go in a HybridSequential, so that hybridizing the model does not warn.
+        hybrid = all(isinstance(layer, gluon.HybridBlock) for layer in layers)
         with self.name_scope():
-            self.layers = gluon.nn.Sequential()
+            self.layers = gluon.nn.HybridSequential() if hybrid else gluon.nn.Sequential()
             for layer in layers:
                 self.layers.add(layer)
 

@@ -1,10 +1,12 @@
-"""Gradients of recurrent networks, written out by hand and checked three ways.
+"""Checking gradients written by hand: against autograd and against finite differences.
 
-:func:`rnn_lm_backward` is backpropagation through time for the tanh RNN
-language model, in NumPy float64, in the spirit of Karpathy's minimal
-character-level RNN. :func:`autograd_gradients` computes the same gradients
-with MXNet autograd through the book's :class:`~d2lrnn.layers.RNNScratch`,
-and :func:`numerical_gradient` by central finite differences.
+Chapter 3 writes backpropagation through time for the tanh RNN language
+model by hand, in NumPy float64, in the spirit of Karpathy's minimal
+character-level RNN. :func:`check_gradients` checks such a function two
+ways: against :func:`autograd_gradients`, the same gradients computed by
+MXNet autograd through the book's :class:`~d2lrnn.layers.RNNScratch`, and
+against :func:`numerical_gradient`, central finite differences of its own
+loss.
 
 The model, for inputs ``X`` and targets ``Y`` of shape ``(T, N)`` (token
 indices), a vocabulary of ``V`` tokens and ``h`` hidden units:
@@ -19,6 +21,7 @@ Parameters: ``W_xh (V, h)``, ``W_hh (h, h)``, ``b_h (h,)``, ``W_hq (h, V)``, ``b
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from mxnet import autograd, gluon
@@ -46,7 +49,8 @@ def init_rnn_lm_params(
     return {k: rng.normal(0.0, sigma, s) for k, s in shapes.items()}
 
 
-def _check_xy(X: np.ndarray, Y: np.ndarray, vocab_size: int) -> None:
+def check_xy(X: np.ndarray, Y: np.ndarray, vocab_size: int) -> None:
+    """``X`` and ``Y`` must be ``(num_steps, batch_size)`` token indices in ``[0, vocab_size)``."""
     if X.ndim != 2 or X.shape != Y.shape:
         raise ValueError(
             f"X and Y must be (num_steps, batch_size) of one shape, got {X.shape} and {Y.shape}"
@@ -58,55 +62,6 @@ def _check_xy(X: np.ndarray, Y: np.ndarray, vocab_size: int) -> None:
             )
 
 
-def rnn_lm_loss(params: dict, X: np.ndarray, Y: np.ndarray, H0: np.ndarray | None = None) -> float:
-    """The mean cross-entropy of the model above (float64)."""
-    return rnn_lm_backward(params, X, Y, H0)[0]
-
-
-def rnn_lm_backward(
-    params: dict, X: np.ndarray, Y: np.ndarray, H0: np.ndarray | None = None
-) -> tuple[float, dict]:
-    """Forward pass, then backpropagation through time by hand.
-
-    Args:
-        params: the five parameters (see the module docstring), float64.
-        X, Y: ``(T, N)`` int token indices; ``Y[t]`` is the target at step ``t``.
-        H0: ``(N, h)`` initial state (zeros if ``None``).
-    Returns ``(loss, grads)`` with ``grads[name]`` of the shape of ``params[name]``.
-    """
-    X, Y = np.asarray(X), np.asarray(Y)
-    W_xh, W_hh, b_h, W_hq, b_q = (params[k] for k in PARAM_NAMES)
-    V, h = W_xh.shape
-    _check_xy(X, Y, V)
-    T, N = X.shape
-    Hs = {-1: np.zeros((N, h)) if H0 is None else np.asarray(H0, dtype=np.float64)}
-    Ps, loss = {}, 0.0
-    for t in range(T):  # forward, keeping every H_t and softmax for the backward pass: O(T) memory
-        Hs[t] = np.tanh(W_xh[X[t]] + Hs[t - 1] @ W_hh + b_h)  # W_xh[X[t]] = onehot(X_t) W_xh
-        O = Hs[t] @ W_hq + b_q
-        O = O - O.max(axis=1, keepdims=True)
-        P = np.exp(O)
-        P /= P.sum(axis=1, keepdims=True)
-        Ps[t] = P
-        loss -= np.log(P[np.arange(N), Y[t]]).sum()
-    loss /= T * N
-    grads = {k: np.zeros_like(v) for k, v in params.items()}
-    dH_next = np.zeros((N, h))  # dloss/dH_t arriving from step t + 1
-    for t in reversed(range(T)):
-        dO = Ps[t].copy()
-        dO[np.arange(N), Y[t]] -= 1.0  # d(cross-entropy)/d(logits) = softmax - onehot
-        dO /= T * N
-        grads["W_hq"] += Hs[t].T @ dO
-        grads["b_q"] += dO.sum(axis=0)
-        dH = dO @ W_hq.T + dH_next
-        dA = dH * (1.0 - Hs[t] ** 2)  # tanh' = 1 - tanh^2
-        np.add.at(grads["W_xh"], X[t], dA)
-        grads["W_hh"] += Hs[t - 1].T @ dA
-        grads["b_h"] += dA.sum(axis=0)
-        dH_next = dA @ W_hh.T
-    return float(loss), grads
-
-
 def autograd_gradients(params: dict, X: np.ndarray, Y: np.ndarray) -> tuple[float, dict]:
     """The same loss and gradients by MXNet autograd, in float64, through the book's layers.
 
@@ -115,7 +70,7 @@ def autograd_gradients(params: dict, X: np.ndarray, Y: np.ndarray) -> tuple[floa
     differentiates the mean cross-entropy from a zero initial state.
     """
     V, h = params["W_xh"].shape
-    _check_xy(np.asarray(X), np.asarray(Y), V)
+    check_xy(np.asarray(X), np.asarray(Y), V)
     model = RNNLM(RNNScratch(h, num_inputs=V), V)
     initialize(model, mnp.zeros((1, 1), dtype="int32"))  # deferred shapes, in float32 ...
     model.cast("float64")  # ... then cast (MXNet cannot defer-initialise float64 parameters)
@@ -170,3 +125,84 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     denom = max(np.linalg.norm(a), np.linalg.norm(b))
     return float(np.linalg.norm(a - b) / denom) if denom > 0 else 0.0
+
+
+@dataclass
+class GradientCheck:
+    """Relative errors of a hand-written gradient, per parameter, against autograd and
+    finite differences; prints as a table."""
+
+    loss: float
+    autograd: dict
+    finite_differences: dict
+    tolerance: float
+
+    def worst(self) -> float:
+        return max(*self.autograd.values(), *self.finite_differences.values())
+
+    def __str__(self) -> str:
+        lines = [
+            f"loss {self.loss:.6f}",
+            f"{'parameter':>9} {'vs autograd':>12} {'vs finite differences':>22}",
+        ]
+        for name in self.autograd:
+            lines.append(
+                f"{name:>9} {self.autograd[name]:12.1e} {self.finite_differences[name]:22.1e}"
+            )
+        lines.append(f"largest relative error: {self.worst():.1e} (tolerance {self.tolerance:.0e})")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+class GradientError(AssertionError):
+    """A hand-written gradient differs from autograd's or from finite differences."""
+
+
+def check_gradients(
+    backward: Callable[[dict, np.ndarray, np.ndarray], tuple[float, dict]],
+    params: dict,
+    X: np.ndarray,
+    Y: np.ndarray,
+    eps: float = 1e-6,
+    tolerance: float = 1e-6,
+) -> GradientCheck:
+    """Check ``backward(params, X, Y) -> (loss, grads)`` for the tanh RNN language model.
+
+    ``params`` holds the five parameters of :func:`init_rnn_lm_params`, float64;
+    ``X, Y`` are ``(num_steps, batch_size)`` token indices. Every gradient is
+    compared with :func:`autograd_gradients` and with :func:`numerical_gradient`
+    of ``backward``'s own loss, and the loss with autograd's. Returns the
+    :class:`GradientCheck`; raises :class:`GradientError` naming each
+    parameter whose relative error exceeds ``tolerance``.
+    """
+    missing = sorted(set(PARAM_NAMES) - set(params))
+    if missing:
+        raise ValueError(f"params must hold {list(PARAM_NAMES)}, missing {missing}")
+    check_xy(np.asarray(X), np.asarray(Y), params["W_xh"].shape[0])
+    loss, grads = backward(params, X, Y)
+    ref_loss, by_autograd = autograd_gradients(params, X, Y)
+    if not abs(loss - ref_loss) <= tolerance * max(1.0, abs(ref_loss)):
+        raise GradientError(f"the loss {loss!r} differs from autograd's {ref_loss!r}")
+    errors_ag, errors_fd = {}, {}
+    for name in PARAM_NAMES:
+        if name not in grads or np.shape(grads[name]) != np.shape(params[name]):
+            raise GradientError(
+                f"backward must return a gradient for {name} of shape {np.shape(params[name])}"
+            )
+        numeric = numerical_gradient(lambda p: backward(p, X, Y)[0], params, name, eps)
+        errors_ag[name] = relative_error(grads[name], by_autograd[name])
+        errors_fd[name] = relative_error(grads[name], numeric)
+    result = GradientCheck(float(loss), errors_ag, errors_fd, tolerance)
+    bad = [
+        f"{name}: relative error {errors_ag[name]:.1e} against autograd, "
+        f"{errors_fd[name]:.1e} against finite differences"
+        for name in PARAM_NAMES
+        if not max(errors_ag[name], errors_fd[name]) <= tolerance
+    ]
+    if bad:
+        raise GradientError(
+            f"the hand-written gradient is wrong (tolerance {tolerance:.0e}):\n  "
+            + "\n  ".join(bad)
+        )
+    return result

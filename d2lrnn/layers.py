@@ -9,25 +9,42 @@ matching ``mxnet.gluon.rnn`` layer wherever the book uses one::
 
 * ``inputs``: ``(num_steps, batch_size, num_inputs)`` float, or
   ``(num_steps, batch_size)`` int token indices that stand for one-hot
-  vectors of size ``num_inputs`` (the book's layers only; see below)
+  vectors of size ``num_inputs`` (the book's layers only)
 * ``outputs``: ``(num_steps, batch_size, num_hiddens)``, the hidden state at every step
 * ``states``: a list of ``(1, batch_size, num_hiddens)`` arrays (the leading 1
   is gluon's ``num_layers * num_directions``): ``[H]`` for the RNN and the
   GRU, ``[H, C]`` for the LSTM.
 
+**Two paths, one function.** Each layer computes its recurrence two ways,
+side by side, the way nanoGPT keeps its manual attention beside the fast one:
+
+* ``fast=False``, the *plain* path: :meth:`~ScratchRecurrent.step` is the
+  cell's equations, one line each, run by a Python loop over the steps. It
+  is the reference, and :meth:`~ScratchRecurrent.trace` uses it to record
+  the gates.
+* ``fast=True`` (the default), the *fast* path: the same function, computed
+  with the speed-ups that the appendix chapter measures one at a time, each
+  a helper below with its reason. The whole loop over the ``T`` steps is
+  compiled into one graph (one per sequence length), in which the input
+  projection of every gate is computed (or, for token indices, looked up)
+  for all steps before the loop, the sequence is cut into steps once, and
+  each gate's recurrent product is one oneDNN inner product.
+
+Both paths are tested equal to each other and to gluon's fused layers.
+
 Each layer keeps its gates' weights side by side in one matrix, in gluon's
-gate order, so that one matrix product per step computes every gate:
-``W_xh`` is ``(d, G h)``, ``W_hh`` is ``(h, G h)`` and ``b_h`` is ``(G h,)``,
-with ``G`` blocks as listed in :data:`CELLS`: 1 (RNN), 4 (LSTM: input,
-forget, candidate, output) or 3 (GRU: reset, update, candidate). Gluon stores
-the transposes, ``l0_i2h_weight`` ``(G h, d)`` and ``l0_h2h_weight``
-``(G h, h)``, and splits the bias in two (:mod:`d2lrnn.weights` copies
-between the two layouts).
+gate order: ``W_xh`` is ``(d, G h)``, ``W_hh`` is ``(h, G h)`` and ``b_h``
+is ``(G h,)``, with ``G`` blocks as listed in :data:`CELLS`: 1 (RNN), 4
+(LSTM: input, forget, candidate, output) or 3 (GRU: reset, update,
+candidate). Gluon stores the transposes, ``l0_i2h_weight`` ``(G h, d)`` and
+``l0_h2h_weight`` ``(G h, h)``, and splits the bias in two
+(:mod:`d2lrnn.weights` copies between the two layouts).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import mxnet as mx
 from mxnet import autograd, gluon, init, npx
@@ -40,48 +57,136 @@ from .gluon_adapter import finish_deferred_init
 #: The activations the RNN layer offers (the gated cells fix theirs).
 RNN_ACTIVATIONS = ("tanh", "relu")
 
-
-def _act(x, kind: str):
-    # npx.activation is the same elementwise function as mnp.tanh etc., but
-    # runs as a vectorised oneDNN kernel, several times faster on a CPU.
-    return npx.activation(x, act_type=kind)
+# ---------------------------------------------------------------------------
+# The fast path's helpers. Each works on arrays and on the symbols of the
+# compiled loop (F is mx.nd or mx.sym), and says why it is faster.
 
 
-def _split(x, n: int, axis: int = -1, squeeze: bool = False) -> list:
-    """Cut ``x`` into ``n`` equal parts along ``axis`` (and drop that axis if ``squeeze``).
+def cut(F, x, n: int, axis: int, squeeze: bool | None = None) -> list:
+    """Cut ``x`` into ``n`` equal parts along ``axis``: a list (``axis=0`` drops that axis).
 
-    MXNet's legacy ``split`` does the same as ``np.split``, several times
-    faster, and its backward pass is one concatenation.
+    Why: one operator for all the parts. Indexing ``XW[t]`` at every step
+    instead would make each slice's gradient a full-size array, an
+    ``O(T^2)`` backward pass; MXNet's legacy ``split`` also runs several
+    times faster than ``np.split``, and its backward is one concatenation.
     """
-    parts = mx.nd.split(x.as_nd_ndarray(), n, axis=axis, squeeze_axis=squeeze)
-    return [p.as_np_ndarray() for p in (parts if n > 1 else [parts])]
+    squeeze = axis == 0 if squeeze is None else squeeze
+    parts = F.split(x.as_nd_ndarray(), num_outputs=n, axis=axis, squeeze_axis=squeeze)
+    parts = [parts] if n == 1 else list(parts)
+    return [p.as_np_ndarray() for p in parts]
 
 
-def _affine(XW_t, H, W):
-    """``XW_t + H W``, ``(N, G h)``: ``XW_t`` ``(N, G h)``, ``H`` ``(N, h)``, ``W`` ``(h, G h)``.
+def recurrent_product(F, H, W_T, num_hiddens: int, b=None):
+    """``H W`` (plus a bias ``b``) for ``W_T`` = ``W^T`` ``(h, h)``, as one oneDNN inner product.
 
-    One BLAS ``gemm`` (MXNet's legacy ``linalg.gemm``) instead of a product
-    and an addition: one operator fewer per time step, forward and backward.
+    Why: MXNet's ``FullyConnected`` runs on oneDNN, and for the small, thin
+    products of a recurrent step (``(N, h) x (h, h)``) it is about 1.6 times
+    faster, forward and backward, than the BLAS ``dot`` or ``linalg.gemm``.
     """
-    nd = mx.nd.linalg.gemm(H.as_nd_ndarray(), W.as_nd_ndarray(), XW_t.as_nd_ndarray())
-    return nd.as_np_ndarray()
+    return F.npx.fully_connected(H, W_T, b, num_hidden=num_hiddens, no_bias=b is None)
+
+
+def activation(F, x, kind: str):
+    """``sigmoid``, ``tanh`` or ``relu`` of ``x``, elementwise.
+
+    Why: ``npx.activation`` is one vectorised oneDNN kernel on a CPU,
+    several times faster than composing ``exp`` and divisions.
+    """
+    return F.npx.activation(x, act_type=kind)
+
+
+def project(F, X, W_x: list, b: list, num_inputs: int, num_hiddens: int, indices: bool) -> list:
+    """``X W_x + b`` of every gate for all ``T`` steps at once: a list of ``(T, N, h)``.
+
+    Why: the input projection does not depend on the state, so it leaves the
+    loop and becomes one operator per gate for the whole sequence. For token
+    indices it is a row lookup in ``W_x + b`` (``npx.embedding``) instead of
+    a product with one-hot vectors: the same function and gradients, without
+    the ``V``-wide one-hot matrix.
+    """
+    out = []
+    for W_g, b_g in zip(W_x, b):
+        if indices:
+            table = F.np.add(W_g, F.np.expand_dims(b_g, 0))
+            out.append(F.npx.embedding(X, table, input_dim=num_inputs, output_dim=num_hiddens))
+        else:
+            out.append(F.npx.fully_connected(X, W_g.T, b_g, num_hidden=num_hiddens, flatten=False))
+    return out
+
+
+class _CompiledLoop(gluon.HybridBlock):
+    """A layer's fast path over exactly ``T`` steps, compiled into one graph (``hybridize``).
+
+    Why: the ``T`` unrolled steps then run without returning to Python
+    between operators, and the backward pass is one call too. Its inputs are
+    the token indices or features, the states ``(N, h)`` and the layer's
+    parameters; it returns the outputs ``(T, N, h)`` and the final states.
+    gluon's static memory planning (``static_alloc=True``) stays off: it was
+    not measurably faster here, and with ``linalg.gemm`` in the loop (an
+    earlier version of this graph) MXNet 1.9.1 returned wrong gradients for
+    ``W_hh`` with it (the tests compare both paths' gradients over repeated
+    calls).
+    """
+
+    def __init__(self, layer: ScratchRecurrent, T: int, indices: bool):
+        super().__init__()
+        cell = CELLS[layer.cell]
+        self.T, self.indices = T, indices
+        self.G, self.num_states = cell.num_gates, len(cell.states)
+        self.num_inputs, self.num_hiddens = layer.num_inputs, layer.num_hiddens
+        self.fast_step = layer.fast_step  # a method, so the layer is not registered as a child
+        self.hybridize()
+
+    def hybrid_forward(self, F, X, *args):
+        states, (W_xh, W_hh, b_h, *extra) = list(args[: self.num_states]), args[self.num_states :]
+        W_x, b = cut(F, W_xh, self.G, -1), cut(F, b_h, self.G, -1)
+        W_T = cut(F, F.np.transpose(W_hh), self.G, 0, squeeze=False)  # each gate's W_h^T (h, h)
+        XW = project(F, X, W_x, b, self.num_inputs, self.num_hiddens, self.indices)
+        steps = [cut(F, XW_g, self.T, 0) for XW_g in XW]  # G lists of T arrays (N, h)
+        outputs = []
+        for t in range(self.T):
+            states = self.fast_step(F, [s[t] for s in steps], states, W_T, extra)
+            outputs.append(states[0])
+        return (F.np.stack(outputs), *states)
+
+
+class _LoopCache:
+    """The compiled loops of one layer, by sequence length and input kind (built on demand).
+
+    A plain object rather than a dict, so that gluon does not take the loops
+    for child blocks: they hold no parameters of their own.
+    """
+
+    def __init__(self):
+        self._loops: dict = {}
+
+    def get(self, layer: ScratchRecurrent, T: int, indices: bool, dtype) -> _CompiledLoop:
+        key = (T, indices, dtype)
+        if key not in self._loops:
+            self._loops[key] = _CompiledLoop(layer, T, indices)
+        return self._loops[key]
 
 
 class ScratchRecurrent(gluon.Block):
-    """What the book's recurrent layers share: parameters, states and the loop over time.
+    """What the book's recurrent layers share: parameters, states and the two loops over time.
 
-    Each layer defines ``step(XW_t, states) -> states``, one time step, where
-    ``XW_t`` ``(N, G h)`` is ``X_t W_xh + b_h``, the states are ``(N, h)``
-    (gluon's leading axis of 1 is dropped inside the loop) and ``states[0]``
-    is the hidden state ``H_t`` that the layer outputs.
+    Each layer defines :meth:`step`, one step of its equations (the plain
+    path), and ``fast_step``, the same step from precomputed input
+    projections, for the compiled fast path.
     """
 
     cell = ""  # the layer's entry in CELLS
 
-    def __init__(self, num_hiddens: int, num_inputs: int = 0, sigma: float = 0.01):
+    def __init__(
+        self, num_hiddens: int, num_inputs: int = 0, sigma: float = 0.01, fast: bool = True
+    ):
         super().__init__()
         self.num_hiddens = check_int(num_hiddens, "num_hiddens", 1)
         self.num_inputs = check_int(num_inputs, "num_inputs", 0)
+        if not isinstance(fast, bool):
+            raise TypeError(f"fast must be a bool, got {type(fast).__name__} {fast!r}")
+        self.fast = fast
+        self._loops = _LoopCache()  # (T, indices) -> _CompiledLoop
         gh = self.num_gates * num_hiddens
         normal = init.Normal(sigma)
         with self.name_scope():
@@ -136,21 +241,6 @@ class ScratchRecurrent(gluon.Block):
             )
         self.set_num_inputs(inputs.shape[-1])  # deferred: -1 (or 0) until the first call
 
-    def _project(self, inputs, device):
-        """``X_t W_xh + b_h`` for every step at once: ``(T, N, G h)``.
-
-        ``inputs`` ``(T, N, d)`` float: one fused matrix product with the bias.
-        ``inputs`` ``(T, N)`` token indices of one-hot vectors: a row lookup in
-        ``W_xh + b_h`` (``(d, G h)``), whose backward pass adds each step's
-        gradient into the row it came from: the gradients of the product.
-        """
-        W_xh, b_h = self.W_xh.data(device), self.b_h.data(device)
-        if inputs.ndim == 2:
-            return npx.embedding(
-                inputs, W_xh + b_h, input_dim=W_xh.shape[0], output_dim=W_xh.shape[1]
-            )
-        return npx.fully_connected(inputs, W_xh.T, b_h, num_hidden=W_xh.shape[1], flatten=False)
-
     def _initial(self, inputs, states) -> list:
         """The states to start from, each ``(N, h)`` (the zero state if ``states`` is None)."""
         state = self.begin_state(inputs.shape[1], inputs.ctx) if states is None else list(states)
@@ -158,27 +248,61 @@ class ScratchRecurrent(gluon.Block):
             raise ValueError(f"states must hold {self.num_states} arrays, got {len(state)}")
         return [s[0] for s in state]  # (1, N, h) -> (N, h)
 
+    def param_arrays(self, device) -> list:
+        """The parameters' arrays on ``device``: ``W_xh, W_hh, b_h`` (and the GRU's ``b_hn``)."""
+        return [p.data(device) for p in self.collect_params().values()]
+
     def forward(self, inputs, states=None):
         """``inputs`` ``(T, N, d)`` or ``(T, N)`` indices -> ``outputs`` ``(T, N, h)`` [, states]"""
         self._infer_num_inputs(inputs)
         state = self._initial(inputs, states)
-        # The input projection does not depend on the state: one operation
-        # for all time steps, instead of one per step. It is then cut into T
-        # slices in one operation: indexing XW[t] at each step would make
-        # every slice's gradient a full (T, N, G h) array, an O(T^2) backward
-        # pass. (MXNet's legacy `split` runs this cut several times faster
-        # than `np.split`.)
-        XW = _split(self._project(inputs, inputs.ctx), len(inputs), axis=0, squeeze=True)
-        outputs = []
-        for XW_t in XW:
-            state = self.step(XW_t, state)
-            outputs.append(state[0])
-        outputs = mnp.stack(outputs)
+        if self.fast:
+            loop = self._loops.get(self, len(inputs), inputs.ndim == 2, self.W_hh.dtype)
+            outputs, *state = loop(inputs, *state, *self.param_arrays(inputs.ctx))
+        else:
+            outputs, state = self._plain_loop(inputs, state)
         return outputs if states is None else (outputs, [mnp.expand_dims(s, 0) for s in state])
 
-    def gates(self, XW_t, H) -> dict:
-        """The gates at one step: name -> ``(N, h)`` array, given ``XW_t`` and ``H_{t-1}``."""
-        raise TypeError(f"{type(self).__name__} has no gates")
+    def _plain_loop(self, inputs, state: list, record: dict | None = None):
+        """The plain path: :meth:`step` at every time step, in Python."""
+        if inputs.ndim == 2:
+            X = npx.one_hot(inputs, self.num_inputs, dtype=self.W_hh.dtype)
+        else:
+            X = inputs
+        p = self.gate_params(inputs.ctx)
+        outputs = []
+        for X_t in X:
+            gates = {} if record is not None else None
+            state = self.step(X_t, state, p, gates)
+            if record is not None:
+                for name, value in [*gates.items(), *zip(CELLS[self.cell].states, state)]:
+                    record.setdefault(name, []).append(value)
+            outputs.append(state[0])
+        return mnp.stack(outputs), state
+
+    def gate_params(self, device=None) -> SimpleNamespace:
+        """The weights and bias of every gate block, named as in the equations.
+
+        For the LSTM: ``W_xi, W_hi, b_i`` (input gate), ``W_xf, W_hf, b_f``,
+        ``W_xc, W_hc, b_c`` (candidate) and ``W_xo, W_ho, b_o``; for the GRU
+        ``..._r``, ``..._z`` and ``W_xh, W_hh, b_h`` (candidate) and ``b_hn``;
+        for the RNN ``W_xh, W_hh, b_h``. Cut from the fused matrices, so that
+        gradients flow back into them.
+        """
+        device = device or mx.current_context()
+        W_xh, W_hh, b_h, *extra = self.param_arrays(device)
+        G = self.num_gates
+        W_x, W_h, b = (cut(mx.nd, a, G, -1) for a in (W_xh, W_hh, b_h))
+        names = {}
+        for g, suffix in enumerate(CELLS[self.cell].suffixes):
+            names[f"W_x{suffix}"], names[f"W_h{suffix}"], names[f"b_{suffix}"] = (
+                W_x[g],
+                W_h[g],
+                b[g],
+            )
+        if extra:
+            names["b_hn"] = extra[0]
+        return SimpleNamespace(**names)
 
     def trace(self, inputs, states=None) -> dict:
         """Run the layer and record its gates and states: name -> ``(T, N, h)`` array.
@@ -186,19 +310,14 @@ class ScratchRecurrent(gluon.Block):
         The states are ``'H'`` (and the LSTM's memory cell ``'C'``) after each step.
 
         For looking inside a trained cell, for example a heat map of its gates
-        over a sentence. No gradients are recorded.
+        over a sentence. Uses the plain path; no gradients are recorded.
         """
+        if not CELLS[self.cell].has_gates:
+            raise TypeError(f"{type(self).__name__} has no gates")
         with autograd.pause():
             self._infer_num_inputs(inputs)
-            state = self._initial(inputs, states)
-            XW = self._project(inputs, inputs.ctx)
             record: dict = {}
-            for t in range(len(inputs)):
-                for name, value in self.gates(XW[t], state[0]).items():
-                    record.setdefault(name, []).append(value)
-                state = self.step(XW[t], state)
-                for name, value in zip(CELLS[self.cell].states, state):
-                    record.setdefault(name, []).append(value)
+            self._plain_loop(inputs, self._initial(inputs, states), record)
         return {name: mnp.stack(values) for name, values in record.items()}
 
 
@@ -210,6 +329,7 @@ class RNNScratch(ScratchRecurrent):
         num_inputs: features per step ``d``; 0 infers it at the first call.
         activation: ``'tanh'`` (the default, as in the book) or ``'relu'``.
         sigma: standard deviation of the Gaussian initialisation of the weights.
+        fast: compute with the fast path (the default) or the plain one.
 
     Parameters: ``W_xh`` ``(d, h)``, ``W_hh`` ``(h, h)``, ``b_h`` ``(h,)``.
     Gluon's ``rnn.RNN`` stores the transposes, ``l0_i2h_weight`` ``(h, d)``
@@ -219,91 +339,114 @@ class RNNScratch(ScratchRecurrent):
     cell = "rnn"
 
     def __init__(
-        self, num_hiddens: int, num_inputs: int = 0, activation: str = "tanh", sigma: float = 0.01
+        self,
+        num_hiddens: int,
+        num_inputs: int = 0,
+        activation: str = "tanh",
+        sigma: float = 0.01,
+        fast: bool = True,
     ):
         if activation not in RNN_ACTIVATIONS:
             raise ValueError(f"activation must be one of {RNN_ACTIVATIONS}, got {activation!r}")
-        super().__init__(num_hiddens, num_inputs, sigma)
+        super().__init__(num_hiddens, num_inputs, sigma, fast)
         self.activation = activation
 
-    def step(self, XW_t, states):
+    def step(self, X_t, states: list, p=None, gates: dict | None = None) -> list:
+        """One step of the plain path: ``X_t`` ``(N, d)``, ``states`` ``[H]`` of ``(N, h)``."""
+        p = p or self.gate_params(X_t.ctx)
+        phi = mnp.tanh if self.activation == "tanh" else npx.relu
         (H,) = states
-        return [_act(_affine(XW_t, H, self.W_hh.data(XW_t.ctx)), self.activation)]
+        H = phi(mnp.dot(X_t, p.W_xh) + mnp.dot(H, p.W_hh) + p.b_h)
+        return [H]
+
+    def fast_step(self, F, XW_t, states, W_T, extra):
+        (H,) = states
+        A = recurrent_product(F, H, W_T[0], self.num_hiddens) + XW_t[0]
+        return [activation(F, A, self.activation)]
 
 
 class LSTMScratch(ScratchRecurrent):
     """A long short-term memory layer (Hochreiter & Schmidhuber, 1997), gluon's gate order.
 
-    With ``[I, F, G, O] = X_t W_xh + H_{t-1} W_hh + b_h`` cut into four blocks:
+    Each gate reads the input and the previous hidden state:
 
-    * input gate ``I_t = sigmoid(.)``, forget gate ``F_t = sigmoid(.)``,
-      output gate ``O_t = sigmoid(.)``, candidate ``C~_t = tanh(.)``;
+    * input gate ``I_t = sigmoid(X_t W_xi + H_{t-1} W_hi + b_i)``, forget gate
+      ``F_t`` and output gate ``O_t`` likewise, candidate
+      ``C~_t = tanh(X_t W_xc + H_{t-1} W_hc + b_c)``;
     * memory cell ``C_t = F_t * C_{t-1} + I_t * C~_t``;
     * hidden state ``H_t = O_t * tanh(C_t)``.
 
     States: ``[H, C]``. Parameters: ``W_xh`` ``(d, 4h)``, ``W_hh`` ``(h, 4h)``,
-    ``b_h`` ``(4h,)``.
+    ``b_h`` ``(4h,)``, the four blocks in gluon's order ``[I, F, C~, O]``.
     """
 
     cell = "lstm"
 
-    def gates(self, XW_t, H) -> dict:
-        i, f, g, o = _split(_affine(XW_t, H, self.W_hh.data(XW_t.ctx)), 4)
-        return {
-            "input": _act(i, "sigmoid"),
-            "forget": _act(f, "sigmoid"),
-            "candidate": _act(g, "tanh"),
-            "output": _act(o, "sigmoid"),
-        }
-
-    def step(self, XW_t, states):
+    def step(self, X_t, states: list, p=None, gates: dict | None = None) -> list:
+        """One step of the plain path: ``X_t`` ``(N, d)``, ``states`` ``[H, C]`` of ``(N, h)``."""
+        p = p or self.gate_params(X_t.ctx)
         H, C = states
-        g = self.gates(XW_t, H)
-        C = g["forget"] * C + g["input"] * g["candidate"]
-        H = g["output"] * _act(C, "tanh")
+        I = npx.sigmoid(mnp.dot(X_t, p.W_xi) + mnp.dot(H, p.W_hi) + p.b_i)
+        F = npx.sigmoid(mnp.dot(X_t, p.W_xf) + mnp.dot(H, p.W_hf) + p.b_f)
+        C_tilde = mnp.tanh(mnp.dot(X_t, p.W_xc) + mnp.dot(H, p.W_hc) + p.b_c)
+        O = npx.sigmoid(mnp.dot(X_t, p.W_xo) + mnp.dot(H, p.W_ho) + p.b_o)
+        C = F * C + I * C_tilde
+        H = O * mnp.tanh(C)
+        if gates is not None:
+            gates.update(input=I, forget=F, candidate=C_tilde, output=O)
         return [H, C]
+
+    def fast_step(self, F, XW_t, states, W_T, extra):
+        H, C = states
+        i, f, g, o = (recurrent_product(F, H, W, self.num_hiddens) + XW for W, XW in zip(W_T, XW_t))
+        C = activation(F, f, "sigmoid") * C + activation(F, i, "sigmoid") * activation(F, g, "tanh")
+        return [activation(F, o, "sigmoid") * activation(F, C, "tanh"), C]
 
 
 class GRUScratch(ScratchRecurrent):
     """A gated recurrent unit layer (Cho et al., 2014), in gluon's convention.
 
-    With ``X_t W_xh + b_h`` cut into ``[x_r, x_z, x_n]`` and ``H_{t-1} W_hh`` into
-    ``[h_r, h_z, h_n]``:
+    * reset gate ``R_t = sigmoid(X_t W_xr + H_{t-1} W_hr + b_r)``, update
+      gate ``Z_t = sigmoid(X_t W_xz + H_{t-1} W_hz + b_z)``;
+    * candidate ``H~_t = tanh(X_t W_xh + R_t * (H_{t-1} W_hh + b_hn) + b_h)``;
+    * ``H_t = Z_t * H_{t-1} + (1 - Z_t) * H~_t``.
 
-    * reset gate ``R_t = sigmoid(x_r + h_r)``, update gate ``Z_t = sigmoid(x_z + h_z)``;
-    * candidate ``N_t = tanh(x_n + R_t * (h_n + b_hn))``;
-    * ``H_t = (1 - Z_t) * N_t + Z_t * H_{t-1}``.
-
-    Two differences from the textbook form ``tanh(x_n + (R_t * H_{t-1}) W_hn)``,
-    ``H_t = (1 - Z_t) H_{t-1} + Z_t N_t``: the reset gate scales
-    ``H_{t-1} W_hn + b_hn`` after the product (as cuDNN does), and ``Z_t`` is
-    the share of the *old* state that is kept. The extra bias ``b_hn`` ``(h,)``
-    cannot be merged into ``b_h`` because ``R_t`` multiplies it.
+    As in d2l, Cho et al. and gluon, ``Z_t`` is the share of the old state
+    that is kept. One difference from the textbook candidate
+    ``tanh(X_t W_xh + (R_t * H_{t-1}) W_hh + b_h)``: the reset gate scales
+    ``H_{t-1} W_hh + b_hn`` after the product (as cuDNN does), so the extra
+    bias ``b_hn`` ``(h,)`` cannot be merged into ``b_h``.
     """
 
     cell = "gru"
 
-    def __init__(self, num_hiddens: int, num_inputs: int = 0, sigma: float = 0.01):
-        super().__init__(num_hiddens, num_inputs, sigma)
+    def __init__(
+        self, num_hiddens: int, num_inputs: int = 0, sigma: float = 0.01, fast: bool = True
+    ):
+        super().__init__(num_hiddens, num_inputs, sigma, fast)
         with self.name_scope():
             self.b_hn = self.params.get("b_hn", shape=(num_hiddens,), init=init.Zero())
 
-    def gates(self, XW_t, H) -> dict:
-        device = XW_t.ctx
-        x_r, x_z, x_n = _split(XW_t, 3)
-        h_r, h_z, h_n = _split(mnp.dot(H, self.W_hh.data(device)), 3)
-        R = _act(x_r + h_r, "sigmoid")
-        return {
-            "reset": R,
-            "update": _act(x_z + h_z, "sigmoid"),
-            "candidate": _act(x_n + R * (h_n + self.b_hn.data(device)), "tanh"),
-        }
-
-    def step(self, XW_t, states):
+    def step(self, X_t, states: list, p=None, gates: dict | None = None) -> list:
+        """One step of the plain path: ``X_t`` ``(N, d)``, ``states`` ``[H]`` of ``(N, h)``."""
+        p = p or self.gate_params(X_t.ctx)
         (H,) = states
-        g = self.gates(XW_t, H)
-        Z = g["update"]
-        return [(1 - Z) * g["candidate"] + Z * H]
+        R = npx.sigmoid(mnp.dot(X_t, p.W_xr) + mnp.dot(H, p.W_hr) + p.b_r)
+        Z = npx.sigmoid(mnp.dot(X_t, p.W_xz) + mnp.dot(H, p.W_hz) + p.b_z)
+        H_tilde = mnp.tanh(mnp.dot(X_t, p.W_xh) + R * (mnp.dot(H, p.W_hh) + p.b_hn) + p.b_h)
+        H = Z * H + (1 - Z) * H_tilde
+        if gates is not None:
+            gates.update(reset=R, update=Z, candidate=H_tilde)
+        return [H]
+
+    def fast_step(self, F, XW_t, states, W_T, extra):
+        (H,) = states
+        (b_hn,) = extra
+        h = self.num_hiddens
+        R = activation(F, recurrent_product(F, H, W_T[0], h) + XW_t[0], "sigmoid")
+        Z = activation(F, recurrent_product(F, H, W_T[1], h) + XW_t[1], "sigmoid")
+        H_tilde = activation(F, XW_t[2] + R * recurrent_product(F, H, W_T[2], h, b_hn), "tanh")
+        return [H_tilde + Z * (H - H_tilde)]
 
 
 @dataclass(frozen=True)
@@ -311,7 +454,8 @@ class Cell:
     """One kind of recurrent cell: the book's layer, gluon's, and its gate blocks in order.
 
     ``blocks`` names the ``G`` blocks of columns of ``W_xh``, ``W_hh`` and
-    ``b_h`` in gluon's order (the order of ``l0_i2h_weight``'s rows);
+    ``b_h`` in gluon's order (the order of ``l0_i2h_weight``'s rows), and
+    ``suffixes`` the letter of each in the equations (``W_xi``, ``b_f`` ...);
     ``keep_gate`` is the gate that decides how much of the old state to keep
     (the LSTM's forget gate, the GRU's update gate; none for the RNN).
     """
@@ -320,12 +464,17 @@ class Cell:
     scratch: type
     gluon: type
     blocks: tuple[str, ...]
+    suffixes: tuple[str, ...]
     states: tuple[str, ...]
     keep_gate: str | None = None
 
     @property
     def num_gates(self) -> int:
         return len(self.blocks)
+
+    @property
+    def has_gates(self) -> bool:
+        return self.keep_gate is not None
 
     def block_index(self, gate: str) -> int:
         """The position of ``gate``'s block in ``blocks``."""
@@ -336,17 +485,24 @@ class Cell:
 
 #: The one registry of recurrent cells: everything that needs a cell's gate order reads it here.
 CELLS: dict[str, Cell] = {
-    "rnn": Cell("rnn", RNNScratch, rnn.RNN, ("hidden",), ("H",)),
+    "rnn": Cell("rnn", RNNScratch, rnn.RNN, ("hidden",), ("h",), ("H",)),
     "lstm": Cell(
         "lstm",
         LSTMScratch,
         rnn.LSTM,
         ("input", "forget", "candidate", "output"),
+        ("i", "f", "c", "o"),
         ("H", "C"),
         keep_gate="forget",
     ),
     "gru": Cell(
-        "gru", GRUScratch, rnn.GRU, ("reset", "update", "candidate"), ("H",), keep_gate="update"
+        "gru",
+        GRUScratch,
+        rnn.GRU,
+        ("reset", "update", "candidate"),
+        ("r", "z", "h"),
+        ("H",),
+        keep_gate="update",
     ),
 }
 

@@ -1,4 +1,25 @@
-"""A language model around any recurrent layer: encode tokens, recur, predict the next token."""
+"""A language model around any recurrent layer: encode tokens, recur, predict the next token.
+
+**The recurrent layer's interface.** :class:`RNNLM`, and through it
+:func:`d2lrnn.train.train_lm`, :func:`d2lrnn.train.evaluate_lm` and
+:func:`d2lrnn.generate.generate`, accept any layer that behaves like gluon's
+recurrent layers, including one written in a notebook cell:
+
+* it is a ``gluon.Block`` whose parameters ``collect_params()`` finds (so
+  that they are initialised and trained);
+* ``begin_state(batch_size, device=None)`` returns the zero state: a list of
+  arrays of shape ``(L * D, batch_size, num_hiddens)`` (``[H]``, or
+  ``[H, C]`` for an LSTM; ``L`` layers, ``D`` directions; gluon's own layers
+  take ``ctx=`` instead, which :func:`d2lrnn.gluon_adapter.begin_state`
+  handles);
+* ``forward(inputs, states)`` takes ``inputs`` ``(num_steps, batch_size,
+  num_inputs)`` float (one-hot vectors, or embeddings) and that list of
+  states, and returns ``(outputs, states)``: ``outputs`` ``(num_steps,
+  batch_size, D * num_hiddens)`` and the final states, in the same layout.
+
+The book's layers (:mod:`d2lrnn.layers`) also take token indices
+``(num_steps, batch_size)`` directly, which saves the one-hot matrix.
+"""
 
 from __future__ import annotations
 
@@ -26,10 +47,10 @@ class RNNLM(gluon.Block):
             one-hot matrix.
         hybridize: compile the model's gluon blocks (gluon's recurrent layers,
             the embedding and the output layer) into cached graphs with static
-            memory and shapes, which run without Python work per call and, on
-            a CPU, train gluon's fused LSTM, GRU and RNN layers about 1.6x
-            faster. The book's from-scratch layers stay imperative (they are
-            plain ``Block``s), so their gates can still be traced step by step.
+            memory and shapes, which run without Python work per call. The
+            book's from-scratch layers are plain ``Block``s that compile their
+            own loop (their fast path), so their gates can still be traced
+            step by step; a layer written in a notebook cell runs as written.
 
     ``model(X, state)`` takes ``X`` ``(batch_size, num_steps)`` int token
     indices and returns ``logits`` ``(num_steps, batch_size, V)`` and the
@@ -45,6 +66,12 @@ class RNNLM(gluon.Block):
         hybridize: bool = True,
     ):
         super().__init__()
+        if not isinstance(rnn, gluon.Block) or not callable(getattr(rnn, "begin_state", None)):
+            raise TypeError(
+                "rnn must be a recurrent layer: a gluon.Block with begin_state(batch_size, "
+                "device) and forward(inputs, states) -> (outputs, states) (see d2lrnn.lm), "
+                f"got {type(rnn).__name__}"
+            )
         check_int(vocab_size, "vocab_size", 1)
         if embed_size is not None and (not isinstance(embed_size, int) or embed_size < 1):
             raise ValueError(
@@ -87,7 +114,19 @@ class RNNLM(gluon.Block):
             )
         if state is None:
             state = self.begin_state(X.shape[0], X.ctx)
-        outputs, state = self.rnn(self.encode(X), state)
+        result = self.rnn(self.encode(X), state)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise TypeError(
+                f"the recurrent layer {type(self.rnn).__name__} must return (outputs, states) "
+                "when it is given states"
+            )
+        outputs, state = result
+        if outputs.ndim != 3 or outputs.shape[:2] != (X.shape[1], X.shape[0]):
+            raise ValueError(
+                f"the recurrent layer {type(self.rnn).__name__} returned outputs of shape "
+                f"{outputs.shape}; expected (num_steps, batch_size, num_hiddens) = "
+                f"({X.shape[1]}, {X.shape[0]}, ...)"
+            )
         return self.output(outputs), state
 
     def trace(self, X, state=None) -> dict:

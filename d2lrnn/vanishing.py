@@ -198,8 +198,11 @@ class GatedRecurrence:
             raise ValueError(f"gate_bias must be a finite number, got {self.gate_bias!r}")
         h = self.num_hiddens
         cell = get_cell(self.cell)
-        self.layer = cell.scratch(h, num_inputs=1)
         G = cell.num_gates
+        # The input of step t is already projected: X_t W_xh with W_xh = I, so
+        # that every gate gets its own random input (the plain path computes
+        # X_t W_x? + H W_h? + b_? exactly as written).
+        self.layer = cell.scratch(h, num_inputs=G * h, fast=False)
         self.layer.initialize()
         self.layer.cast("float64")
         rng = np.random.default_rng(self.seed)
@@ -208,11 +211,13 @@ class GatedRecurrence:
             [scaled_orthogonal(h, self.radius, self.seed + k) for k in range(G)], axis=1
         )
         self.layer.W_hh.set_data(mnp.array(self.W_hh, dtype="float64"))
+        self.layer.W_xh.set_data(mnp.eye(G * h, dtype="float64"))
         b = np.zeros(G * h)
         k = cell.block_index(cell.keep_gate)  # the forget gate's block, or the update gate's
         b[k * h : (k + 1) * h] = self.gate_bias
-        #: x_t W_xh + b_h for t = 1..T, shape (T, G h).
-        self.XW = rng.normal(0.0, self.input_scale, size=(self.T, G * h)) + b
+        self.layer.b_h.set_data(mnp.array(b, dtype="float64"))
+        #: x_t W_xh for t = 1..T, shape (T, G h): random inputs, one per gate and unit.
+        self.XW = rng.normal(0.0, self.input_scale, size=(self.T, G * h))
 
     def _zero_state(self, N: int) -> list:
         """The layer's zero state for ``N`` sequences as its steps take it: ``(N, h)`` arrays."""
@@ -225,13 +230,14 @@ class GatedRecurrence:
     def _run(self, states, probes=None):
         """Run the cell from ``states`` (``(N, h)`` each), adding ``probes[t]`` before step t."""
         XW = mnp.array(self.XW, dtype="float64")
+        p = self.layer.gate_params(XW.ctx)
         gates = []
         for t in range(self.T):
             if probes is not None:
-                states = [s + p for s, p in zip(states, probes[t])]
-            XW_t = mnp.broadcast_to(XW[t], (states[0].shape[0], XW.shape[1]))
-            gates.append(self.layer.gates(XW_t, states[0]))
-            states = self.layer.step(XW_t, states)
+                states = [s + z for s, z in zip(states, probes[t])]
+            gates.append({})
+            X_t = mnp.broadcast_to(XW[t], (states[0].shape[0], XW.shape[1]))
+            states = self.layer.step(X_t, states, p, gates[-1])
         return states, gates
 
     def keep_gates(self) -> np.ndarray:

@@ -13,7 +13,12 @@ direction, for
   :class:`~d2lrnn.deep.Stacked` stack (as :func:`~d2lrnn.deep.deep_rnn`
   builds it) and the gluon layer with the same layers and directions;
 * two :class:`~d2lrnn.lm.RNNLM` language models, one over each kind of layer
-  (the recurrent layer, the output layer and the embedding).
+  (the recurrent layer, the output layer and the embedding);
+* a *plain* model, such as the ones the chapters write, whose every gate has
+  its own parameters named as in the equations (``W_xi``, ``W_hi``, ``b_i``,
+  ... as :meth:`~d2lrnn.layers.ScratchRecurrent.gate_params` names them),
+  or another of the book's layers or stacks, into the book's layer or stack
+  of the same shape.
 
 Afterwards both sides compute the same function: a trained gluon model can be
 looked inside with the book's ``trace``, and training both from there
@@ -22,6 +27,7 @@ compares the layers alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from mxnet import gluon
@@ -35,7 +41,7 @@ from .gluon_adapter import (
     is_gluon_rnn,
     is_initialized,
 )
-from .layers import GRUScratch, RNNScratch, ScratchRecurrent
+from .layers import CELLS, GRUScratch, RNNScratch, ScratchRecurrent
 from .lm import RNNLM
 
 BOOK_LAYERS = (ScratchRecurrent, Bidirectional, Stacked)
@@ -55,6 +61,9 @@ def copy_weights(source: gluon.Block, target: gluon.Block) -> None:
     if isinstance(source, RNNLM) or isinstance(target, RNNLM):
         _copy_language_model(source, target)
         return
+    if isinstance(target, BOOK_LAYERS) and not is_gluon_rnn(source):
+        _from_plain(source, target)  # a plain model, or another of the book's layers
+        return
     if isinstance(source, BOOK_LAYERS) and is_gluon_rnn(target):
         for layer, block in _pairs(source, target):
             _to_gluon(layer, gluon_block_params(target, block))
@@ -68,6 +77,124 @@ def copy_weights(source: gluon.Block, target: gluon.Block) -> None:
         )
 
 
+def one_way_layers(book: gluon.Block) -> list[ScratchRecurrent]:
+    """The book's one-direction layers of a layer, ``Bidirectional`` or ``Stacked``, in gluon's
+    block order: layer 0 forward, layer 0 backward, layer 1 forward, ..."""
+    stack = book.layers if isinstance(book, Stacked) else [book]
+    out = []
+    for i, layer in enumerate(stack):
+        one_way = (
+            [layer.forward_layer, layer.backward_layer]
+            if isinstance(layer, Bidirectional)
+            else [layer]
+        )
+        for layer_d in one_way:
+            if not isinstance(layer_d, ScratchRecurrent):
+                raise ValueError(
+                    f"layer {i} of the book's stack must be one of its own layers, "
+                    f"got {type(layer_d).__name__}"
+                )
+            out.append(layer_d)
+    return out
+
+
+_GATE_PARAM = re.compile(r"^(?P<owner>.*?)(?P<name>W_[xh][a-z]|b_hn|b_[a-z])$")
+
+
+def gate_param_groups(plain: gluon.Block) -> list[dict]:
+    """A plain model's parameters, grouped by the block that owns them, in creation order.
+
+    Each group maps a name of the equations (``'W_xi'``, ``'b_hn'``, ...) to
+    the parameter; the groups are the model's one-direction layers, in the
+    order they were created.
+    """
+    groups: dict[str, dict] = {}
+    for full, param in plain.collect_params().items():
+        match = _GATE_PARAM.match(full)
+        if match is None:
+            raise ValueError(
+                f"the plain model's parameter {full!r} is not named like a gate's (W_xi, W_hi, "
+                "b_i, ...: see d2lrnn.layers.ScratchRecurrent.gate_params)"
+            )
+        groups.setdefault(match["owner"], {})[match["name"]] = param
+    return list(groups.values())
+
+
+def _from_plain(plain: gluon.Block, book: gluon.Block) -> None:
+    """Fuse a plain model's per-gate parameters into the book's layers, gate blocks in order."""
+    targets, groups = one_way_layers(book), gate_param_groups(plain)
+    if len(groups) != len(targets):
+        raise ValueError(
+            f"the plain model has {len(groups)} one-direction layer(s), the book's has "
+            f"{len(targets)}"
+        )
+    for k, (group, layer) in enumerate(zip(groups, targets)):
+        for name, value in fused_params(group, layer.cell, k).items():
+            param = getattr(layer, name)
+            if name == "W_xh" and param.shape[0] <= 0:
+                layer.set_num_inputs(value.shape[0])
+            if param.shape != value.shape:
+                raise ValueError(
+                    f"layer {k}: the plain model's {name} would be {value.shape}, the book's "
+                    f"is {param.shape}: the layers differ in size"
+                )
+            param.set_data(value)
+
+
+def fused_names(cell: str) -> list[str]:
+    """The book's layer's parameters: ``W_xh, W_hh, b_h`` (and ``b_hn`` for the GRU)."""
+    return ["W_xh", "W_hh", "b_h"] + (["b_hn"] if cell == "gru" else [])
+
+
+def gate_names(cell: str) -> list[str]:
+    """A plain layer's parameters, one set per gate: ``W_xi, W_hi, b_i, W_xf, ...``."""
+    names = [f"{kind}{s}" for s in CELLS[cell].suffixes for kind in ("W_x", "W_h", "b_")]
+    return names + (["b_hn"] if cell == "gru" else [])
+
+
+def fused_params(group: dict, cell: str, k: int = 0) -> dict:
+    """One plain layer's parameters in the book's fused layout (gate blocks side by side).
+
+    ``group`` maps names to parameters, either per gate (:func:`gate_names`)
+    or already fused (:func:`fused_names`, e.g. one of the book's own layers).
+    """
+    if sorted(group) == sorted(fused_names(cell)):
+        return {name: group[name].data() for name in fused_names(cell)}
+    if sorted(group) != sorted(gate_names(cell)):
+        raise ValueError(
+            f"layer {k} of the plain model has parameters {sorted(group)}; a {cell} layer "
+            f"needs {gate_names(cell)} (or the fused {fused_names(cell)})"
+        )
+    suffixes = CELLS[cell].suffixes
+    fused = {
+        "W_xh": mnp.concatenate([group[f"W_x{s}"].data() for s in suffixes], axis=1),
+        "W_hh": mnp.concatenate([group[f"W_h{s}"].data() for s in suffixes], axis=1),
+        "b_h": mnp.concatenate([group[f"b_{s}"].data() for s in suffixes]),
+    }
+    if cell == "gru":
+        fused["b_hn"] = group["b_hn"].data()
+    return fused
+
+
+def gluon_gradients(ref: gluon.Block, book: gluon.Block) -> list[dict]:
+    """A gluon layer's parameter gradients in the book's layout, per one-direction layer.
+
+    The inverse of the copy: ``W_xh`` <- ``i2h_weight^T``, ``W_hh`` <-
+    ``h2h_weight^T``, ``b_h`` <- ``i2h_bias`` (both biases get the same
+    gradient), ``b_hn`` <- the candidate block of ``h2h_bias``. Returns one
+    dict per layer of :func:`one_way_layers` of ``book`` (the matching book
+    layer or stack).
+    """
+    out = []
+    for layer, block in _pairs(book, ref):
+        g = {name: p.grad() for name, p in gluon_block_params(ref, block).items()}
+        grads = {"W_xh": g["i2h_weight"].T, "W_hh": g["h2h_weight"].T, "b_h": g["i2h_bias"]}
+        if isinstance(layer, GRUScratch):
+            grads["b_hn"] = g["h2h_bias"][2 * layer.num_hiddens :]
+        out.append(grads)
+    return out
+
+
 def _pairs(book: gluon.Block, ref: gluon.Block) -> Iterator[tuple[ScratchRecurrent, str]]:
     """The book's one-direction layers with gluon's name of the matching block."""
     layout = gluon_layout(ref)
@@ -77,24 +204,15 @@ def _pairs(book: gluon.Block, ref: gluon.Block) -> Iterator[tuple[ScratchRecurre
             f"the gluon layer has {layout.num_layers} layer(s), the book's has {len(stack)}"
         )
     for i, layer in enumerate(stack):
-        one_way = (
-            [layer.forward_layer, layer.backward_layer]
-            if isinstance(layer, Bidirectional)
-            else [layer]
-        )
-        if len(one_way) != layout.num_directions:
+        directions = 2 if isinstance(layer, Bidirectional) else 1
+        if directions != layout.num_directions:
             raise ValueError(
                 f"the gluon layer has {layout.num_directions} direction(s), the book's layer "
-                f"{i} has {len(one_way)}"
+                f"{i} has {directions}"
             )
-        for layer_d, direction in zip(one_way, "lr"):
-            if not isinstance(layer_d, ScratchRecurrent):
-                raise ValueError(
-                    f"layer {i} of the book's stack must be one of its own layers, "
-                    f"got {type(layer_d).__name__}"
-                )
-            _check_same_cell(layer_d, layout)
-            yield layer_d, f"{direction}{i}"
+    for layer, block in zip(one_way_layers(book), layout.blocks):
+        _check_same_cell(layer, layout)
+        yield layer, block
 
 
 def _check_same_cell(layer: ScratchRecurrent, layout) -> None:

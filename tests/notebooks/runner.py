@@ -59,10 +59,16 @@ def execute(path: Path, timeout: int = 900) -> tuple[nbformat.NotebookNode, floa
     return nb, elapsed
 
 
+#: A printed line reports a timing, which changes from run to run, when it names one of these.
+TIMING = re.compile(r"tokens/s|\bms\b|\bseconds?\b|\bspeed-?up\b|\btimed\b")
+#: A glued value is a timing when its name says so (e.g. ``lstm_speedup``, ``plain_ms``).
+TIMING_GLUE = re.compile(r"speed|_ms$|seconds|time")
+
+
 def _mask_speed(text: str) -> str:
-    """Blank the numbers on lines that report speed: they change from run to run."""
+    """Blank the numbers on lines that report timings: they change from run to run."""
     return "\n".join(
-        re.sub(r"[0-9.,]+", "#", line) if "tokens/s" in line else line for line in text.split("\n")
+        re.sub(r"[0-9.,]+", "#", line) if TIMING.search(line) else line for line in text.split("\n")
     )
 
 
@@ -70,7 +76,8 @@ def text_outputs(nb: nbformat.NotebookNode) -> list[str]:
     """Everything each code cell printed or displayed as text, one string per cell.
 
     Streams are joined, because the kernel may split the same output into
-    messages differently from run to run; speeds are masked.
+    messages differently from run to run; timings are masked (lines that
+    name a timing unit, and glued values whose name says they are timings).
     """
     out = []
     for cell in nb.cells:
@@ -81,6 +88,10 @@ def text_outputs(nb: nbformat.NotebookNode) -> list[str]:
             if o.output_type == "stream":
                 parts.append(o.text)
             elif "data" in o and "text/plain" in o.data and "image/png" not in o.data:
-                parts.append(o.data["text/plain"] + "\n")
+                text = o.data["text/plain"] + "\n"
+                glued = o.get("metadata", {}).get("scrapbook", {}).get("name", "")
+                if glued and TIMING_GLUE.search(glued):
+                    text = re.sub(r"[0-9.,]+", "#", text)
+                parts.append(text)
         out.append(_mask_speed("".join(parts)))
     return out

@@ -3,37 +3,41 @@
 import mxnet as mx
 import numpy as np
 import pytest
-from mxnet import autograd
+from mxnet import autograd, gluon
 from mxnet import np as mnp
 from mxnet.gluon import rnn
 
 import d2lrnn
 from d2lrnn import layers
 from d2lrnn.gluon_adapter import gluon_block_params
-from d2lrnn.weights import copy_weights
+from d2lrnn.weights import copy_weights, fused_names, gate_names
 
 KINDS = {
     "rnn-tanh": (
-        lambda h, d: layers.RNNScratch(h, d, "tanh", sigma=0.5),
+        lambda h, d, **kw: layers.RNNScratch(h, d, "tanh", sigma=0.5, **kw),
         lambda h, d: rnn.RNN(h, activation="tanh", input_size=d),
     ),
     "rnn-relu": (
-        lambda h, d: layers.RNNScratch(h, d, "relu", sigma=0.5),
+        lambda h, d, **kw: layers.RNNScratch(h, d, "relu", sigma=0.5, **kw),
         lambda h, d: rnn.RNN(h, activation="relu", input_size=d),
     ),
     "lstm": (
-        lambda h, d: layers.LSTMScratch(h, d, sigma=0.5),
+        lambda h, d, **kw: layers.LSTMScratch(h, d, sigma=0.5, **kw),
         lambda h, d: rnn.LSTM(h, input_size=d),
     ),
-    "gru": (lambda h, d: layers.GRUScratch(h, d, sigma=0.5), lambda h, d: rnn.GRU(h, input_size=d)),
+    "gru": (
+        lambda h, d, **kw: layers.GRUScratch(h, d, sigma=0.5, **kw),
+        lambda h, d: rnn.GRU(h, input_size=d),
+    ),
 }
+GATED = [kind for kind in sorted(KINDS) if layers.CELLS[kind.split("-")[0]].has_gates]
 
 
-def pair(kind, T=7, N=3, d=5, h=4, seed=0):
+def pair(kind, T=7, N=3, d=5, h=4, seed=0, fast=True):
     """A book layer with random weights (biases too), gluon's with a copy, inputs and states."""
     d2lrnn.seed(seed)
     make_scratch, make_ref = KINDS[kind]
-    scratch = make_scratch(h, d)
+    scratch = make_scratch(h, d, fast=fast)
     scratch.initialize()
     scratch.b_h.set_data(mnp.random.normal(size=scratch.b_h.shape))
     if kind == "gru":
@@ -46,10 +50,11 @@ def pair(kind, T=7, N=3, d=5, h=4, seed=0):
     return scratch, ref, X, states
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "plain"])
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_scratch_equals_gluon_outputs_and_gradients(kind):
-    """Same weights: outputs, final states and every gradient agree within 1e-5."""
-    scratch, ref, X, states0 = pair(kind)
+def test_scratch_equals_gluon_outputs_and_gradients(kind, fast):
+    """Same weights: outputs, final states and every gradient agree within 1e-5, on both paths."""
+    scratch, ref, X, states0 = pair(kind, fast=fast)
     R = mnp.random.normal(size=X.shape[:2] + (4,))  # a random linear loss: O(1) gradients
     results = []
     for layer in (scratch, ref):
@@ -180,28 +185,31 @@ def test_trace_needs_gates():
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_step_and_gates_are_one_step_of_the_layer(kind):
-    """``step(XW_t, states)`` on ``(N, h)`` states, fed ``X_t W_xh + b_h``, is the layer's loop."""
+def test_step_is_one_step_of_the_layer(kind):
+    """``step(X_t, states, p, gates)`` on ``(N, h)`` states, fed the raw input, is the loop."""
     scratch, _, X, states = pair(kind)
     out, final = scratch(X, states)
     state = [s[0] for s in states]
-    W_xh, b_h = scratch.W_xh.data(), scratch.b_h.data()
+    p = scratch.gate_params()
     for t in range(len(X)):
-        XW_t = mnp.dot(X[t], W_xh) + b_h
-        if kind in ("lstm", "gru"):
-            gates = scratch.gates(XW_t, state[0])
+        gates = {}
+        alone = scratch.step(X[t], state)  # without p and gates it cuts the weights itself
+        state = scratch.step(X[t], state, p, gates)
+        if layers.CELLS[scratch.cell].has_gates:
             assert set(gates) == set(layers.CELLS[scratch.cell].blocks)
-        state = scratch.step(XW_t, state)
         assert [s.shape for s in state] == [(3, 4)] * scratch.num_states
         np.testing.assert_allclose(state[0].asnumpy(), out[t].asnumpy(), atol=1e-5)
+        for a, b in zip(alone, state, strict=True):
+            np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())
     for a, b in zip(state, final):
         np.testing.assert_allclose(a.asnumpy(), b[0].asnumpy(), atol=1e-5)
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "plain"])
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_token_indices_equal_one_hot_inputs(kind):
+def test_token_indices_equal_one_hot_inputs(kind, fast):
     """Indices ``(T, N)`` give the outputs, states, trace and every gradient of their one-hot."""
-    scratch, _, _, states0 = pair(kind, d=6)
+    scratch, _, _, states0 = pair(kind, d=6, fast=fast)
     idx = mnp.array(np.random.default_rng(1).integers(0, 6, (7, 3)), dtype="int32")
     R = mnp.random.normal(size=(7, 3, 4))
     results = []
@@ -247,14 +255,236 @@ def test_set_num_inputs_before_initialize():
     assert layer.W_xh.data().shape == (5, 9)
 
 
+@pytest.mark.parametrize("fast", [True, False])
 @pytest.mark.parametrize("shape", [(5,), (2, 3, 4, 5)])
-def test_scratch_rejects_inputs_of_other_ranks(shape):
-    layer = layers.RNNScratch(4)
+def test_scratch_rejects_inputs_of_other_ranks(shape, fast):
+    layer = layers.RNNScratch(4, fast=fast)
     layer.initialize()
     with pytest.raises(ValueError, match="inputs must be \\(num_steps, batch_size, num_inputs\\)"):
         layer(mnp.ones(shape))
+    gated = layers.LSTMScratch(4)  # the RNN has no gates to trace
+    gated.initialize()
     with pytest.raises(ValueError, match="or token indices"):
-        layer.trace(mnp.ones(shape))
+        gated.trace(mnp.ones(shape))
+
+
+# ------------------------------------------------------------- the two paths
+
+
+def twins(kind, d=5, h=4, seed=0):
+    """The same layer twice, ``fast=True`` and ``fast=False``, with the same random weights."""
+    d2lrnn.seed(seed)
+    make = KINDS[kind][0]
+    fast, plain = make(h, d, fast=True), make(h, d, fast=False)
+    for layer in (fast, plain):
+        layer.initialize()
+    for p, q in zip(fast.collect_params().values(), plain.collect_params().values(), strict=True):
+        value = mnp.random.normal(0, 0.5, size=p.shape)
+        p.set_data(value)
+        q.set_data(value)
+    assert (fast.fast, plain.fast) == (True, False)
+    return fast, plain
+
+
+def params(layer) -> dict:
+    """The layer's parameters by their name in the equations: ``W_xh, W_hh, b_h[, b_hn]``."""
+    return {name: getattr(layer, name) for name in fused_names(layer.cell)}
+
+
+def relative(a, b) -> float:
+    """``max |a - b| / max |b|``: the difference relative to the size of the quantity."""
+    a, b = np.asarray(a.asnumpy(), np.float64), np.asarray(b.asnumpy(), np.float64)
+    assert a.shape == b.shape
+    return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30))
+
+
+def run(layer, X, states, R):
+    """Outputs, final states and every parameter gradient of a fixed linear loss."""
+    with autograd.record():
+        out, final = layer(X, states)
+        loss = (out * R).sum() + sum(((k + 2) * f).sum() for k, f in enumerate(final))
+    loss.backward()
+    grads = {name: p.grad().copy() for name, p in params(layer).items()}
+    return {"outputs": out, **{f"final {k}": f for k, f in enumerate(final)}, **grads}
+
+
+def random_inputs(rng, inputs, T=6, N=3, d=5, dtype="float32"):
+    if inputs == "indices":
+        return mnp.array(rng.integers(0, d, (T, N)), dtype="int32")
+    return mnp.array(rng.normal(size=(T, N, d)), dtype=dtype)
+
+
+@pytest.mark.parametrize("inputs", ["features", "indices"])
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_fast_and_plain_paths_agree_over_repeated_training_steps(kind, inputs):
+    """Outputs, final states and every gradient agree, call after call.
+
+    Three forward/backward calls, each from the (detached) final states of
+    the one before, with an Adam step on each layer in between, as in
+    training. Compiled with ``static_alloc``, the fast path once returned
+    wrong ``W_hh`` gradients from the second call on.
+    """
+    fast, plain = twins(kind)
+    adam = {"learning_rate": 0.05}
+    trainers = [gluon.Trainer(layer.collect_params(), "adam", adam) for layer in (fast, plain)]
+    rng = np.random.default_rng(1)
+    cell = layers.CELLS[fast.cell]
+    start = [mnp.array(rng.normal(size=(1, 3, 4)), dtype="float32") for _ in cell.states]
+    carried = [start, [s.copy() for s in start]]
+    before = {name: p.data().copy() for name, p in params(fast).items()}
+    for call in range(3):
+        X = random_inputs(rng, inputs)
+        R = mnp.array(rng.normal(size=(6, 3, 4)), dtype="float32")
+        results = []
+        for i, (layer, trainer) in enumerate(zip((fast, plain), trainers)):
+            results.append(run(layer, X, [s.detach() for s in carried[i]], R))
+            carried[i] = [results[-1][k] for k in results[-1] if k.startswith("final")]
+            trainer.step(1)
+        assert list(results[0]) == ["outputs"] + [f"final {k}" for k in range(fast.num_states)] + [
+            *fused_names(fast.cell)
+        ]
+        for quantity in results[0]:
+            assert relative(results[0][quantity], results[1][quantity]) < 1e-5, (call, quantity)
+    for name, p in params(fast).items():  # the weights moved, the same way on both paths
+        assert relative(p.data(), before[name]) > 1e-3, name
+        assert relative(p.data(), params(plain)[name].data()) < 1e-5, name
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "plain"])
+def test_the_compiled_loop_is_built_once_per_length_input_kind_and_dtype(fast):
+    layer = layers.GRUScratch(4, 5, fast=fast)
+    layer.initialize()
+    loops = layer._loops._loops  # (T, indices, dtype) -> the loop compiled for them
+    out = layer(mnp.ones((6, 2, 5)))
+    if not fast:
+        assert loops == {}  # the plain path compiles nothing
+        return
+    assert len(loops) == 1
+    (loop,) = loops.values()
+    again = layer(mnp.ones((6, 3, 5)))  # the same length, another batch size: the same loop
+    assert len(loops) == 1 and next(iter(loops.values())) is loop
+    np.testing.assert_allclose(again.asnumpy()[:, :2], out.asnumpy(), rtol=1e-6)
+    layer(mnp.ones((7, 2, 5)))  # another length: a new loop
+    layer(mnp.zeros((7, 2), dtype="int32"))  # token indices: another
+    assert len(loops) == 3 and sorted(key[:2] for key in loops) == [
+        (6, False),
+        (7, False),
+        (7, True),
+    ]
+    layer.cast("float64")
+    layer(mnp.ones((6, 2, 5), dtype="float64"))  # another dtype: another
+    assert len(loops) == 4 and next(iter(loops.values())) is loop
+    # The loops are neither child blocks nor owners of parameters.
+    assert not layer._children
+    names = [name.split("_", 1)[1] for name in layer.collect_params().keys()]
+    assert names == fused_names("gru")
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    ["features", "indices"],
+)
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_fast_and_plain_paths_agree_in_float64(kind, inputs):
+    fast, plain = twins(kind)
+    rng = np.random.default_rng(2)
+    X32, R = random_inputs(rng, inputs), mnp.array(rng.normal(size=(6, 3, 4)))
+    states = [mnp.array(rng.normal(size=(1, 3, 4))) for _ in layers.CELLS[fast.cell].states]
+    single = run(fast, X32, [s.astype("float32") for s in states], R.astype("float32"))
+    for layer in (fast, plain):
+        layer.cast("float64")
+    X = X32 if inputs == "indices" else X32.astype("float64")
+    results = [run(layer, X, [s.copy() for s in states], R) for layer in (fast, plain)]
+    for quantity, value in results[0].items():
+        assert value.dtype == np.float64, quantity
+        assert relative(value, results[1][quantity]) < 1e-12, quantity
+        assert relative(single[quantity], value) < 1e-5, quantity  # float32 rounding only
+    assert all(s.dtype == np.float64 for s in fast.begin_state(3))
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_the_fast_path_reads_token_indices_in_float64(kind):
+    """Indices give the float64 outputs and gradients of their float64 one-hot vectors."""
+    fast, _ = twins(kind)
+    fast.cast("float64")
+    rng = np.random.default_rng(3)
+    idx, R = random_inputs(rng, "indices"), mnp.array(rng.normal(size=(6, 3, 4)))
+    states = [mnp.array(rng.normal(size=(1, 3, 4))) for _ in layers.CELLS[fast.cell].states]
+    by_index = run(fast, idx, [s.copy() for s in states], R)
+    one_hot = run(fast, mx.npx.one_hot(idx, 5, dtype="float64"), [s.copy() for s in states], R)
+    for quantity, value in by_index.items():
+        assert value.dtype == np.float64, quantity
+        assert relative(value, one_hot[quantity]) < 1e-12, quantity
+
+
+def test_trace_reads_token_indices_in_float64():
+    layer = layers.LSTMScratch(4, 5)
+    layer.initialize()
+    layer.cast("float64")
+    assert layer.trace(mnp.zeros((3, 2), dtype="int32"))["H"].dtype == np.float64
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "plain"])
+@pytest.mark.parametrize("kind", GATED)
+def test_trace_records_what_the_plain_step_computes(kind, fast):
+    scratch, _, X, states = pair(kind, fast=fast)
+    trace = scratch.trace(X, states)
+    outputs, final = scratch(X, states)
+    cell = layers.CELLS[scratch.cell]
+    assert set(trace) == set(cell.blocks) | set(cell.states)
+    np.testing.assert_allclose(trace["H"].asnumpy(), outputs.asnumpy(), rtol=1e-5, atol=1e-6)
+    for name, f in zip(cell.states, final, strict=True):
+        np.testing.assert_allclose(trace[name][-1].asnumpy(), f[0].asnumpy(), atol=1e-6)
+    state, p = [s[0] for s in states], scratch.gate_params()
+    for t in range(len(X)):
+        gates = {}
+        state = scratch.step(X[t], state, p, gates)
+        for name, value in [*gates.items(), *zip(cell.states, state)]:
+            np.testing.assert_array_equal(trace[name][t].asnumpy(), value.asnumpy(), err_msg=name)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_gate_params_are_the_fused_blocks_named_as_in_the_equations(kind):
+    scratch, _, X, _ = pair(kind)
+    cell, h, d = layers.CELLS[scratch.cell], 4, 5
+    p = scratch.gate_params()
+    assert set(vars(p)) == set(gate_names(scratch.cell))
+    expected = {f"{k}{s}" for s in cell.suffixes for k in ("W_x", "W_h", "b_")}
+    assert set(vars(p)) - {"b_hn"} == expected
+    W_xh, W_hh, b_h = (getattr(scratch, n).data().asnumpy() for n in ("W_xh", "W_hh", "b_h"))
+    for g, s in enumerate(cell.suffixes):
+        block = slice(g * h, (g + 1) * h)
+        assert getattr(p, f"W_x{s}").shape == (d, h) and getattr(p, f"W_h{s}").shape == (h, h)
+        np.testing.assert_array_equal(getattr(p, f"W_x{s}").asnumpy(), W_xh[:, block])
+        np.testing.assert_array_equal(getattr(p, f"W_h{s}").asnumpy(), W_hh[:, block])
+        np.testing.assert_array_equal(getattr(p, f"b_{s}").asnumpy(), b_h[block])
+    if kind == "gru":
+        np.testing.assert_array_equal(p.b_hn.asnumpy(), scratch.b_hn.data().asnumpy())
+    # Cut from the fused matrices inside autograd, the blocks pass gradients back into them.
+    last = cell.suffixes[-1]
+    with autograd.record():
+        p = scratch.gate_params()
+        loss = getattr(p, f"W_h{last}").sum() + 2 * getattr(p, f"b_{cell.suffixes[0]}").sum()
+    loss.backward()
+    G = cell.num_gates
+    W_grad = np.zeros((h, G * h))
+    W_grad[:, (G - 1) * h :] = 1
+    b_grad = np.zeros(G * h)
+    b_grad[:h] = 2
+    np.testing.assert_array_equal(scratch.W_hh.grad().asnumpy(), W_grad)
+    np.testing.assert_array_equal(scratch.b_h.grad().asnumpy(), b_grad)
+
+
+@pytest.mark.parametrize("cls", [layers.RNNScratch, layers.LSTMScratch, layers.GRUScratch])
+@pytest.mark.parametrize("fast", [1, 0, "yes", None, np.bool_(True)])
+def test_fast_must_be_a_bool(cls, fast):
+    with pytest.raises(TypeError, match="fast must be a bool, got"):
+        cls(4, fast=fast)
+
+
+@pytest.mark.parametrize("cls", [layers.RNNScratch, layers.LSTMScratch, layers.GRUScratch])
+def test_the_fast_path_is_the_default(cls):
+    assert cls(4).fast is True and cls(4, fast=False).fast is False
 
 
 # ----------------------------------------------------------------------- CELLS
@@ -270,6 +500,8 @@ def test_cells_registry():
         assert cell.scratch(2).num_states == len(cell.states)
         assert [cell.block_index(b) for b in cell.blocks] == list(range(cell.num_gates))
         assert cell.keep_gate is None or cell.keep_gate in cell.blocks
+        assert len(cell.suffixes) == cell.num_gates == len(set(cell.suffixes))
+        assert cell.has_gates == (cell.keep_gate is not None)
     assert (layers.CELLS["rnn"].gluon, layers.CELLS["lstm"].gluon, layers.CELLS["gru"].gluon) == (
         rnn.RNN,
         rnn.LSTM,
@@ -277,6 +509,12 @@ def test_cells_registry():
     )
     assert layers.CELLS["lstm"].keep_gate == "forget" and layers.CELLS["gru"].keep_gate == "update"
     assert layers.CELLS["rnn"].keep_gate is None and layers.CELLS["lstm"].states == ("H", "C")
+    assert [layers.CELLS[c].suffixes for c in ("rnn", "lstm", "gru")] == [
+        ("h",),
+        ("i", "f", "c", "o"),
+        ("r", "z", "h"),
+    ]
+    assert [c for c, cell in layers.CELLS.items() if cell.has_gates] == ["lstm", "gru"]
 
 
 def test_get_cell_and_block_index_bad_input():

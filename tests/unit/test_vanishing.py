@@ -94,7 +94,11 @@ def test_bad_input_elsewhere():
 
 
 def _final_state(rec, t, s):
-    """Run a gated recurrence from state ``s`` (``(S,)``) at step ``t`` to step ``T``."""
+    """Run a gated recurrence from state ``s`` (``(S,)``) at step ``t`` to step ``T``.
+
+    Step by step with the layer's plain ``step``, whose input ``X_t`` is
+    ``rec.XW[t]`` (the layer's ``W_xh`` is the identity).
+    """
     from mxnet import autograd
     from mxnet import np as mnp
 
@@ -174,9 +178,28 @@ def test_gated_recurrence_uses_the_books_layer_in_float64(cell):
     assert rec.layer.W_hh.data().dtype == np.float64
     G = layers.CELLS[cell].num_gates
     assert rec.W_hh.shape == (3, G * 3) and rec.XW.shape == (4, G * 3)
+    # The plain path, fed the inputs as they are (W_xh = I); the keep gate's bias is in b_h.
+    assert rec.layer.fast is False
+    np.testing.assert_array_equal(rec.layer.W_xh.data().asnumpy(), np.eye(G * 3))
+    np.testing.assert_array_equal(rec.layer.W_hh.data().asnumpy(), rec.W_hh)
+    k = layers.CELLS[cell].block_index(layers.CELLS[cell].keep_gate)
+    b = np.zeros(G * 3)
+    b[3 * k : 3 * (k + 1)] = 1.5
+    np.testing.assert_array_equal(rec.layer.b_h.data().asnumpy(), b)
     for k in range(G):  # every gate block has all singular values equal to the radius
         np.testing.assert_allclose(
             np.linalg.svd(rec.W_hh[:, 3 * k : 3 * (k + 1)], compute_uv=False), 0.8, rtol=1e-12
         )
     norms = rec.jacobian_norms()
     assert norms.shape == (4,) and np.all(norms > 0)
+
+
+@pytest.mark.parametrize("cell", vanishing.GATED)
+def test_keep_gates_are_what_the_layer_traces(cell):
+    """The gates recorded step by step are the layer's own, run on the inputs ``XW``."""
+    from mxnet import np as mnp
+
+    rec = vanishing.GatedRecurrence(cell, 6, 1.1, 2.0, num_hiddens=3, seed=4)
+    trace = rec.layer.trace(mnp.array(rec.XW[:, None, :], dtype="float64"))
+    keep = trace[layers.CELLS[cell].keep_gate].asnumpy()[:, 0]
+    np.testing.assert_allclose(rec.keep_gates(), keep, rtol=1e-12)

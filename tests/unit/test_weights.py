@@ -1,4 +1,5 @@
-"""``copy_weights`` between the book's layers, stacks and language models and gluon's, both ways."""
+"""``copy_weights`` between the book's layers, stacks and language models and gluon's, both ways,
+and from the chapters' plain models into the book's."""
 
 import mxnet as mx
 import numpy as np
@@ -9,7 +10,16 @@ from mxnet.gluon import rnn
 import d2lrnn
 from d2lrnn import deep, layers, lm
 from d2lrnn.gluon_adapter import gluon_block_params
-from d2lrnn.weights import copy_weights
+from d2lrnn.weights import (
+    copy_weights,
+    fused_names,
+    fused_params,
+    gate_names,
+    gate_param_groups,
+    gluon_gradients,
+    one_way_layers,
+)
+from tests.chapter_code import define
 
 H, D_IN = 4, 5
 #: name -> (cell, the book's layer kwargs, gluon's layer kwargs)
@@ -267,14 +277,24 @@ def test_mismatched_layers_are_refused_both_ways(book, ref, match, direction):
         copy_weights(source, target)
 
 
-def test_two_layers_of_one_side_are_refused():
+def test_two_gluon_layers_or_a_non_recurrent_target_are_refused():
     match = "copy_weights copies between one of the book's layers and a gluon layer, got"
     with pytest.raises(ValueError, match=match + " GRU and GRU"):
         copy_weights(initialized(rnn.GRU(4, input_size=3)), initialized(rnn.GRU(4, input_size=3)))
-    with pytest.raises(ValueError, match=match + " GRUScratch and Stacked"):
-        copy_weights(initialized(layers.GRUScratch(4, 3)), deep.deep_rnn("gru", 4, num_inputs=3))
     with pytest.raises(ValueError, match=match + " GRUScratch and Dense"):
         copy_weights(layers.GRUScratch(4, 3), mx.gluon.nn.Dense(4))
+
+
+def test_one_book_layer_into_another_of_the_same_shape():
+    source = initialized(layers.GRUScratch(4, 3, fast=False))
+    randomize(source)
+    target = deep.deep_rnn("gru", 4, num_inputs=3)
+    target.initialize()
+    copy_weights(source, target)
+    X = mnp.random.normal(size=(5, 2, 3))
+    np.testing.assert_allclose(source(X).asnumpy(), target(X).asnumpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="layer 0"):
+        copy_weights(source, initialized(layers.LSTMScratch(4, 3)))
 
 
 def test_a_book_layer_without_an_input_size_cannot_be_copied_to_gluon():
@@ -358,3 +378,224 @@ def test_copy_weights_bad_arguments():
         copy_weights(b, rnn.GRU(4))
     with pytest.raises(ValueError, match="source must be an RNNLM like the other model"):
         copy_weights(layers.GRUScratch(4), b)
+
+
+# ------------------------------------------------- plain models, as the chapters write them
+
+
+@pytest.fixture(scope="module")
+def chapters():
+    """The chapters' plain layers by cell (3: RNN; 5: LSTM, GRU) and chapter 6's wrappers."""
+    ch3, ch5 = define(3, "RNN"), define(5, ["LSTM", "GRU"])
+    ch6 = define(6, ["Deep", "Bidirectional"])
+    return {
+        "rnn": ch3["RNN"],
+        "lstm": ch5["LSTM"],
+        "gru": ch5["GRU"],
+        "Deep": ch6["Deep"],
+        "Bidirectional": ch6["Bidirectional"],
+    }
+
+
+def plain_stack(chapters, cell, L, D, sizes=None):
+    """Chapter 6's ``Deep`` of ``L`` layers (``Bidirectional`` ones if ``D == 2``) of the
+    chapters' plain ``cell`` layers; ``sizes[l]`` is layer ``l``'s hidden size (default ``H``)."""
+    make, sizes = chapters[cell], sizes or [H] * L
+    stack, d = [], D_IN
+    for h in sizes:
+        stack.append(chapters["Bidirectional"](make(d, h), make(d, h)) if D == 2 else make(d, h))
+        d = D * h
+    return chapters["Deep"](stack)
+
+
+def book_of_plain_shape(cell, shape, num_inputs=D_IN):
+    kind, L, D = shape
+    make = layers.get_cell(cell).scratch
+    if kind == "layer":
+        return make(H, num_inputs)
+    return deep.deep_rnn(cell, H, L, D == 2, num_inputs=num_inputs)
+
+
+PLAIN_SHAPES = [("layer", 1, 1), ("stack", 1, 1), ("stack", 1, 2)] + [
+    ("stack", L, D) for L in (2, 3) for D in (1, 2)
+]
+
+
+@pytest.mark.parametrize("num_inputs", [D_IN, 0], ids=["known", "deferred"])
+@pytest.mark.parametrize("shape", PLAIN_SHAPES, ids=lambda s: f"{s[0]}-L{s[1]}-D{s[2]}")
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_plain_models_to_book_compute_the_same(chapters, cell, shape, num_inputs):
+    """The chapters' per-gate (chapter 5) or fused (chapter 3) layers, alone or in chapter 6's
+    Deep and Bidirectional, copied into the book's layer or ``deep_rnn`` stack."""
+    d2lrnn.seed(5)
+    kind, L, D = shape
+    plain = chapters[cell](D_IN, H) if kind == "layer" else plain_stack(chapters, cell, L, D)
+    plain.initialize()
+    randomize(plain)
+    book = book_of_plain_shape(cell, shape, num_inputs)
+    book.initialize()
+    copy_weights(plain, book)
+    assert one_way_layers(book)[0].W_xh.shape == (D_IN, layers.get_cell(cell).num_gates * H)
+    num_states = len(layers.get_cell(cell).states)
+    X = mnp.random.normal(size=(6, 3, D_IN))
+    states = [mnp.random.normal(size=(L * D, 3, H)) for _ in range(num_states)]
+    out_p, st_p = plain(X, [s.copy() for s in states])
+    out_b, st_b = book(X, [s.copy() for s in states])
+    np.testing.assert_allclose(out_b.asnumpy(), out_p.asnumpy(), atol=1e-5)
+    for a, b in zip(st_b, st_p, strict=True):
+        np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_per_gate_parameters_go_to_their_gates_blocks(chapters, cell):
+    """Each per-gate parameter lands in the block of the fused matrices that ``gate_params``
+    reads back under the same name."""
+    d2lrnn.seed(6)
+    plain = chapters[cell](D_IN, H)
+    plain.initialize()
+    randomize(plain)
+    book = layers.get_cell(cell).scratch(H, D_IN)
+    book.initialize()
+    copy_weights(plain, book)
+    (group,) = gate_param_groups(plain)
+    assert sorted(group) == sorted(gate_names(cell))
+    p = book.gate_params()
+    for name, param in group.items():
+        np.testing.assert_array_equal(getattr(p, name).asnumpy(), param.data().asnumpy())
+    fused = fused_params(group, cell)
+    assert list(fused) == fused_names(cell)
+    for name, value in fused.items():
+        np.testing.assert_array_equal(getattr(book, name).data().asnumpy(), value.asnumpy())
+
+
+def test_gate_param_groups_are_the_one_way_layers_in_gluons_order(chapters):
+    plain = plain_stack(chapters, "gru", 2, 2)
+    groups = gate_param_groups(plain)
+    assert len(groups) == 4 and all(sorted(g) == sorted(gate_names("gru")) for g in groups)
+    # layer 0 forward, layer 0 backward, layer 1 forward, layer 1 backward
+    assert [g["W_xr"].shape[0] for g in groups] == [D_IN, D_IN, 2 * H, 2 * H]
+    book = deep.deep_rnn("gru", H, 2, True, num_inputs=D_IN)
+    layers_ = one_way_layers(book)
+    assert len(layers_) == 4 and layers_[1] is book.layers[0].backward_layer
+
+
+def test_names_of_the_plain_and_the_fused_layouts():
+    assert fused_names("rnn") == ["W_xh", "W_hh", "b_h"]
+    assert fused_names("gru") == ["W_xh", "W_hh", "b_h", "b_hn"]
+    assert gate_names("rnn") == ["W_xh", "W_hh", "b_h"]
+    assert gate_names("lstm")[:6] == ["W_xi", "W_hi", "b_i", "W_xf", "W_hf", "b_f"]
+    assert gate_names("gru") == [
+        *("W_xr", "W_hr", "b_r", "W_xz", "W_hz", "b_z", "W_xh", "W_hh", "b_h", "b_hn")
+    ]
+
+
+def test_gluon_gradients_are_in_the_books_layout():
+    """After the same loss, gluon's gradients, transposed and cut, are the book's own."""
+    from mxnet import autograd
+
+    d2lrnn.seed(7)
+    book = deep.deep_rnn("gru", H, 2, True, num_inputs=D_IN)
+    book.initialize()
+    randomize(book)
+    ref = gluon_layer("gru", ("stack", 2, 2), D_IN)
+    ref.initialize()
+    copy_weights(book, ref)
+    X = mnp.random.normal(size=(5, 2, D_IN))
+    R = mnp.random.normal(size=(5, 2, 2 * H))
+    for model in (book, ref):
+        with autograd.record():
+            loss = (model(X) * R).sum()
+        loss.backward()
+    grads = gluon_gradients(ref, book)
+    assert len(grads) == 4
+    for layer, g in zip(one_way_layers(book), grads, strict=True):
+        assert sorted(g) == sorted(fused_names("gru"))
+        for name, value in g.items():
+            np.testing.assert_allclose(
+                value.asnumpy(), getattr(layer, name).grad().asnumpy(), atol=1e-5, err_msg=name
+            )
+
+
+class Named(mx.gluon.Block):
+    """A plain layer with the given parameters: name -> shape."""
+
+    def __init__(self, shapes: dict):
+        super().__init__()
+        for name, shape in shapes.items():
+            self.params.get(name, shape=shape)
+
+    def begin_state(self, batch_size, device=None):
+        return [mnp.zeros((1, batch_size, H))]
+
+
+def initialized_plain(block):
+    block.initialize()
+    return block
+
+
+@pytest.mark.parametrize(
+    "plain, book, match",
+    [
+        (
+            lambda ch: ch["lstm"](D_IN, H),
+            lambda: layers.GRUScratch(H, D_IN),
+            r"layer 0 of the plain model has parameters \['W_hc', .*\]; a gru layer needs "
+            r"\['W_xr', 'W_hr', 'b_r', .*\] \(or the fused \['W_xh', 'W_hh', 'b_h', 'b_hn'\]\)",
+        ),
+        (
+            lambda ch: Named({"W_xr": (D_IN, H), "W_hr": (H, H), "b_r": (H,)}),
+            lambda: layers.GRUScratch(H, D_IN),
+            r"layer 0 of the plain model has parameters \['W_hr', 'W_xr', 'b_r'\]; a gru layer",
+        ),
+        (
+            lambda ch: Named({"weight": (D_IN, H)}),
+            lambda: layers.RNNScratch(H, D_IN),
+            r"the plain model's parameter '\w*weight' is not named like a gate's",
+        ),
+        (
+            lambda ch: plain_stack(ch, "lstm", 2, 1),
+            lambda: deep.deep_rnn("lstm", H, 2, True, num_inputs=D_IN),
+            r"the plain model has 2 one-direction layer\(s\), the book's has 4",
+        ),
+        (
+            lambda ch: ch["gru"](D_IN, H),
+            lambda: layers.GRUScratch(H + 1, D_IN),
+            r"layer 0: the plain model's W_xh would be \(5, 12\), the book's is \(5, 15\): "
+            "the layers differ in size",
+        ),
+        (
+            lambda ch: ch["gru"](D_IN + 1, H),
+            lambda: layers.GRUScratch(H, D_IN),
+            r"layer 0: the plain model's W_xh would be \(6, 12\), the book's is \(5, 12\)",
+        ),
+        (
+            lambda ch: plain_stack(ch, "rnn", 2, 2, sizes=[H, H + 1]),
+            lambda: deep.deep_rnn("rnn", H, 2, True, num_inputs=D_IN),
+            r"layer 2: the plain model's W_xh would be \(8, 5\), the book's is \(8, 4\)",
+        ),
+        (
+            lambda ch: ch["lstm"](D_IN, H),
+            lambda: deep.Stacked([rnn.LSTM(H, input_size=D_IN)]),
+            "layer 0 of the book's stack must be one of its own layers, got LSTM",
+        ),
+    ],
+    ids=[
+        "another cell",
+        "missing gates",
+        "not a gate's name",
+        "layers",
+        "num_hiddens",
+        "input size",
+        "a deeper layer's size",
+        "gluon in the stack",
+    ],
+)
+def test_mismatched_plain_models_are_refused(chapters, plain, book, match):
+    with pytest.raises(ValueError, match=match):
+        copy_weights(initialized_plain(plain(chapters)), initialized(book()))
+
+
+def test_a_plain_model_is_not_copied_into_gluon(chapters):
+    plain = initialized_plain(chapters["gru"](D_IN, H))
+    with pytest.raises(ValueError, match="copies between one of the book's layers and a gluon"):
+        copy_weights(plain, initialized(rnn.GRU(H, input_size=D_IN)))

@@ -1,0 +1,261 @@
+"""Is a plain model the same function as the book's fast layer and gluon's fused one?
+
+The chapters write their models plainly, one line per equation, so that a
+reader can change them; the library keeps a fast version of each, and gluon
+has its own. :func:`check_same_function` gives all three the same weights and
+the same inputs and compares, quantity by quantity: the outputs, the final
+states, the gradient with respect to the inputs and the gradient of every
+parameter. It returns a :class:`Comparison` (which prints as a table) when
+every difference is within the tolerance, and otherwise raises
+:class:`NotEquivalentError`, naming each output or gradient that differs and
+by how much.
+
+A plain model here is a gluon ``Block`` with the interface of the book's
+recurrent layers (``forward(inputs (T, N, d), states) -> (outputs, states)``,
+``begin_state(batch_size, device)``; see :mod:`d2lrnn.lm`) whose parameters
+are named as in the equations: ``W_xh, W_hh, b_h`` for the RNN; ``W_xi,
+W_hi, b_i`` ... ``W_xo, W_ho, b_o`` for the LSTM; ``W_xr, W_hr, b_r, W_xz,
+W_hz, b_z, W_xh, W_hh, b_h, b_hn`` for the GRU, and one such set per layer
+and direction for deep and bidirectional models, created in gluon's order
+(layer 0 forward, layer 0 backward, layer 1 ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mxnet as mx
+import numpy as np
+from mxnet import autograd, gluon
+from mxnet import np as mnp
+
+from .checks import check_int
+from .deep import deep_rnn
+from .gluon_adapter import begin_state, initialize, is_initialized
+from .layers import RNN_ACTIVATIONS, get_cell
+from .weights import (
+    copy_weights,
+    fused_names,
+    gate_param_groups,
+    gluon_gradients,
+    one_way_layers,
+)
+
+#: The largest relative difference :func:`check_same_function` accepts by default.
+TOLERANCE = 1e-5
+REFERENCES = {"fast": "d2lrnn's fast layer", "gluon": "gluon's fused layer"}
+HEADERS = {"fast": "d2lrnn fast", "gluon": "gluon"}
+
+
+class NotEquivalentError(AssertionError):
+    """A model does not compute the same outputs or gradients as its reference."""
+
+
+@dataclass
+class Comparison:
+    """The largest relative difference of each quantity, per reference (``fast``, ``gluon``).
+
+    ``differences[quantity][reference]`` is ``max |a - b| / max(|a|, |b|)``,
+    ``b`` being the plain model's value.
+    """
+
+    cell: str
+    tolerance: float
+    differences: dict = field(default_factory=dict)
+
+    def worst(self) -> float:
+        return max(d for row in self.differences.values() for d in row.values())
+
+    def failures(self) -> list[str]:
+        """One line for each quantity that differs by more than the tolerance."""
+        out = []
+        for quantity, row in self.differences.items():
+            bad = {r: d for r, d in row.items() if not d <= self.tolerance}
+            if bad:
+                out.append(
+                    f"{quantity}: relative difference "
+                    + ", ".join(f"{d:.1e} from {REFERENCES[r]}" for r, d in bad.items())
+                )
+        return out
+
+    def __str__(self) -> str:
+        refs = list(next(iter(self.differences.values())))
+        width = max(len(q) for q in self.differences)
+        lines = [
+            f"{self.cell}: largest relative difference from the plain model "
+            f"(tolerance {self.tolerance:.0e})",
+            f"{'':{width}s}  " + "  ".join(f"{HEADERS[name]:>12s}" for name in refs),
+        ]
+        for quantity, row in self.differences.items():
+            lines.append(f"{quantity:{width}s}  " + "  ".join(f"{row[r]:12.1e}" for r in refs))
+        lines.append(f"largest: {self.worst():.1e}, all within the tolerance")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _relative(a, b) -> float:
+    """``max |a - b|`` relative to the larger of the two (1.0 when one of them is zero)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        return float("inf")
+    if not a.size:
+        return 0.0
+    scale = max(float(np.abs(a).max()), float(np.abs(b).max()), 1e-30)
+    return float(np.abs(a - b).max() / scale)
+
+
+def _run(model: gluon.Block, X, states: list, coefficients: list) -> dict:
+    """Outputs, final states and gradients of one model for a fixed weighted loss."""
+    x = X.copy()
+    x.attach_grad()
+    with autograd.record():
+        outputs, finals = model(x, [s.copy() for s in states])
+        loss = (outputs * coefficients[0]).sum()
+        for s, c in zip(finals, coefficients[1:]):
+            loss = loss + (s * c).sum()
+    loss.backward()
+    return {"outputs": outputs, "states": finals, "dX": x.grad}
+
+
+def check_same_function(
+    plain: gluon.Block,
+    cell: str,
+    num_layers: int = 1,
+    bidirectional: bool = False,
+    activation: str = "tanh",
+    num_steps: int = 6,
+    batch_size: int = 4,
+    tolerance: float = TOLERANCE,
+    seed: int = 0,
+    device=None,
+) -> Comparison:
+    """Compare ``plain`` with d2lrnn's fast layer and gluon's, given the same weights.
+
+    ``plain`` gets new random weights, ``N(0, 0.3^2)`` (so that no gradient
+    is trivially small), which are copied into ``d2lrnn``'s fast layer or
+    stack of the described shape (``cell``, ``num_layers``,
+    ``bidirectional``, ``activation`` for the RNN) and into the matching
+    ``gluon.rnn`` layer. All three read the same random inputs
+    ``(num_steps, batch_size, d)`` from the same random states, and one
+    backward pass of the same weighted sum of outputs and final states gives
+    every gradient. Returns the :class:`Comparison`; raises
+    :class:`NotEquivalentError` naming every quantity whose relative
+    difference exceeds ``tolerance``.
+    """
+    spec = get_cell(cell)
+    check_int(num_layers, "num_layers", 1)
+    if not isinstance(bidirectional, (bool, np.bool_)):
+        raise TypeError(f"bidirectional must be a bool, got {bidirectional!r}")
+    if cell == "rnn" and activation not in RNN_ACTIVATIONS:
+        raise ValueError(f"activation must be one of {RNN_ACTIVATIONS}, got {activation!r}")
+    check_int(num_steps, "num_steps", 1)
+    check_int(batch_size, "batch_size", 1)
+    if not (isinstance(tolerance, (int, float)) and tolerance > 0):
+        raise ValueError(f"tolerance must be a number > 0, got {tolerance!r}")
+    device = device or mx.current_context()
+    groups = gate_param_groups(plain)
+    num_inputs, num_hiddens = _sizes(groups, spec)
+    rng = np.random.default_rng(seed)
+    D = 2 if bidirectional else 1
+    kwargs = {"activation": activation} if cell == "rnn" else {}
+    fast = deep_rnn(cell, num_hiddens, num_layers, bidirectional, num_inputs=num_inputs, **kwargs)
+    fast = fast if num_layers > 1 or bidirectional else fast.layers[0]
+    ref = spec.gluon(
+        num_hiddens, num_layers=num_layers, bidirectional=bidirectional,
+        input_size=num_inputs, **kwargs,
+    )  # fmt: skip
+    dtype = next(iter(groups[0].values())).dtype
+    X = mnp.array(rng.normal(size=(num_steps, batch_size, num_inputs)), dtype=dtype, ctx=device)
+    for p in plain.collect_params().values():
+        if not is_initialized(p):
+            p.initialize(ctx=device)
+    for model in (fast, ref):
+        initialize(model, X, device)
+    for p in plain.collect_params().values():
+        p.set_data(mnp.array(rng.normal(0, 0.3, size=p.shape), dtype=p.dtype, ctx=device))
+    copy_weights(plain, fast)
+    copy_weights(fast, ref)
+    shape = (num_layers * D, batch_size, num_hiddens)
+    states = [
+        mnp.array(rng.normal(0, 0.5, size=shape), dtype=dtype, ctx=device) for _ in spec.states
+    ]
+    if len(begin_state(plain, batch_size, device)) != len(spec.states):
+        raise ValueError(
+            f"plain.begin_state must give {len(spec.states)} state array(s) for a {cell}"
+        )
+    out_shape = (num_steps, batch_size, D * num_hiddens)
+    coefficients = [mnp.array(rng.normal(size=out_shape), dtype=dtype, ctx=device)]
+    coefficients += [
+        mnp.array(rng.normal(size=shape), dtype=dtype, ctx=device) for _ in spec.states
+    ]
+    models = {"plain": plain, "fast": fast, "gluon": ref}
+    runs = {name: _run(model, X, states, coefficients) for name, model in models.items()}
+    if runs["plain"]["outputs"].shape != out_shape:
+        raise NotEquivalentError(
+            f"the plain model's outputs have shape {runs['plain']['outputs'].shape}, "
+            f"expected {out_shape}"
+        )
+    comparison = Comparison(cell, tolerance)
+    rows = comparison.differences
+    base = runs["plain"]
+    for name in ("fast", "gluon"):
+        run = runs[name]
+        rows.setdefault("outputs", {})[name] = _relative(run["outputs"], base["outputs"])
+        for state, a, b in zip(spec.states, run["states"], base["states"]):
+            rows.setdefault(f"final {state}", {})[name] = _relative(a, b)
+        rows.setdefault("dL/dX", {})[name] = _relative(run["dX"], base["dX"])
+    fast_grads = [
+        {n: getattr(layer, n).grad() for n in ("W_xh", "W_hh", "b_h", "b_hn") if hasattr(layer, n)}
+        for layer in one_way_layers(fast)
+    ]
+    for name, grads in (("fast", fast_grads), ("gluon", gluon_gradients(ref, fast))):
+        for k, (group, fused) in enumerate(zip(groups, grads)):
+            where = _where(k, num_layers, D)
+            per_gate = sorted(group) != sorted(fused_names(cell))
+            cut = _cut_gradients(fused, spec, num_hiddens) if per_gate else fused
+            for pname, g in cut.items():
+                rows.setdefault(f"dL/d{pname}{where}", {})[name] = _relative(g, group[pname].grad())
+    failures = comparison.failures()
+    if failures:
+        raise NotEquivalentError(
+            f"the plain {cell} does not compute the same function as its references "
+            f"(tolerance {tolerance:.0e}):\n  " + "\n  ".join(failures)
+        )
+    return comparison
+
+
+def _sizes(groups: list[dict], spec) -> tuple[int, int]:
+    """The plain model's input size (its first layer's) and hidden size."""
+    first = groups[0]
+    if sorted(first) == sorted(fused_names(spec.name)):  # one of the book's layers: (d, G h)
+        d, gh = first["W_xh"].shape
+        return d, gh // spec.num_gates
+    key = f"W_x{spec.suffixes[0]}"
+    if key not in first:
+        raise ValueError(
+            f"the plain model's parameters {sorted(first)} are not a {spec.name}'s: it needs "
+            f"{[f'W_x{s}' for s in spec.suffixes]} ... or the fused {fused_names(spec.name)}"
+        )
+    return first[key].shape
+
+
+def _where(k: int, num_layers: int, D: int) -> str:
+    """`` (layer 1, backward)`` for the ``k``-th one-direction layer of a deep model."""
+    if num_layers == 1 and D == 1:
+        return ""
+    layer, direction = divmod(k, D)
+    return f" (layer {layer}" + (", backward)" if direction else ")" if D == 1 else ", forward)")
+
+
+def _cut_gradients(fused: dict, spec, num_hiddens: int) -> dict:
+    """A fused layer's gradients cut into the plain model's per-gate names."""
+    out = {}
+    h = num_hiddens
+    for g, s in enumerate(spec.suffixes):
+        out[f"W_x{s}"] = fused["W_xh"][:, g * h : (g + 1) * h]
+        out[f"W_h{s}"] = fused["W_hh"][:, g * h : (g + 1) * h]
+        out[f"b_{s}"] = fused["b_h"][g * h : (g + 1) * h]
+    if "b_hn" in fused:
+        out["b_hn"] = fused["b_hn"]
+    return out
