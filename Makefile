@@ -110,7 +110,7 @@ serve:
 	@test -f _build/html/index.html || { echo "no built book: run 'make book' first"; exit 1; }
 	$(PYTHON) -m http.server --directory _build/html --bind 127.0.0.1 $(PORT)
 
-# Speed and perplexity against d2l, side by side (about 40 minutes on 2 cores
+# Speed and perplexity against d2l, side by side (about 35 minutes on 2 cores
 # for 3 seeds); BENCH_ARGS passes options, e.g. BENCH_ARGS="--models lstm --seeds 5".
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks lm $(BENCH_ARGS)

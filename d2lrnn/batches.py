@@ -23,23 +23,33 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .checks import check_int
+from .checks import check_array, check_bool, check_choice, check_int, check_number
 from .data import read_time_machine
 from .text import Vocab, preprocess
 
 SAMPLINGS = ("random", "sequential")
 
+__all__ = [
+    "SAMPLINGS",
+    "ArrayBatches",
+    "Corpus",
+    "SeqBatches",
+    "as_corpus",
+    "time_machine_corpus",
+    "train_val_batches",
+]
+
 
 def as_corpus(corpus: Sequence[int] | np.ndarray) -> np.ndarray:
     """Check ``corpus`` is a non-empty 1-D sequence of token indices; return it as int64."""
-    arr = np.asarray(corpus)
-    if arr.ndim != 1:
-        raise ValueError(f"corpus must be a 1-D sequence of token indices, got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError("corpus must not be empty: got 0 tokens")
-    if not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"corpus must hold integer token indices, got dtype {arr.dtype}")
+    arr = check_array(corpus, "corpus", ndim=1, kind="i")
+    if arr.min() < 0:
+        raise ValueError(f"corpus must hold token indices >= 0, got {arr.min()}")
     return arr.astype(np.int64, copy=False)
+
+
+def _check_seed(seed: object) -> int | None:
+    return None if seed is None else check_int(seed, "seed", 0)
 
 
 class SeqBatches:
@@ -74,10 +84,8 @@ class SeqBatches:
             raise ValueError(
                 f"num_steps must be smaller than the corpus length {n}, got num_steps={num_steps}"
             )
-        if sampling not in SAMPLINGS:
-            raise ValueError(f"sampling must be one of {SAMPLINGS}, got {sampling!r}")
-        self.sampling = sampling
-        self.rng = np.random.default_rng(seed)
+        self.sampling = check_choice(sampling, "sampling", SAMPLINGS)
+        self.rng = np.random.default_rng(_check_seed(seed))
         # Counted at the worst offset (num_steps - 1), so every epoch has
         # the same number of minibatches.
         usable = n - self.num_steps  # tokens after the offset, less the last target
@@ -87,8 +95,9 @@ class SeqBatches:
             self.num_batches = (usable // self.batch_size) // self.num_steps
         if self.num_batches == 0:
             raise ValueError(
-                f"a corpus of {n} tokens holds no full minibatch of batch_size={batch_size} "
-                f"windows of num_steps={num_steps}; make batch_size or num_steps smaller"
+                f"batch_size and num_steps must fit in the corpus: a corpus of {n} tokens holds "
+                f"no full minibatch of batch_size={batch_size} windows of num_steps={num_steps}; "
+                "make batch_size or num_steps smaller"
             )
 
     def __len__(self) -> int:
@@ -139,15 +148,16 @@ class ArrayBatches:
         shuffle: bool = True,
         seed: int | None = 0,
     ):
-        self.X, self.Y = np.asarray(X), np.asarray(Y)
-        if self.X.ndim == 0 or self.Y.ndim == 0 or len(self.X) != len(self.Y) or not len(self.X):
+        self.X = check_array(X, "X", ndim=(1, 2, 3))
+        self.Y = check_array(Y, "Y", ndim=(1, 2, 3))
+        if len(self.X) != len(self.Y):
             raise ValueError(
-                "X and Y must be non-empty arrays with the same number of rows, "
+                "X and Y must hold the same number of examples (rows), "
                 f"got shapes {self.X.shape} and {self.Y.shape}"
             )
         self.batch_size = check_int(batch_size, "batch_size", 1)
-        self.shuffle = shuffle
-        self.rng = np.random.default_rng(seed)
+        self.shuffle = check_bool(shuffle, "shuffle")
+        self.rng = np.random.default_rng(_check_seed(seed))
 
     def __len__(self) -> int:
         return -(-len(self.X) // self.batch_size)
@@ -177,8 +187,7 @@ def time_machine_corpus(val_fraction: float = 0.1) -> Corpus:
     ``Corpus(train, val, vocab)``, which unpacks as
     ``train, val, vocab = time_machine_corpus()``.
     """
-    if not (isinstance(val_fraction, float) and 0 < val_fraction < 1):
-        raise ValueError(f"val_fraction must be a float in (0, 1), got {val_fraction!r}")
+    val_fraction = check_number(val_fraction, "val_fraction", 0, 1, above=True, below=True)
     tokens = list(preprocess(read_time_machine()))
     vocab = Vocab(tokens)
     corpus = np.array(vocab[tokens])

@@ -16,9 +16,26 @@ from __future__ import annotations
 from mxnet import gluon, npx
 from mxnet import np as mnp
 
-from .checks import check_int
-from .deep import num_directions
+from .checks import check_indices, check_int
+from .deep import check_layer, num_directions
 from .gluon_adapter import begin_state
+
+__all__ = ["SequenceClassifier", "Tagger"]
+
+
+def _check_X(X, vocab_size: int) -> None:
+    """``X``: an MXNet array ``(batch_size, num_steps)`` of indices in ``[0, vocab_size)``."""
+    if not isinstance(X, mnp.ndarray):
+        raise TypeError(
+            "X must be an MXNet array of token indices (batch_size, num_steps), got "
+            f"{type(X).__name__}"
+        )
+    if X.ndim != 2 or 0 in X.shape:
+        raise ValueError(
+            "X must be a non-empty MXNet array of token indices (batch_size, num_steps), got "
+            f"shape {X.shape}"
+        )
+    check_indices(X, "X", vocab_size)
 
 
 class Tagger(gluon.Block):
@@ -27,11 +44,13 @@ class Tagger(gluon.Block):
     def __init__(self, rnn: gluon.Block, vocab_size: int, num_tags: int):
         super().__init__()
         self.vocab_size = check_int(vocab_size, "vocab_size", 1)
+        check_layer(rnn, "rnn")
         with self.name_scope():
             self.rnn = rnn
             self.output = gluon.nn.Dense(check_int(num_tags, "num_tags", 2), flatten=False)
 
     def forward(self, X):
+        _check_X(X, self.vocab_size)
         return self.output(self.rnn(npx.one_hot(X.T, self.vocab_size)))
 
 
@@ -49,12 +68,13 @@ class SequenceClassifier(gluon.Block):
     def __init__(self, rnn: gluon.Block, vocab_size: int, num_classes: int):
         super().__init__()
         self.vocab_size = check_int(vocab_size, "vocab_size", 1)
-        self.num_directions = num_directions(rnn)
+        self.num_directions = num_directions(check_layer(rnn, "rnn"))
         with self.name_scope():
             self.rnn = rnn
             self.output = gluon.nn.Dense(check_int(num_classes, "num_classes", 2))
 
     def forward(self, X):
+        _check_X(X, self.vocab_size)
         state = begin_state(self.rnn, X.shape[0], X.ctx)
         _, state = self.rnn(npx.one_hot(X.T, self.vocab_size), state)
         H = state[0][-self.num_directions :]  # (D, N, h): the last layer's directions

@@ -15,10 +15,19 @@ import math
 
 import numpy as np
 
-from .checks import check_int
+from .checks import check_array, check_int, check_number
+
+__all__ = ["cliff_loss", "clip", "clip_gradients", "descend", "grad_norm"]
 
 #: The cliff experiment's defaults: x_t = w sigmoid(x_{t-1}) + b for T steps.
 CLIFF_T, CLIFF_X0, CLIFF_TARGET = 50, 0.5, 0.7
+
+
+def _values(v, arg: str):
+    """A finite number, or an array of finite numbers, as float64."""
+    if np.ndim(v):
+        return check_array(v, arg).astype(np.float64)
+    return check_number(v, arg)
 
 
 def cliff_loss(w, b, T: int = CLIFF_T, x0: float = CLIFF_X0, target: float = CLIFF_TARGET):
@@ -33,8 +42,15 @@ def cliff_loss(w, b, T: int = CLIFF_T, x0: float = CLIFF_X0, target: float = CLI
     point to two, ``x_T`` jumps: the loss surface has a cliff, with
     gradients orders of magnitude larger than elsewhere.
     """
-    w, b = np.broadcast_arrays(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    w, b = _values(w, "w"), _values(b, "b")
+    try:
+        w, b = np.broadcast_arrays(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    except ValueError:
+        raise ValueError(
+            f"w and b must have one shape (or broadcast), got {np.shape(w)} and {np.shape(b)}"
+        ) from None
     check_int(T, "T", 1)
+    x0, target = check_number(x0, "x0"), check_number(target, "target")
     x = np.full(w.shape, float(x0))
     dx_dw = np.zeros(w.shape)
     dx_db = np.zeros(w.shape)
@@ -48,9 +64,19 @@ def cliff_loss(w, b, T: int = CLIFF_T, x0: float = CLIFF_X0, target: float = CLI
     return r**2, 2 * r * dx_dw, 2 * r * dx_db
 
 
+def _check_grads(grads: object) -> list:
+    if not isinstance(grads, (list, tuple)) or not all(hasattr(g, "shape") for g in grads):
+        raise TypeError(f"grads must be a list of arrays (MXNet or NumPy), got {grads!r}")
+    return list(grads)
+
+
 def grad_norm(grads: list) -> float:
-    """The global L2 norm ``||g||`` of a list of gradient arrays, as one vector."""
-    return math.sqrt(sum(float((g * g).sum()) for g in grads))
+    """The global L2 norm ``||g||`` of a list of gradient arrays, as one vector.
+
+    NaN when a gradient holds NaN, infinite when one overflows: the caller
+    decides (the trainers stop with a clear error).
+    """
+    return math.sqrt(sum(float((g * g).sum()) for g in _check_grads(grads)))
 
 
 def clip_gradients(grads: list, theta: float | None) -> float:
@@ -60,10 +86,10 @@ def clip_gradients(grads: list, theta: float | None) -> float:
     unchanged. The direction of ``g`` is kept; only its length is capped at
     ``theta``.
     """
-    if theta is not None and not theta > 0:
-        raise ValueError(f"theta must be None (no clipping) or > 0, got {theta!r}")
+    if theta is not None:
+        theta = check_number(theta, "theta", 0, above=True)
     norm = grad_norm(grads)
-    if theta is not None and norm > theta:
+    if theta is not None and math.isfinite(norm) and norm > theta:
         scale = theta / norm
         for g in grads:
             g *= scale
@@ -75,7 +101,7 @@ def clip(g: np.ndarray, theta: float | None) -> np.ndarray:
 
     The rule of :func:`clip_gradients`, for one NumPy vector.
     """
-    g = np.array(g, dtype=np.float64)
+    g = check_array(g, "g").astype(np.float64)
     clip_gradients([g], theta)
     return g
 
@@ -88,8 +114,11 @@ def descend(
     Returns the path, shape ``(steps + 1, 2)``; it stops early (repeating the
     last point) if the parameters leave the region where the loss is finite.
     """
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr!r}")
+    lr = check_number(lr, "lr", 0, above=True)
+    start = check_array(start, "start", shape=(2,))
+    if theta is not None:  # None: no clipping
+        check_number(theta, "theta", 0, above=True)
+    check_int(steps, "steps", 0)
     path = [np.array(start, dtype=np.float64)]
     for _ in range(steps):
         w, b = path[-1]

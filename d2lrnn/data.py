@@ -24,6 +24,22 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checks import check_number
+
+__all__ = [
+    "CACHE_DIR_ENV",
+    "DATA_DIR_ENV",
+    "DATA_FILES",
+    "DATA_URL",
+    "DataFile",
+    "DataFileError",
+    "cache_dir",
+    "download",
+    "read_fra_eng",
+    "read_time_machine",
+    "sha1sum",
+]
+
 #: The mirror d2l downloads from (``d2l.mxnet.DATA_URL``).
 DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"
 #: Environment variable naming a folder that already holds the data files.
@@ -69,6 +85,10 @@ class DataFileError(RuntimeError):
 
 def sha1sum(path: str | os.PathLike) -> str:
     """Return the hex SHA-1 digest of the file at ``path``."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or a path, got {type(path).__name__} {path!r}")
+    if not Path(path).is_file():
+        raise ValueError(f"path must name an existing file, got {str(path)!r}")
     h = hashlib.sha1()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -136,6 +156,7 @@ def download(name: str, *, timeout: float = 30.0) -> Path:
     found, or when a file you provided fails its digest check.
     """
     f = _lookup(name)
+    check_number(timeout, "timeout", 0, above=True)
     data_dir = os.environ.get(DATA_DIR_ENV)
     if data_dir:
         path = Path(data_dir) / f.name

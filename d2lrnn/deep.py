@@ -20,13 +20,39 @@ import mxnet as mx
 from mxnet import autograd, gluon, npx
 from mxnet import np as mnp
 
-from .checks import check_int
+from .checks import check_bool, check_int, check_number
 from .gluon_adapter import begin_state, gluon_layout, is_gluon_rnn
 from .layers import get_cell
+
+__all__ = [
+    "Bidirectional",
+    "Stacked",
+    "deep_rnn",
+    "num_directions",
+    "num_hiddens",
+    "num_rows",
+    "num_states",
+]
+
+
+def check_layer(layer: object, arg: str = "layer") -> gluon.Block:
+    """``layer`` must be a recurrent layer: gluon's, or a Block with ``begin_state`` and
+    ``num_hiddens`` (the book's layers and wrappers)."""
+    if is_gluon_rnn(layer) or (
+        isinstance(layer, gluon.Block)
+        and callable(getattr(layer, "begin_state", None))
+        and hasattr(layer, "num_hiddens")
+    ):
+        return layer
+    raise TypeError(
+        f"{arg} must be a recurrent layer (gluon.rnn.RNN/LSTM/GRU or one of d2lrnn's), "
+        f"got {type(layer).__name__}"
+    )
 
 
 def num_states(layer) -> int:
     """1 (``[H]``) or 2 (``[H, C]``), for the book's layers, stacks and gluon's."""
+    check_layer(layer)
     if is_gluon_rnn(layer):
         return len(get_cell(gluon_layout(layer).cell).states)
     return layer.num_states
@@ -34,6 +60,7 @@ def num_states(layer) -> int:
 
 def num_rows(layer) -> int:
     """Rows the layer takes in each state array: ``num_layers * num_directions``."""
+    check_layer(layer)
     if is_gluon_rnn(layer):
         layout = gluon_layout(layer)
         return layout.num_layers * layout.num_directions
@@ -42,6 +69,7 @@ def num_rows(layer) -> int:
 
 def num_directions(layer) -> int:
     """1, or 2 for a bidirectional layer (for a stack: its last layer's)."""
+    check_layer(layer)
     if is_gluon_rnn(layer):
         return gluon_layout(layer).num_directions
     return getattr(layer, "num_directions", 1)
@@ -49,7 +77,49 @@ def num_directions(layer) -> int:
 
 def num_hiddens(layer) -> int:
     """Hidden units per direction of the book's layers, stacks and gluon's."""
+    check_layer(layer)
     return gluon_layout(layer).num_hiddens if is_gluon_rnn(layer) else layer.num_hiddens
+
+
+def check_states(states, num: int, rows: int, N: int, h: int, arg: str = "states") -> list:
+    """``states`` must be a list of ``num`` MXNet arrays ``(rows, N, h)``: ``[H]`` or ``[H, C]``.
+
+    ``rows`` is layers x directions, as gluon lays its states out.
+    """
+    names = ("H", "C")[:num] if num <= 2 else tuple(str(i) for i in range(num))
+    if not isinstance(states, (list, tuple)):
+        raise TypeError(
+            f"{arg} must be a list of {num} array(s) {list(names)} of shape ({rows}, {N}, {h}), "
+            f"got {type(states).__name__}"
+        )
+    if len(states) != num:
+        raise ValueError(
+            f"{arg} must be a list of {num} array(s) {list(names)} of shape ({rows}, {N}, {h}), "
+            f"got {len(states)} array(s)"
+        )
+    for i, (name, s) in enumerate(zip(names, states)):
+        expected = f"shape (layers x directions = {rows}, batch_size = {N}, num_hiddens = {h})"
+        if not isinstance(s, mnp.ndarray):
+            raise TypeError(
+                f"{arg}[{i}] (state {name}) must be an MXNet array of {expected}, got "
+                f"{type(s).__name__}"
+            )
+        if s.shape != (rows, N, h):
+            raise ValueError(f"{arg}[{i}] (state {name}) must have {expected}, got {s.shape}")
+    return list(states)
+
+
+def _check_inputs(inputs) -> None:
+    if not isinstance(inputs, mnp.ndarray):
+        raise TypeError(
+            "inputs must be an MXNet array (num_steps, batch_size, num_inputs), got "
+            f"{type(inputs).__name__}"
+        )
+    if inputs.ndim != 3 or 0 in inputs.shape[:2]:
+        raise ValueError(
+            f"inputs must be an MXNet array (num_steps, batch_size, num_inputs) with at least one "
+            f"step of one sequence, got shape {inputs.shape}"
+        )
 
 
 def _split_rows(states: list, sizes: list[int]) -> list[list]:
@@ -73,6 +143,8 @@ class Bidirectional(gluon.Block):
 
     def __init__(self, forward_layer: gluon.Block, backward_layer: gluon.Block):
         super().__init__()
+        check_layer(forward_layer, "forward_layer")
+        check_layer(backward_layer, "backward_layer")
         if type(forward_layer) is not type(backward_layer):
             raise ValueError(
                 "forward_layer and backward_layer must be the same kind of layer, got "
@@ -95,10 +167,12 @@ class Bidirectional(gluon.Block):
         return [mnp.concatenate([x, y], axis=0) for x, y in zip(f, b)]
 
     def forward(self, inputs, states=None):
+        _check_inputs(inputs)
         given = states is not None
         if not given:
             states = self.begin_state(inputs.shape[1], inputs.ctx)
-        f_states, b_states = _split_rows(list(states), [1, 1])
+        states = check_states(states, self.num_states, 2, inputs.shape[1], self.num_hiddens)
+        f_states, b_states = _split_rows(states, [1, 1])
         out_f, f_states = self.forward_layer(inputs, f_states)
         out_b, b_states = self.backward_layer(mnp.flip(inputs, axis=0), b_states)
         outputs = mnp.concatenate([out_f, mnp.flip(out_b, axis=0)], axis=-1)
@@ -118,10 +192,15 @@ class Stacked(gluon.Block):
 
     def __init__(self, layers: list, dropout: float = 0.0):
         super().__init__()
+        if not isinstance(layers, (list, tuple)):
+            raise TypeError(
+                f"layers must be a non-empty list of recurrent layers, got {type(layers).__name__}"
+            )
         if not layers:
-            raise ValueError("layers must hold at least one recurrent layer")
-        if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
-            raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
+            raise ValueError(f"layers must be a non-empty list of recurrent layers, got {layers!r}")
+        for i, layer in enumerate(layers):
+            check_layer(layer, f"layers[{i}]")
+        dropout = check_number(dropout, "dropout", 0, 1, below=True)
         kinds = {num_states(layer) for layer in layers}
         if len(kinds) != 1:
             raise ValueError("layers must all have the same states (all LSTM, or none)")
@@ -151,18 +230,13 @@ class Stacked(gluon.Block):
         return [mnp.concatenate(list(s), axis=0) for s in zip(*per_layer)]
 
     def forward(self, inputs, states=None):
-        if inputs.ndim != 3:
-            raise ValueError(
-                f"inputs must be (num_steps, batch_size, num_inputs), got shape {inputs.shape}"
-            )
+        _check_inputs(inputs)
         given = states is not None
         if not given:
             states = self.begin_state(inputs.shape[1], inputs.ctx)
-        if len(states) != self.num_states or states[0].shape[0] != self.state_rows:
-            raise ValueError(
-                f"states must be {self.num_states} array(s) of shape "
-                f"({self.state_rows}, batch_size, {self.num_hiddens})"
-            )
+        states = check_states(
+            states, self.num_states, self.state_rows, inputs.shape[1], self.num_hiddens
+        )
         X, finals = inputs, []
         for i, (layer, layer_states) in enumerate(
             zip(self.layers, _split_rows(list(states), self._rows))
@@ -193,7 +267,7 @@ def deep_rnn(
     layer_class = get_cell(cell).scratch
     check_int(num_layers, "num_layers", 1)
     check_int(num_hiddens, "num_hiddens", 1)
-    directions = 2 if bidirectional else 1
+    directions = 2 if check_bool(bidirectional, "bidirectional") else 1
     layers = []
     for i in range(num_layers):
         d_in = num_inputs if i == 0 else directions * num_hiddens

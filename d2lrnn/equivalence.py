@@ -29,7 +29,7 @@ import numpy as np
 from mxnet import autograd, gluon
 from mxnet import np as mnp
 
-from .checks import check_int
+from .checks import check_bool, check_choice, check_device, check_int, check_number
 from .deep import deep_rnn
 from .gluon_adapter import begin_state, initialize, is_initialized
 from .layers import RNN_ACTIVATIONS, get_cell
@@ -40,6 +40,8 @@ from .weights import (
     gluon_gradients,
     one_way_layers,
 )
+
+__all__ = ["Comparison", "NotEquivalentError", "check_same_function"]
 
 #: The largest relative difference :func:`check_same_function` accepts by default.
 TOLERANCE = 1e-5
@@ -143,17 +145,20 @@ def check_same_function(
     :class:`NotEquivalentError` naming every quantity whose relative
     difference exceeds ``tolerance``.
     """
+    if not isinstance(plain, gluon.Block):
+        raise TypeError(
+            f"plain must be a gluon Block (the model to check), got {type(plain).__name__}"
+        )
     spec = get_cell(cell)
     check_int(num_layers, "num_layers", 1)
-    if not isinstance(bidirectional, (bool, np.bool_)):
-        raise TypeError(f"bidirectional must be a bool, got {bidirectional!r}")
-    if cell == "rnn" and activation not in RNN_ACTIVATIONS:
-        raise ValueError(f"activation must be one of {RNN_ACTIVATIONS}, got {activation!r}")
+    bidirectional = check_bool(bidirectional, "bidirectional")
+    if cell == "rnn":
+        check_choice(activation, "activation", RNN_ACTIVATIONS)
     check_int(num_steps, "num_steps", 1)
     check_int(batch_size, "batch_size", 1)
-    if not (isinstance(tolerance, (int, float)) and tolerance > 0):
-        raise ValueError(f"tolerance must be a number > 0, got {tolerance!r}")
-    device = device or mx.current_context()
+    tolerance = check_number(tolerance, "tolerance", 0, above=True)
+    seed = check_int(seed, "seed", 0)
+    device = check_device(device) or mx.current_context()
     groups = gate_param_groups(plain)
     num_inputs, num_hiddens = _sizes(groups, spec)
     rng = np.random.default_rng(seed)
@@ -230,7 +235,14 @@ def _sizes(groups: list[dict], spec) -> tuple[int, int]:
     first = groups[0]
     if sorted(first) == sorted(fused_names(spec.name)):  # one of the book's layers: (d, G h)
         d, gh = first["W_xh"].shape
-        return d, gh // spec.num_gates
+        h = first["W_hh"].shape[0]
+        if gh != spec.num_gates * h or first["W_hh"].shape != (h, gh):
+            raise ValueError(
+                f"the plain model's W_xh {first['W_xh'].shape} and W_hh {first['W_hh'].shape} "
+                f"must be (d, {spec.num_gates} h) and (h, {spec.num_gates} h) for a {spec.name} "
+                f"of {spec.num_gates} gate block(s): is the plain model a {spec.name}?"
+            )
+        return d, h
     key = f"W_x{spec.suffixes[0]}"
     if key not in first:
         raise ValueError(

@@ -26,6 +26,20 @@ from mxnet import autograd, gluon, init
 from mxnet import np as mnp
 from mxnet.gluon import rnn
 
+from .checks import check_device, check_int
+
+__all__ = [
+    "GLUON_LAYERS",
+    "GluonLayout",
+    "begin_state",
+    "finish_deferred_init",
+    "gluon_block_params",
+    "gluon_layout",
+    "initialize",
+    "is_gluon_rnn",
+    "is_initialized",
+]
+
 #: gluon's recurrent layers, whose weights the book's layers can exchange.
 GLUON_LAYERS = (rnn.RNN, rnn.LSTM, rnn.GRU)
 #: gluon's ``_mode`` of each layer -> (the book's cell name, activation).
@@ -88,7 +102,12 @@ GLUON_PARAMS = ("i2h_weight", "h2h_weight", "i2h_bias", "h2h_bias")
 
 def begin_state(layer: gluon.Block, batch_size: int, device: mx.Context | None = None) -> list:
     """The zero state of any recurrent layer, gluon's (which takes ``ctx=``) or the book's."""
-    device = device or mx.current_context()
+    device = check_device(device) or mx.current_context()
+    check_int(batch_size, "batch_size", 1)
+    if not (is_gluon_rnn(layer) or callable(getattr(layer, "begin_state", None))):
+        raise TypeError(
+            f"layer must be a recurrent layer with begin_state, got {type(layer).__name__}"
+        )
     if is_gluon_rnn(layer):
         return layer.begin_state(batch_size, ctx=device)
     return layer.begin_state(batch_size, device=device)
@@ -96,6 +115,8 @@ def begin_state(layer: gluon.Block, batch_size: int, device: mx.Context | None =
 
 def is_initialized(param: gluon.Parameter) -> bool:
     """True once ``initialize()`` has been called for ``param`` (even if its shape is deferred)."""
+    if not isinstance(param, gluon.Parameter):
+        raise TypeError(f"param must be a gluon Parameter, got {type(param).__name__}")
     try:
         param.list_ctx()
     except RuntimeError:
@@ -110,7 +131,12 @@ def finish_deferred_init(param: gluon.Parameter, shape: tuple[int, ...]) -> None
     by itself; the book's from-scratch layers learn their input size at the
     first call and complete their input weights here.
     """
-    param.shape = tuple(shape)
+    if not isinstance(param, gluon.Parameter):
+        raise TypeError(f"param must be a gluon Parameter, got {type(param).__name__}")
+    if not isinstance(shape, (tuple, list)) or not shape:
+        raise TypeError(f"shape must be a non-empty tuple of ints >= 1, got {shape!r}")
+    shape = tuple(check_int(n, f"shape[{i}]", 1) for i, n in enumerate(shape))
+    param.shape = shape
     param._finish_deferred_init()  # a no-op unless initialize() was deferred
 
 
@@ -126,7 +152,14 @@ def initialize(
     the first call, without recording gradients. Without an example they are
     completed at the model's first call.
     """
-    device = device or mx.current_context()
+    if not isinstance(model, gluon.Block):
+        raise TypeError(f"model must be a gluon Block, got {type(model).__name__}")
+    device = check_device(device) or mx.current_context()
+    if initializer is not None and not isinstance(initializer, (init.Initializer, str)):
+        raise TypeError(
+            "initializer must be None, a gluon initializer (e.g. mxnet.init.Xavier()) or its "
+            f"name, got {type(initializer).__name__} {initializer!r}"
+        )
     default = initializer or init.Uniform()
     for p in model.collect_params().values():  # in gluon's order, as Block.initialize does
         if not is_initialized(p):

@@ -27,18 +27,56 @@ import numpy as np
 from mxnet import autograd, gluon
 from mxnet import np as mnp
 
+from .checks import check_array, check_int, check_number
 from .gluon_adapter import initialize
 from .layers import RNNScratch
 from .lm import RNNLM
 
 PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hq", "b_q")
 
+__all__ = [
+    "PARAM_NAMES",
+    "GradientCheck",
+    "GradientError",
+    "autograd_gradients",
+    "check_gradients",
+    "check_xy",
+    "init_rnn_lm_params",
+    "numerical_gradient",
+    "relative_error",
+]
+
+
+def _check_params(params: object) -> dict:
+    """The five float arrays of the model, of consistent shapes."""
+    if not isinstance(params, dict):
+        raise TypeError(
+            f"params must be a dict of the five parameters, got {type(params).__name__}"
+        )
+    missing = sorted(set(PARAM_NAMES) - set(params))
+    if missing:
+        raise ValueError(f"params must hold {list(PARAM_NAMES)}, missing {missing}")
+    for name in PARAM_NAMES:
+        check_array(params[name], f"params[{name!r}]", ndim=(1, 2))
+    V, h = np.shape(params["W_xh"])
+    shapes = {"W_hh": (h, h), "b_h": (h,), "W_hq": (h, V), "b_q": (V,)}
+    for name, shape in shapes.items():
+        if np.shape(params[name]) != shape:
+            raise ValueError(
+                f"params[{name!r}] must have shape {shape} to go with W_xh {(V, h)}, got "
+                f"{np.shape(params[name])}"
+            )
+    return params
+
 
 def init_rnn_lm_params(
     vocab_size: int, num_hiddens: int, sigma: float = 0.5, seed: int = 0
 ) -> dict:
     """Random float64 parameters for the tanh RNN LM (random biases too, so they get tested)."""
-    rng = np.random.default_rng(seed)
+    check_int(vocab_size, "vocab_size", 1)
+    check_int(num_hiddens, "num_hiddens", 1)
+    check_number(sigma, "sigma", 0, above=True)
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
     shapes = {
         "W_xh": (vocab_size, num_hiddens),
         "W_hh": (num_hiddens, num_hiddens),
@@ -51,6 +89,8 @@ def init_rnn_lm_params(
 
 def check_xy(X: np.ndarray, Y: np.ndarray, vocab_size: int) -> None:
     """``X`` and ``Y`` must be ``(num_steps, batch_size)`` token indices in ``[0, vocab_size)``."""
+    check_int(vocab_size, "vocab_size", 1)
+    X, Y = check_array(X, "X", ndim=2, kind="i"), check_array(Y, "Y", ndim=2, kind="i")
     if X.ndim != 2 or X.shape != Y.shape:
         raise ValueError(
             f"X and Y must be (num_steps, batch_size) of one shape, got {X.shape} and {Y.shape}"
@@ -69,7 +109,7 @@ def autograd_gradients(params: dict, X: np.ndarray, Y: np.ndarray) -> tuple[floa
     :class:`~d2lrnn.layers.RNNScratch`, loads ``params`` into it and
     differentiates the mean cross-entropy from a zero initial state.
     """
-    V, h = params["W_xh"].shape
+    V, h = np.shape(_check_params(params)["W_xh"])
     check_xy(np.asarray(X), np.asarray(Y), V)
     model = RNNLM(RNNScratch(h, num_inputs=V), V)
     initialize(model, mnp.zeros((1, 1), dtype="int32"))  # deferred shapes, in float32 ...
@@ -105,8 +145,15 @@ def numerical_gradient(
     ``(L(p + eps e_i) - L(p - eps e_i)) / (2 eps)``, with an error of order
     ``eps^2`` (plus rounding): use float64.
     """
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function of params, got {type(loss_fn).__name__}")
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict of arrays, got {type(params).__name__}")
     if name not in params:
         raise ValueError(f"name={name!r} is not a parameter; expected one of {sorted(params)}")
+    eps = check_number(eps, "eps", 0, above=True)
+    if not isinstance(params[name], np.ndarray) or params[name].dtype != np.float64:
+        raise TypeError(f"params[{name!r}] must be a float64 NumPy array, changed in place")
     p = params[name]
     grad = np.zeros_like(p)
     for i in np.ndindex(p.shape):
@@ -122,7 +169,10 @@ def numerical_gradient(
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     """``||a - b|| / max(||a||, ||b||)``, 0 when both are 0."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a = check_array(a, "a", allow_empty=True, finite=False).astype(np.float64)
+    b = check_array(b, "b", allow_empty=True, finite=False).astype(np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have one shape, got {a.shape} and {b.shape}")
     denom = max(np.linalg.norm(a), np.linalg.norm(b))
     return float(np.linalg.norm(a - b) / denom) if denom > 0 else 0.0
 
@@ -176,10 +226,12 @@ def check_gradients(
     :class:`GradientCheck`; raises :class:`GradientError` naming each
     parameter whose relative error exceeds ``tolerance``.
     """
-    missing = sorted(set(PARAM_NAMES) - set(params))
-    if missing:
-        raise ValueError(f"params must hold {list(PARAM_NAMES)}, missing {missing}")
-    check_xy(np.asarray(X), np.asarray(Y), params["W_xh"].shape[0])
+    if not callable(backward):
+        raise TypeError(f"backward must be a function, got {type(backward).__name__}")
+    _check_params(params)
+    check_xy(np.asarray(X), np.asarray(Y), np.shape(params["W_xh"])[0])
+    eps = check_number(eps, "eps", 0, above=True)
+    tolerance = check_number(tolerance, "tolerance", 0, above=True)
     loss, grads = backward(params, X, Y)
     ref_loss, by_autograd = autograd_gradients(params, X, Y)
     if not abs(loss - ref_loss) <= tolerance * max(1.0, abs(ref_loss)):

@@ -51,8 +51,19 @@ from mxnet import autograd, gluon, init, npx
 from mxnet import np as mnp
 from mxnet.gluon import rnn
 
-from .checks import check_int
+from .checks import check_bool, check_choice, check_device, check_indices, check_int, check_number
 from .gluon_adapter import finish_deferred_init
+
+__all__ = [
+    "CELLS",
+    "RNN_ACTIVATIONS",
+    "Cell",
+    "GRUScratch",
+    "LSTMScratch",
+    "RNNScratch",
+    "ScratchRecurrent",
+    "get_cell",
+]
 
 #: The activations the RNN layer offers (the gated cells fix theirs).
 RNN_ACTIVATIONS = ("tanh", "relu")
@@ -181,12 +192,17 @@ class ScratchRecurrent(gluon.Block):
     def __init__(
         self, num_hiddens: int, num_inputs: int = 0, sigma: float = 0.01, fast: bool = True
     ):
+        if self.cell not in CELLS:  # the base class itself, or a subclass without a cell
+            raise TypeError(
+                f"{type(self).__name__} has no cell: a layer must be an RNNScratch, LSTMScratch "
+                "or GRUScratch (ScratchRecurrent is their base class), or a subclass that sets "
+                "cell = 'rnn', 'lstm' or 'gru'"
+            )
         super().__init__()
         self.num_hiddens = check_int(num_hiddens, "num_hiddens", 1)
         self.num_inputs = check_int(num_inputs, "num_inputs", 0)
-        if not isinstance(fast, bool):
-            raise TypeError(f"fast must be a bool, got {type(fast).__name__} {fast!r}")
-        self.fast = fast
+        sigma = check_number(sigma, "sigma", 0)
+        self.fast = check_bool(fast, "fast")
         self._loops = _LoopCache()  # (T, indices) -> _CompiledLoop
         gh = self.num_gates * num_hiddens
         normal = init.Normal(sigma)
@@ -209,7 +225,8 @@ class ScratchRecurrent(gluon.Block):
 
     def begin_state(self, batch_size: int, device: mx.Context | None = None) -> list:
         """The zero state: ``num_states`` arrays of shape ``(1, batch_size, num_hiddens)``."""
-        device = device or mx.current_context()
+        batch_size = check_int(batch_size, "batch_size", 1)
+        device = check_device(device) or mx.current_context()
         shape = (1, batch_size, self.num_hiddens)
         return [mnp.zeros(shape, ctx=device, dtype=self.W_hh.dtype) for _ in range(self.num_states)]
 
@@ -227,30 +244,103 @@ class ScratchRecurrent(gluon.Block):
         finish_deferred_init(self.W_xh, (num_inputs, self.num_gates * self.num_hiddens))
 
     def _infer_num_inputs(self, inputs) -> None:
-        """Check ``inputs``' shape; complete a deferred input size from it."""
+        """Check ``inputs`` (an MXNet array, token indices in range); complete a deferred
+        input size from its last axis."""
+        if not isinstance(inputs, mnp.ndarray):
+            raise TypeError(
+                f"inputs must be an MXNet array (mxnet.np.ndarray), got {type(inputs).__name__}"
+            )
         if inputs.ndim not in (2, 3):
             raise ValueError(
                 "inputs must be (num_steps, batch_size, num_inputs) or token indices "
                 f"(num_steps, batch_size), got shape {inputs.shape}"
             )
-        if self.W_xh.shape[0] > 0:
-            return
-        if inputs.ndim == 2:
+        if inputs.shape[0] == 0 or inputs.shape[1] == 0:
             raise ValueError(
-                "inputs of token indices (num_steps, batch_size) need the layer's num_inputs "
-                "(the vocabulary size): pass num_inputs= or call set_num_inputs(V) first"
+                f"inputs must hold at least one step of one sequence, got shape {inputs.shape}"
             )
-        self.set_num_inputs(inputs.shape[-1])  # deferred: -1 (or 0) until the first call
+        if inputs.ndim == 2:
+            if self.W_xh.shape[0] <= 0:
+                raise ValueError(
+                    "inputs of token indices (num_steps, batch_size) need the layer's "
+                    "num_inputs (the vocabulary size): pass num_inputs= or call "
+                    "set_num_inputs(V) first"
+                )
+            check_indices(inputs, "inputs", self.W_xh.shape[0])
+            return
+        if inputs.dtype != self.W_hh.dtype:
+            raise TypeError(
+                f"inputs must have the layer's dtype {self.W_hh.dtype}, got {inputs.dtype}"
+            )
+        if self.W_xh.shape[0] <= 0:
+            self.set_num_inputs(inputs.shape[-1])  # deferred: 0 until the first call
+        elif inputs.shape[-1] != self.W_xh.shape[0]:
+            raise ValueError(
+                f"inputs must have num_inputs = {self.W_xh.shape[0]} features per step, got "
+                f"shape {inputs.shape}"
+            )
 
     def _initial(self, inputs, states) -> list:
         """The states to start from, each ``(N, h)`` (the zero state if ``states`` is None)."""
-        state = self.begin_state(inputs.shape[1], inputs.ctx) if states is None else list(states)
-        if len(state) != self.num_states:
-            raise ValueError(f"states must hold {self.num_states} arrays, got {len(state)}")
-        return [s[0] for s in state]  # (1, N, h) -> (N, h)
+        N = inputs.shape[1]
+        state = self.begin_state(N, inputs.ctx) if states is None else states
+        return [s[0] for s in self._check_states(state, N, rows=1)]  # (1, N, h) -> (N, h)
+
+    def _check_states(self, states, N: int, rows: int | None = None) -> list:
+        """``states`` must be ``num_states`` arrays ``(rows, N, h)`` (``rows`` None: ``(N, h)``)."""
+        if not isinstance(states, (list, tuple)):
+            raise TypeError(
+                f"states must be a list of {self.num_states} arrays, got {type(states).__name__}"
+            )
+        if len(states) != self.num_states:
+            raise ValueError(f"states must hold {self.num_states} arrays, got {len(states)}")
+        shape = (N, self.num_hiddens) if rows is None else (rows, N, self.num_hiddens)
+        for name, s in zip(CELLS[self.cell].states, states):
+            if not isinstance(s, mnp.ndarray):
+                raise TypeError(
+                    f"state {name} must be an MXNet array of shape {shape}, got {type(s).__name__}"
+                )
+            if s.shape != shape:
+                raise ValueError(f"state {name} must have shape {shape}, got {s.shape}")
+        return list(states)
+
+    def _step_params(self, X_t, states, p, gates=None) -> SimpleNamespace:
+        """Check one step's input ``(N, d)`` and states ``(N, h)``; the gate parameters to use."""
+        if not isinstance(X_t, mnp.ndarray) or X_t.ndim != 2 or X_t.shape[1] != self.num_inputs:
+            got = X_t.shape if hasattr(X_t, "shape") else type(X_t).__name__
+            raise ValueError(
+                f"X_t must be an MXNet array (batch_size, num_inputs = {self.num_inputs}), "
+                f"got {got}"
+            )
+        self._check_states(states, X_t.shape[0])
+        if gates is not None and not isinstance(gates, dict):
+            raise TypeError(
+                f"gates must be None or a dict to record the gates in, got {type(gates).__name__}"
+            )
+        if p is not None and not isinstance(p, SimpleNamespace):
+            raise TypeError(
+                f"p must be None or the gate parameters of gate_params(), got {type(p).__name__}"
+            )
+        return p if p is not None else self.gate_params(X_t.ctx)
+
+    def _check_fast_step(self, XW_t, states, W_T, extra) -> None:
+        """One step of the fast path takes one input projection and one ``W^T`` per gate."""
+        G = self.num_gates
+        for arg, values, n in (
+            ("XW_t", XW_t, G),
+            ("states", states, self.num_states),
+            ("W_T", W_T, G),
+            ("extra", extra, 1 if self.cell == "gru" else 0),
+        ):
+            if not isinstance(values, (list, tuple)) or len(values) != n:
+                got = f"{len(values)}" if isinstance(values, (list, tuple)) else repr(values)
+                raise ValueError(
+                    f"{arg} must be a list of {n} array(s) for a {self.cell} step, got {got}"
+                )
 
     def param_arrays(self, device) -> list:
         """The parameters' arrays on ``device``: ``W_xh, W_hh, b_h`` (and the GRU's ``b_hn``)."""
+        device = check_device(device) or mx.current_context()
         return [p.data(device) for p in self.collect_params().values()]
 
     def forward(self, inputs, states=None):
@@ -290,7 +380,7 @@ class ScratchRecurrent(gluon.Block):
         for the RNN ``W_xh, W_hh, b_h``. Cut from the fused matrices, so that
         gradients flow back into them.
         """
-        device = device or mx.current_context()
+        device = check_device(device) or mx.current_context()
         W_xh, W_hh, b_h, *extra = self.param_arrays(device)
         G = self.num_gates
         W_x, W_h, b = (cut(mx.nd, a, G, -1) for a in (W_xh, W_hh, b_h))
@@ -314,7 +404,10 @@ class ScratchRecurrent(gluon.Block):
         over a sentence. Uses the plain path; no gradients are recorded.
         """
         if not CELLS[self.cell].has_gates:
-            raise TypeError(f"{type(self).__name__} has no gates")
+            raise TypeError(
+                f"trace needs a layer with gates (an LSTMScratch or GRUScratch): "
+                f"{type(self).__name__} has no gates"
+            )
         with autograd.pause():
             self._infer_num_inputs(inputs)
             record: dict = {}
@@ -347,20 +440,22 @@ class RNNScratch(ScratchRecurrent):
         sigma: float = 0.01,
         fast: bool = True,
     ):
-        if activation not in RNN_ACTIVATIONS:
-            raise ValueError(f"activation must be one of {RNN_ACTIVATIONS}, got {activation!r}")
+        check_choice(activation, "activation", RNN_ACTIVATIONS)
         super().__init__(num_hiddens, num_inputs, sigma, fast)
         self.activation = activation
 
     def step(self, X_t, states: list, p=None, gates: dict | None = None) -> list:
         """One step of the plain path: ``X_t`` ``(N, d)``, ``states`` ``[H]`` of ``(N, h)``."""
-        p = p or self.gate_params(X_t.ctx)
+        p = self._step_params(X_t, states, p, gates)
         phi = mnp.tanh if self.activation == "tanh" else npx.relu
         (H,) = states
         H = phi(mnp.dot(X_t, p.W_xh) + mnp.dot(H, p.W_hh) + p.b_h)
         return [H]
 
     def fast_step(self, F, XW_t, states, W_T, extra):
+        """One step of the fast path (inside the compiled loop), from the input projections
+        ``XW_t`` and each gate's ``W^T``."""
+        self._check_fast_step(XW_t, states, W_T, extra)
         (H,) = states
         A = recurrent_product(F, H, W_T[0], self.num_hiddens) + XW_t[0]
         return [activation(F, A, self.activation)]
@@ -385,7 +480,7 @@ class LSTMScratch(ScratchRecurrent):
 
     def step(self, X_t, states: list, p=None, gates: dict | None = None) -> list:
         """One step of the plain path: ``X_t`` ``(N, d)``, ``states`` ``[H, C]`` of ``(N, h)``."""
-        p = p or self.gate_params(X_t.ctx)
+        p = self._step_params(X_t, states, p, gates)
         H, C = states
         I = npx.sigmoid(mnp.dot(X_t, p.W_xi) + mnp.dot(H, p.W_hi) + p.b_i)
         F = npx.sigmoid(mnp.dot(X_t, p.W_xf) + mnp.dot(H, p.W_hf) + p.b_f)
@@ -398,6 +493,8 @@ class LSTMScratch(ScratchRecurrent):
         return [H, C]
 
     def fast_step(self, F, XW_t, states, W_T, extra):
+        """One step of the fast path: the four gates from their projections, then ``C``, ``H``."""
+        self._check_fast_step(XW_t, states, W_T, extra)
         H, C = states
         i, f, g, o = (recurrent_product(F, H, W, self.num_hiddens) + XW for W, XW in zip(W_T, XW_t))
         C = activation(F, f, "sigmoid") * C + activation(F, i, "sigmoid") * activation(F, g, "tanh")
@@ -430,7 +527,7 @@ class GRUScratch(ScratchRecurrent):
 
     def step(self, X_t, states: list, p=None, gates: dict | None = None) -> list:
         """One step of the plain path: ``X_t`` ``(N, d)``, ``states`` ``[H]`` of ``(N, h)``."""
-        p = p or self.gate_params(X_t.ctx)
+        p = self._step_params(X_t, states, p, gates)
         (H,) = states
         R = npx.sigmoid(mnp.dot(X_t, p.W_xr) + mnp.dot(H, p.W_hr) + p.b_r)
         Z = npx.sigmoid(mnp.dot(X_t, p.W_xz) + mnp.dot(H, p.W_hz) + p.b_z)
@@ -441,6 +538,8 @@ class GRUScratch(ScratchRecurrent):
         return [H]
 
     def fast_step(self, F, XW_t, states, W_T, extra):
+        """One step of the fast path: reset and update gates, candidate, new ``H``."""
+        self._check_fast_step(XW_t, states, W_T, extra)
         (H,) = states
         (b_hn,) = extra
         h = self.num_hiddens
@@ -510,6 +609,4 @@ CELLS: dict[str, Cell] = {
 
 def get_cell(name: str) -> Cell:
     """The registry entry of ``name`` (``'rnn'``, ``'lstm'`` or ``'gru'``)."""
-    if name not in CELLS:
-        raise ValueError(f"cell must be one of {sorted(CELLS)}, got {name!r}")
-    return CELLS[name]
+    return CELLS[check_choice(name, "cell", sorted(CELLS))]

@@ -25,10 +25,14 @@ from __future__ import annotations
 
 import mxnet as mx
 from mxnet import gluon, npx
+from mxnet import np as mnp
 
-from .checks import check_int
-from .gluon_adapter import begin_state
+from .checks import check_bool, check_indices, check_int
+from .deep import Bidirectional, Stacked, check_states, num_hiddens, num_rows, num_states
+from .gluon_adapter import begin_state, is_gluon_rnn
 from .layers import ScratchRecurrent
+
+__all__ = ["RNNLM"]
 
 
 class RNNLM(gluon.Block):
@@ -72,11 +76,10 @@ class RNNLM(gluon.Block):
                 "device) and forward(inputs, states) -> (outputs, states) (see d2lrnn.lm), "
                 f"got {type(rnn).__name__}"
             )
-        check_int(vocab_size, "vocab_size", 1)
-        if embed_size is not None and (not isinstance(embed_size, int) or embed_size < 1):
-            raise ValueError(
-                f"embed_size must be None (one-hot) or an int >= 1, got {embed_size!r}"
-            )
+        vocab_size = check_int(vocab_size, "vocab_size", 1)
+        if embed_size is not None:
+            embed_size = check_int(embed_size, "embed_size", 1)
+        hybridize = check_bool(hybridize, "hybridize")
         self.vocab_size, self.embed_size = vocab_size, embed_size
         self.rnn = rnn
         self._indices = embed_size is None and isinstance(rnn, ScratchRecurrent)
@@ -100,6 +103,10 @@ class RNNLM(gluon.Block):
 
         For a from-scratch layer with one-hot inputs: ``X.T``, the indices of the one-hot vectors.
         """
+        self._check_X(X)
+        return self._encode(X)
+
+    def _encode(self, X):
         X = X.T
         if self.embedding is not None:
             return self.embedding(X)
@@ -107,14 +114,40 @@ class RNNLM(gluon.Block):
             return X
         return npx.one_hot(X, self.vocab_size, dtype=self.output.weight.dtype)
 
-    def forward(self, X, state=None):
+    def _check_X(self, X) -> None:
+        """``X`` must be an MXNet array ``(batch_size, num_steps)`` of indices in ``[0, V)``."""
+        if not isinstance(X, mnp.ndarray):
+            raise TypeError(
+                f"X must be an MXNet array of token indices (batch_size, num_steps), "
+                f"got {type(X).__name__}"
+            )
         if X.ndim != 2:
             raise ValueError(
                 f"X must be (batch_size, num_steps) token indices, got shape {X.shape}"
             )
+        check_indices(X, "X", self.vocab_size)
+
+    def _check_state(self, state, N: int) -> None:
+        """A state given to the model must be the layer's: checked here for gluon's layers
+        and the book's wrappers (the book's one-layer layers check their own; a layer written
+        in a notebook is trusted with its own)."""
+        if isinstance(self.rnn, ScratchRecurrent):
+            return
+        if is_gluon_rnn(self.rnn) or isinstance(self.rnn, (Bidirectional, Stacked)):
+            check_states(
+                state, num_states(self.rnn), num_rows(self.rnn), N, num_hiddens(self.rnn), "state"
+            )
+        elif not isinstance(state, (list, tuple)):
+            raise TypeError(f"state must be None or a list of arrays, got {type(state).__name__}")
+
+    def forward(self, X, state=None):
+        """``X`` ``(batch_size, num_steps)`` token indices -> ``(logits, state)``."""
+        self._check_X(X)
         if state is None:
             state = self.begin_state(X.shape[0], X.ctx)
-        result = self.rnn(self.encode(X), state)
+        else:
+            self._check_state(state, X.shape[0])
+        result = self.rnn(self._encode(X), state)
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
             raise TypeError(
                 f"the recurrent layer {type(self.rnn).__name__} must return (outputs, states) "
@@ -136,4 +169,11 @@ class RNNLM(gluon.Block):
         ``ScratchRecurrent.trace``); load a trained gluon model's weights into
         one with :func:`d2lrnn.weights.copy_weights`.
         """
-        return self.rnn.trace(self.encode(X), state)
+        if not callable(getattr(self.rnn, "trace", None)):
+            raise TypeError(
+                f"trace needs a recurrent layer with gates from d2lrnn.layers, got rnn = "
+                f"{type(self.rnn).__name__}; copy its weights into one with "
+                "d2lrnn.weights.copy_weights"
+            )
+        self._check_X(X)
+        return self.rnn.trace(self._encode(X), state)

@@ -22,17 +22,37 @@ from dataclasses import dataclass, field
 import numpy as np
 from mxnet import gluon, init
 
-from .checks import check_int
+from .checks import check_choice, check_device, check_int, check_number, check_sequence
 from .classifiers import SequenceClassifier
-from .gluon_adapter import gluon_block_params, gluon_layout, initialize, is_gluon_rnn
-from .layers import get_cell
+from .gluon_adapter import (
+    gluon_block_params,
+    gluon_layout,
+    initialize,
+    is_gluon_rnn,
+    is_initialized,
+)
+from .layers import CELLS, get_cell
 from .runtime import default_device
 from .runtime import seed as seed_everything
 from .train import fit
 
+__all__ = [
+    "RecallBatches",
+    "RecallRun",
+    "num_hiddens_for_budget",
+    "num_params",
+    "recall_batch",
+    "recall_experiment",
+    "recall_model",
+    "set_keep_gate_bias",
+    "train_recall",
+]
+
 
 def recall_batch(rng: np.random.Generator, batch_size: int, T: int, num_symbols: int = 8):
     """``X`` ``(batch_size, T)`` int32 symbols and ``y`` ``(batch_size,)`` = ``X[:, 0]``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     check_int(batch_size, "batch_size", 1)
     check_int(T, "T", 1)
     check_int(num_symbols, "num_symbols", 2)
@@ -58,7 +78,7 @@ class RecallBatches:
         self.steps = check_int(steps, "steps", 1)
         self.max_steps = check_int(max_steps, "max_steps", 1)
         self.done = 0
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(check_int(seed, "seed", 0))
 
     @property
     def num_passes(self) -> int:
@@ -78,20 +98,25 @@ def num_params(cell: str, num_hiddens: int, num_symbols: int) -> int:
     readout ``(h, d) + d``, with ``d = num_symbols``.
     """
     gates = get_cell(cell).num_gates
-    d, h = num_symbols, num_hiddens
+    d = check_int(num_symbols, "num_symbols", 2)
+    h = check_int(num_hiddens, "num_hiddens", 1)
     return gates * (h * d + h * h + 2 * h) + h * d + d
 
 
 def num_hiddens_for_budget(cell: str, budget: int, num_symbols: int) -> int:
     """The largest hidden size whose :func:`num_params` does not exceed ``budget``."""
     check_int(budget, "budget", 1)
+    check_int(num_symbols, "num_symbols", 2)
     gates = get_cell(cell).num_gates
     d = num_symbols
     # gates h^2 + (gates (d + 2) + d) h + d - budget = 0
     a, b, c = gates, gates * (d + 2) + d, d - budget
     h = int((-b + math.sqrt(b * b - 4 * a * c)) / (2 * a)) if c < 0 else 0
     if h < 1:
-        raise ValueError(f"budget {budget} is too small for one {cell} unit")
+        raise ValueError(
+            f"budget must be at least {num_params(cell, 1, num_symbols)} parameters (one {cell} "
+            f"unit), got {budget}: budget {budget} is too small for one {cell} unit"
+        )
     while num_params(cell, h + 1, num_symbols) <= budget:
         h += 1
     while num_params(cell, h, num_symbols) > budget:
@@ -109,10 +134,21 @@ def set_keep_gate_bias(layer: gluon.Block, value: float) -> None:
     """
     if not is_gluon_rnn(layer):
         raise TypeError(f"layer must be a gluon LSTM or GRU, got {type(layer).__name__}")
+    value = check_number(value, "value")
     layout = gluon_layout(layer)
     cell = get_cell(layout.cell)
     if cell.keep_gate is None:
-        raise ValueError(f"a {layout.cell} layer has no keep gate")
+        raise ValueError(
+            f"layer must be a gluon LSTM or GRU, got a gluon {layout.cell.upper()}: "
+            f"a {layout.cell} layer has no keep gate"
+        )
+    if layout.num_layers != 1 or layout.num_directions != 1:
+        raise ValueError(
+            "layer must have one layer and one direction (the bias of layer 0 forward is set), "
+            f"got {layout.num_layers} layer(s) and {layout.num_directions} direction(s)"
+        )
+    if not all(is_initialized(p) for p in layer.collect_params().values()):
+        raise ValueError("layer must be initialized first (call its initialize())")
     k, h = cell.block_index(cell.keep_gate), layout.num_hiddens
     bias = gluon_block_params(layer, "l0")["i2h_bias"].data()
     bias[k * h : (k + 1) * h] = value
@@ -120,6 +156,8 @@ def set_keep_gate_bias(layer: gluon.Block, value: float) -> None:
 
 def recall_model(cell: str, num_hiddens: int, num_symbols: int) -> SequenceClassifier:
     """One gluon ``cell`` layer over one-hot symbols, read out from its final state."""
+    check_int(num_hiddens, "num_hiddens", 1)
+    check_int(num_symbols, "num_symbols", 2)
     return SequenceClassifier(get_cell(cell).gluon(num_hiddens), num_symbols, num_symbols)
 
 
@@ -161,7 +199,11 @@ def train_recall(
     """
     check_int(max_steps, "max_steps", 1)
     check_int(eval_every, "eval_every", 1)
-    device = device or default_device()
+    check_int(T, "T", 1)
+    check_int(seed, "seed", 0)
+    keep_bias = check_number(keep_bias, "keep_bias")
+    check_int(batch_size, "batch_size", 1)
+    device = check_device(device) or default_device()
     seed_everything(seed)
     X_val, y_val = recall_batch(np.random.default_rng(seed + 10_000), 500, T, num_symbols)
     model = recall_model(cell, num_hiddens, num_symbols)
@@ -204,6 +246,12 @@ def recall_experiment(
     Each cell gets the largest hidden size within the budget. Returns the
     runs in the order ``Ts`` x ``cells``; ``kwargs`` go to :func:`train_recall`.
     """
+    Ts, cells = check_sequence(Ts, "Ts"), check_sequence(cells, "cells")
+    for i, T in enumerate(Ts):
+        check_int(T, f"Ts[{i}]", 1)
+    for i, cell in enumerate(cells):
+        check_choice(cell, f"cells[{i}]", list(CELLS))
+    check_number(keep_bias, "keep_bias")
     sizes = {cell: num_hiddens_for_budget(cell, budget, num_symbols) for cell in cells}
     return [
         train_recall(cell, T, sizes[cell], num_symbols, keep_bias, **kwargs)

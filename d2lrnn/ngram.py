@@ -8,9 +8,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .checks import check_int, check_tokens
+from .checks import check_int, check_number, check_str, check_tokens
 from .metrics import perplexity
 from .text import Vocab
+
+__all__ = ["NGramLM", "ngram_counts"]
 
 
 def ngram_counts(tokens: Sequence[str], n: int) -> collections.Counter:
@@ -41,9 +43,10 @@ class NGramLM:
         check_int(n, "n", 1)
         if len(tokens) < n:
             raise ValueError(f"tokens must hold at least n={n} tokens, got {len(tokens)}")
-        if not alpha >= 0:
-            raise ValueError(f"alpha must be a float >= 0, got {alpha!r}")
-        self.n, self.alpha = n, float(alpha)
+        alpha = check_number(alpha, "alpha", 0)
+        if vocab is not None and not isinstance(vocab, Vocab):
+            raise TypeError(f"vocab must be None or a Vocab, got {type(vocab).__name__}")
+        self.n, self.alpha = n, alpha
         self.vocab = vocab if vocab is not None else Vocab(tokens)
         ids = self.vocab[tokens]
         #: counts of n-grams of token indices
@@ -55,6 +58,7 @@ class NGramLM:
     def prob(self, context: Sequence[str], token: str) -> float:
         """``P(token | context)``; ``context`` holds the ``n - 1`` previous tokens."""
         context = check_tokens(context, "context")
+        check_str(token, "token")
         if len(context) != self.n - 1:
             raise ValueError(f"context must hold n - 1 = {self.n - 1} tokens, got {len(context)}")
         return self._prob(tuple(self.vocab[context]), self.vocab[token])
@@ -86,6 +90,8 @@ class NGramLM:
     def generate(self, prefix: Sequence[str], num_tokens: int, seed: int = 0) -> list[str]:
         """Sample ``num_tokens`` tokens after ``prefix`` (at least ``n - 1`` tokens)."""
         prefix = check_tokens(prefix, "prefix")
+        check_int(num_tokens, "num_tokens", 0)
+        check_int(seed, "seed", 0)
         if len(prefix) < self.n - 1:
             raise ValueError(
                 f"prefix must hold at least n - 1 = {self.n - 1} tokens, got {len(prefix)}"
@@ -98,8 +104,9 @@ class NGramLM:
             p = np.array([self._prob(ctx, w) for w in range(V)])
             if p.sum() == 0:
                 raise ValueError(
-                    f"the context {self.vocab.to_tokens(list(ctx))} was never seen and alpha=0, "
-                    "so every next token has probability 0; use alpha > 0"
+                    f"alpha must be > 0 to generate after a context never seen: the context "
+                    f"{self.vocab.to_tokens(list(ctx))} was never seen and alpha=0, so every "
+                    "next token has probability 0"
                 )
             ids.append(int(rng.choice(V, p=p / p.sum())))
         return self.vocab.to_tokens(ids)

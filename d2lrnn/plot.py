@@ -8,8 +8,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .batches import SeqBatches
+from .checks import check_choice, check_int, check_str
 
 FIGSIZE = (5.0, 3.0)
+
+__all__ = ["FIGSIZE", "gate_heatmap", "plot", "plot_partitions"]
 
 
 def _as_list(v) -> list:
@@ -43,13 +46,26 @@ def plot(
     ``X`` and ``Y`` are a 1-D series or a list of them; with ``Y`` omitted,
     ``X`` is plotted against its index. One ``X`` may serve several ``Y``.
     """
+    for arg, v in (("X", X), ("Y", Y)):
+        if isinstance(v, (str, bytes, dict)):
+            raise TypeError(f"{arg} must be a 1-D series or a list of them, got {type(v).__name__}")
     Xs, Ys = _as_list(X), _as_list(Y)
+    if not Xs:
+        raise ValueError("X must hold at least one series, got none")
     if not Ys:
         Xs, Ys = [np.arange(len(x)) for x in Xs], Xs
     if len(Xs) == 1 and len(Ys) > 1:
         Xs = Xs * len(Ys)
     if len(Xs) != len(Ys):
         raise ValueError(f"X and Y must hold as many series, got {len(Xs)} and {len(Ys)}")
+    for i, (x, y) in enumerate(zip(Xs, Ys)):
+        if np.shape(x) != np.shape(y) or np.ndim(x) != 1:
+            raise ValueError(
+                f"series {i}: x and y must be 1-D of one length, got shapes {np.shape(x)} and "
+                f"{np.shape(y)}"
+            )
+    check_choice(xscale, "xscale", ("linear", "log", "symlog", "logit"))
+    check_choice(yscale, "yscale", ("linear", "log", "symlog", "logit"))
     if axes is None:
         _, axes = plt.subplots(figsize=figsize)
     for x, y, fmt in zip(Xs, Ys, fmts * (len(Ys) // len(fmts) + 1)):
@@ -73,12 +89,15 @@ def plot(
 def plot_partitions(num_tokens: int = 48, batch_size: int = 2, num_steps: int = 5, seed: int = 1):
     """Draw how :class:`~d2lrnn.batches.SeqBatches` cuts a corpus, for both samplings.
 
+    (``SeqBatches`` checks ``num_tokens``, ``batch_size``, ``num_steps`` and ``seed``.)
+
     The picture is drawn from what the iterator really yields: it runs one
     epoch over the corpus ``0, 1, ..., num_tokens - 1``, whose tokens are
     their own positions. Each row is one sampling; each coloured box is one
     window ``X``, coloured by minibatch and labelled ``minibatch/row``.
     Returns the figure.
     """
+    num_tokens = check_int(num_tokens, "num_tokens", 2)
     corpus = np.arange(num_tokens)
     fig, axes = plt.subplots(2, 1, figsize=(9, 3.2), sharex=True)
     colors = plt.get_cmap("tab10").colors
@@ -117,15 +136,36 @@ def gate_heatmap(gates: dict, text: str, names: Sequence[str], units: Sequence[i
     columns; ``units`` picks the rows. Sigmoid gates use a 0–1 colour scale,
     anything else (the candidate, ``H``) −1–1.
     """
+    if not isinstance(gates, dict):
+        raise TypeError(f"gates must be a dict name -> (T, h) array, got {type(gates).__name__}")
+    check_str(text, "text")
+    if isinstance(names, str) or not isinstance(names, (list, tuple)):
+        raise TypeError(f"names must be a list of gate names, got {type(names).__name__} {names!r}")
     if not names:
-        raise ValueError("names must list at least one gate")
+        raise ValueError(f"names must list at least one gate, got {names!r}")
+    if isinstance(units, (str, bytes)) or not hasattr(units, "__iter__"):
+        raise TypeError(f"units must be a list of unit indices, got {type(units).__name__}")
     units = list(units)
+    if not units:
+        raise ValueError("units must list at least one unit, got none")
+    for i, u in enumerate(units):
+        check_int(u, f"units[{i}]", 0)
     for name in names:
         if name not in gates:
-            raise ValueError(f"no gate {name!r}: gates has {sorted(gates)}")
-        steps = gates[name].shape[0]
-        if steps != len(text):
-            raise ValueError(f"text has {len(text)} characters but gate {name!r} has {steps} steps")
+            raise ValueError(
+                f"names must name gates of gates, got {name!r}: no gate {name!r}: gates has "
+                f"{sorted(gates)}"
+            )
+        shape = np.shape(gates[name])
+        if len(shape) != 2:
+            raise ValueError(f"gates[{name!r}] must be (T, h), got shape {shape}")
+        if shape[0] != len(text):
+            raise ValueError(
+                f"text must have one character per step: text has {len(text)} characters but "
+                f"gate {name!r} has {shape[0]} steps"
+            )
+        if max(units) >= shape[1]:
+            raise ValueError(f"units must be < {shape[1]} (the gate's units), got {max(units)}")
     fig, axes = plt.subplots(
         len(names),
         1,

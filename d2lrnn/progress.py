@@ -7,7 +7,11 @@ import time
 
 import matplotlib.pyplot as plt
 
+from .checks import check_choice, check_int, check_number, check_str
+
 MODES = ("auto", "plot", "text", "none")
+
+__all__ = ["MODES", "Progress", "in_notebook"]
 
 
 def in_notebook() -> bool:
@@ -32,10 +36,12 @@ class Progress:
     """
 
     def __init__(self, num_epochs: int, mode: str = "auto", title: str = "", every: int = 1):
-        if mode not in MODES:
-            raise ValueError(f"progress must be one of {MODES}, got {mode!r}")
+        check_choice(mode, "mode", MODES)
+        num_epochs = check_int(num_epochs, "num_epochs", 1)
+        check_str(title, "title")
+        every = check_int(every, "every", 1)
         self.mode = ("plot" if in_notebook() else "text") if mode == "auto" else mode
-        self.num_epochs, self.title, self.every = num_epochs, title, max(1, every)
+        self.num_epochs, self.title, self.every = num_epochs, title, every
         self.epochs: list[int] = []
         self.train: list[float] = []
         self.val: list[float] = []
@@ -50,6 +56,12 @@ class Progress:
         )
 
     def update(self, epoch: int, train: float, val: float | None, tokens_per_sec: float) -> None:
+        """Record one epoch's perplexities and speed, and show them."""
+        check_int(epoch, "epoch", 1)
+        check_number(train, "train", 1)
+        if val is not None:
+            check_number(val, "val", 1)
+        check_number(tokens_per_sec, "tokens_per_sec", 0)
         self.epochs.append(epoch)
         self.train.append(train)
         if val is not None:

@@ -11,10 +11,12 @@ import numpy as np
 
 from .checks import check_int
 
+__all__ = ["default_device", "keep_freed_memory", "num_gpus", "seed"]
+
 
 def seed(value: int = 0) -> None:
     """Seed Python's ``random``, NumPy's global generator and MXNet (every device)."""
-    check_int(value, "value", 0)
+    value = check_int(value, "value", 0, 2**32 - 1)  # NumPy's seeds are 32-bit
     random.seed(value)
     np.random.seed(value)
     mx.random.seed(value)

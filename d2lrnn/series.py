@@ -16,8 +16,10 @@ import numpy as np
 from mxnet import gluon
 
 from .batches import ArrayBatches
-from .checks import check_int, check_series
+from .checks import check_array, check_int, check_number, check_series
 from .train import FitHistory, fit
+
+__all__ = ["fit_regression", "k_step_predictions", "lag_features", "sine_series"]
 
 
 def sine_series(
@@ -28,12 +30,10 @@ def sine_series(
     Returns a float32 array of shape ``(T,)`` for ``t = 1, ..., T``. The
     default period (about 628 steps) matches d2l's ``sin(0.01 t)``.
     """
-    check_int(T, "T", 2)
-    if not noise >= 0:
-        raise ValueError(f"noise must be a float >= 0, got {noise!r}")
-    if not period > 0:
-        raise ValueError(f"period must be > 0, got {period!r}")
-    rng = np.random.default_rng(seed)
+    T = check_int(T, "T", 2)
+    noise = check_number(noise, "noise", 0)
+    period = check_number(period, "period", 0, above=True)
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
     t = np.arange(1, T + 1, dtype=np.float64)
     return (np.sin(2 * np.pi * t / period) + rng.normal(0.0, noise, T)).astype(np.float32)
 
@@ -75,11 +75,16 @@ def fit_regression(
     Returns the loss ``0.5 * (y_hat - y)^2``, averaged over every example,
     after each epoch.
     """
-    features = np.asarray(features, dtype=np.float32)
-    labels = np.asarray(labels, dtype=np.float32).reshape(-1, 1)
-    if features.ndim != 2 or len(features) != len(labels):
+    if not isinstance(net, gluon.Block):
+        raise TypeError(f"net must be a gluon Block, got {type(net).__name__}")
+    features = check_array(features, "features", ndim=2).astype(np.float32)
+    labels = check_array(labels, "labels", ndim=(1, 2)).astype(np.float32)
+    if labels.ndim == 2 and labels.shape[1] != 1:
+        raise ValueError(f"labels must be (n,) or (n, 1), got shape {labels.shape}")
+    labels = labels.reshape(-1, 1)
+    if len(features) != len(labels):
         raise ValueError(
-            f"features must be (n, d) and labels (n,), got {features.shape} and {labels.shape[:1]}"
+            f"features and labels must hold as many examples, got {len(features)} and {len(labels)}"
         )
     batches = ArrayBatches(features, labels, batch_size, shuffle=True, seed=seed)
     history: FitHistory = fit(
@@ -109,6 +114,8 @@ def k_step_predictions(
     ``preds[i, k - 1]`` is the ``k``-step-ahead prediction of
     ``x[i + tau + k - 1]``, made from the observed ``x[i : i + tau]`` only.
     """
+    if not callable(predict):
+        raise TypeError(f"predict must be a function of (n, tau) windows, got {predict!r}")
     x = check_series(x)
     for arg, v in (("tau", tau), ("max_k", max_k)):
         check_int(v, arg, 1)
@@ -122,5 +129,11 @@ def k_step_predictions(
     window = np.empty((rows, tau + max_k), dtype=np.float32)
     window[:, :tau] = _windows(x, tau, rows)
     for j in range(max_k):
-        window[:, tau + j] = np.asarray(predict(window[:, j : j + tau])).reshape(rows)
+        pred = np.asarray(predict(window[:, j : j + tau]))
+        if pred.size != rows:
+            raise ValueError(
+                f"predict must return one prediction per window, (n,) or (n, 1) with n={rows}, "
+                f"got shape {pred.shape}"
+            )
+        window[:, tau + j] = pred.reshape(rows)
     return window[:, tau:]

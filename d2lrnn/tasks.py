@@ -19,13 +19,16 @@ import unicodedata
 
 import numpy as np
 
-from .checks import check_int
+from .checks import check_int, check_str
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+__all__ = ["LETTERS", "language_data", "letters_only", "segmentation_data"]
 
 
 def letters_only(text: str) -> str:
     """Lower case, accents removed (é -> e), everything but a–z turned into single spaces."""
+    check_str(text, "text")
     text = unicodedata.normalize("NFD", text.lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join("".join(c if c in LETTERS else " " for c in text).split())
@@ -48,7 +51,10 @@ def segmentation_data(text: str, num_steps: int):
     ids = np.frombuffer(letters.encode("ascii"), dtype=np.uint8).astype(np.int32) - ord("a")
     n = len(letters) // num_steps
     if n == 0:
-        raise ValueError(f"text has {len(letters)} letters, fewer than num_steps={num_steps}")
+        raise ValueError(
+            f"text must hold at least num_steps={num_steps} letters: text has {len(letters)} "
+            f"letters, fewer than num_steps={num_steps}"
+        )
     return ids[: n * num_steps].reshape(n, num_steps), starts[: n * num_steps].reshape(n, num_steps)
 
 
@@ -62,6 +68,19 @@ def language_data(pairs, num_chars: int, seed: int = 0):
     first, then a–z), ``y`` ``(n,)``, shuffled with ``seed``, and the alphabet.
     """
     check_int(num_chars, "num_chars", 1)
+    check_int(seed, "seed", 0)
+    if isinstance(pairs, (str, bytes)) or not hasattr(pairs, "__iter__"):
+        raise TypeError(f"pairs must be a list of (english, french) pairs, got {pairs!r}")
+    pairs = list(pairs)
+    for i, pair in enumerate(pairs):
+        if not (
+            isinstance(pair, (tuple, list))
+            and len(pair) == 2
+            and all(isinstance(x, str) for x in pair)
+        ):
+            raise ValueError(f"pairs[{i}] must be a pair (english, french) of str, got {pair!r}")
+    if not pairs:
+        raise ValueError("pairs must hold at least one (english, french) pair, got none")
     alphabet = " " + LETTERS
     index = {c: i for i, c in enumerate(alphabet)}
     rows, labels = [], []
@@ -71,6 +90,9 @@ def language_data(pairs, num_chars: int, seed: int = 0):
                 rows.append([index[c] for c in s[:num_chars]])
                 labels.append(label)
     if not rows:
-        raise ValueError(f"no sentence has {num_chars} or more letters")
+        raise ValueError(
+            f"num_chars must be at most the length of some sentence, got {num_chars}: "
+            f"no sentence has {num_chars} or more letters"
+        )
     order = np.random.default_rng(seed).permutation(len(rows))
     return np.array(rows, dtype=np.int32)[order], np.array(labels, dtype=np.int32)[order], alphabet

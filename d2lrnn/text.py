@@ -24,6 +24,18 @@ from .checks import check_int, check_str, check_tokens
 
 UNK = "<unk>"
 
+__all__ = [
+    "TOKENIZERS",
+    "UNK",
+    "BPETokenizer",
+    "CharTokenizer",
+    "Vocab",
+    "WordTokenizer",
+    "get_tokenizer",
+    "preprocess",
+    "tokenize",
+]
+
 
 def preprocess(text: str) -> str:
     """Lower-case ``text`` and replace every run of non-letters by one space.
@@ -87,6 +99,18 @@ class BPETokenizer:
     name = "bpe"
 
     def __init__(self, merges: Sequence[tuple[str, str]] = ()):
+        if isinstance(merges, str) or not isinstance(merges, (list, tuple)):
+            raise TypeError(
+                "merges must be a list of (str, str) pairs, as BPETokenizer.learn makes them, "
+                f"got {type(merges).__name__} {merges!r}"
+            )
+        for i, m in enumerate(merges):
+            if not (
+                isinstance(m, (list, tuple))
+                and len(m) == 2
+                and all(isinstance(x, str) and x for x in m)
+            ):
+                raise ValueError(f"merges[{i}] must be a pair of non-empty str symbols, got {m!r}")
         self.merges = [tuple(m) for m in merges]
         self._ranks = {m: i for i, m in enumerate(self.merges)}
         self._cache: dict[str, list[str]] = {}
@@ -172,7 +196,10 @@ def get_tokenizer(
         raise ValueError(f"name={name!r} is not a tokenizer; expected one of {sorted(TOKENIZERS)}")
     if name == "bpe":
         if text is None:
-            raise ValueError("text is required for the 'bpe' tokenizer, which learns from it")
+            raise ValueError(
+                "text is required for the 'bpe' tokenizer, which learns from it: text must be "
+                "a str, got None"
+            )
         return BPETokenizer.learn(text, num_merges)
     return TOKENIZERS[name]()
 
@@ -182,6 +209,7 @@ def tokenize(text: str, name: str = "char", **kwargs: Any) -> list[str]:
 
     For ``'bpe'`` the merges are learned from ``text`` itself.
     """
+    check_str(text, "text")
     if name == "bpe":
         kwargs.setdefault("text", text)
     return get_tokenizer(name, **kwargs).encode(text)
@@ -237,7 +265,12 @@ class Vocab:
                 "tokens must be a list of str tokens, got a str; split it with a tokenizer"
             )
         if not isinstance(tokens, (list, tuple)):
-            tokens = list(tokens)
+            try:
+                tokens = list(tokens)
+            except TypeError:
+                raise TypeError(
+                    f"tokens must be a list of str tokens, got {type(tokens).__name__} {tokens!r}"
+                ) from None
         reserved = check_tokens(reserved_tokens, "reserved_tokens")
         if UNK in reserved or len(set(reserved)) != len(reserved):
             raise ValueError(
@@ -291,6 +324,7 @@ class Vocab:
             )
         if not 0 <= indices < len(self):
             raise ValueError(
-                f"index {indices} is out of range for a vocabulary of {len(self)} tokens"
+                f"indices must be in [0, {len(self)}): index {indices} is out of range for a "
+                f"vocabulary of {len(self)} tokens"
             )
         return self.idx_to_token[indices]

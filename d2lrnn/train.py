@@ -27,39 +27,137 @@ from mxnet import autograd, gluon, init, npx
 from mxnet import np as mnp
 
 from .batches import SAMPLINGS
-from .checks import check_int
+from .checks import (
+    check_array,
+    check_bool,
+    check_choice,
+    check_device,
+    check_indices,
+    check_int,
+    check_number,
+    check_str,
+)
 from .clipping import clip_gradients
 from .gluon_adapter import initialize, is_initialized
-from .progress import Progress
+from .progress import MODES, Progress
 from .runtime import default_device
 
 OPTIMIZERS = ("sgd", "adam")
 LOSSES = ("cross_entropy", "squared")
 
+__all__ = [
+    "LOSSES",
+    "OPTIMIZERS",
+    "FitHistory",
+    "History",
+    "NonFiniteError",
+    "accuracy",
+    "cross_entropy",
+    "evaluate",
+    "evaluate_lm",
+    "fit",
+    "make_trainer",
+    "train_lm",
+    "train_step",
+    "trainable",
+]
+
+
+class NonFiniteError(FloatingPointError):
+    """Training or evaluation met a loss or gradient that is NaN or infinite, and stopped.
+
+    ``history`` holds what the training loop had measured until then (a
+    :class:`History` or :class:`FitHistory`; ``None`` from evaluation), so
+    that a caller that studies divergence can still plot it.
+    """
+
+    def __init__(self, message: str, history=None):
+        super().__init__(message)
+        self.history = history
+
+
+def _check_model(model: object) -> gluon.Block:
+    if not isinstance(model, gluon.Block):
+        raise TypeError(f"model must be a gluon Block, got {type(model).__name__}")
+    return model
+
+
+def _check_clip(clip: object) -> float | None:
+    return None if clip is None else check_number(clip, "clip", 0, above=True)
+
 
 def make_trainer(model: gluon.Block, optimizer: str = "adam", lr: float = 0.01) -> gluon.Trainer:
-    """The optimiser of every loop: gluon's ``'sgd'`` or ``'adam'`` at learning rate ``lr``."""
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
-    if not (isinstance(lr, (int, float, np.integer, np.floating)) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-    return gluon.Trainer(model.collect_params(), optimizer, {"learning_rate": float(lr)})
+    """The optimiser of every loop: gluon's ``'sgd'`` or ``'adam'`` at learning rate ``lr``.
+
+    ``lr`` must be a finite number > 0 (a negative one would climb the loss).
+    """
+    _check_model(model)
+    check_choice(optimizer, "optimizer", OPTIMIZERS)
+    lr = check_number(lr, "lr", 0, above=True)
+    if not all(is_initialized(p) for p in model.collect_params().values()):
+        raise ValueError(
+            "model must be initialized first (call model.initialize() or "
+            "d2lrnn.gluon_adapter.initialize)"
+        )
+    return gluon.Trainer(model.collect_params(), optimizer, {"learning_rate": lr})
 
 
 def trainable(model: gluon.Block) -> list:
     """The parameters that receive gradients (``grad_req`` other than ``'null'``)."""
-    return [p for p in model.collect_params().values() if p.grad_req != "null"]
+    return [p for p in _check_model(model).collect_params().values() if p.grad_req != "null"]
+
+
+def _diverged(
+    where: str, what: str, value: float, lr: float, optimizer: str, clip, history=None
+) -> None:
+    """Raise :class:`NonFiniteError` saying where, what, and the likely causes."""
+    causes = f"the learning rate (lr={lr:g}, {optimizer}) is probably too high for this model"
+    causes += "; gradient clipping is off (clip=None)" if clip is None else ""
+    raise NonFiniteError(
+        f"{where}: the {what} is {value}, so training stopped. Likely causes: {causes}; or "
+        "the inputs or the initial weights hold NaN or infinite values.",
+        history,
+    )
 
 
 def train_step(
-    loss, params: list, trainer: gluon.Trainer, clip: float | None, device: mx.Context
+    loss,
+    params: list,
+    trainer: gluon.Trainer,
+    clip: float | None,
+    device: mx.Context,
+    where: str = "this step",
 ) -> float:
     """Backpropagate ``loss`` (a recorded scalar), clip the gradients, take one optimiser step.
 
-    Returns the gradient's global norm before clipping.
+    Returns the gradient's global norm before clipping. A gradient whose norm
+    is NaN or infinite raises :class:`NonFiniteError` (naming ``where``)
+    before the weights are touched.
     """
+    if not isinstance(loss, mnp.ndarray) or loss.size != 1:
+        got = f"shape {loss.shape}" if isinstance(loss, mnp.ndarray) else type(loss).__name__
+        raise TypeError(
+            f"loss must be a scalar MXNet array recorded under autograd.record(), got {got}"
+        )
+    if not isinstance(params, (list, tuple)) or not all(
+        isinstance(p, gluon.Parameter) for p in params
+    ):
+        raise TypeError(
+            f"params must be a list of gluon Parameters (see trainable), got {params!r}"
+        )
+    if not isinstance(trainer, gluon.Trainer):
+        raise TypeError(
+            f"trainer must be a gluon.Trainer (see make_trainer), got {type(trainer).__name__}"
+        )
+    clip = _check_clip(clip)
+    if check_device(device) is None:
+        raise TypeError("device must be the MXNet device of the parameters, got None")
+    check_str(where, "where")
     loss.backward()
     norm = clip_gradients([p.grad(device) for p in params], clip)
+    if not math.isfinite(norm):
+        optimizer = type(trainer.optimizer).__name__.lower()
+        _diverged(where, "gradient norm", norm, trainer.learning_rate, optimizer, clip)
     trainer.step(1)
     return norm
 
@@ -78,14 +176,44 @@ def cross_entropy(logits, Y, fast: bool = True):
     :func:`train_lm` then recomputes that step with ``fast=False``, the
     log-softmax form of gluon's ``SoftmaxCrossEntropyLoss``.
     """
+    if not (isinstance(logits, mnp.ndarray) and isinstance(Y, mnp.ndarray)):
+        raise TypeError("logits and Y must be MXNet arrays")
+    if logits.ndim != 3 or Y.shape != (logits.shape[1], logits.shape[0]):
+        raise ValueError(
+            f"logits must be (num_steps, batch_size, V) and Y (batch_size, num_steps), got "
+            f"{logits.shape} and {Y.shape}"
+        )
+    fast = check_bool(fast, "fast")
+    check_indices(Y, "Y", logits.shape[-1])  # a float or out-of-range target is not clipped
+    return _cross_entropy(logits, Y, fast)
+
+
+def _cross_entropy(logits, Y, fast: bool = True):
+    """:func:`cross_entropy` without its checks, for the training loops (which check ``Y``
+    once per minibatch, on the host)."""
     Y = Y.T
     if fast:
         return -mnp.log(npx.pick(npx.softmax(logits, axis=-1), Y, axis=-1)).mean()
     return -npx.pick(npx.log_softmax(logits, axis=-1), Y, axis=-1).mean()
 
 
-def _to_device(X, Y, device):
+def _to_device(X, Y, device, arg: str):
+    """A minibatch of token indices, as int32 MXNet arrays; float indices are refused."""
+    for name, a in (("X", X), ("Y", Y)):
+        if not np.issubdtype(np.dtype(getattr(a, "dtype", np.float64)), np.integer):
+            raise TypeError(
+                f"{arg} must yield integer token indices, got {name} of dtype "
+                f"{getattr(a, 'dtype', type(a).__name__)}"
+            )
     return mnp.array(X, ctx=device, dtype="int32"), mnp.array(Y, ctx=device, dtype="int32")
+
+
+def _check_batches(batches: object, arg: str) -> None:
+    if getattr(batches, "sampling", None) not in SAMPLINGS:
+        raise TypeError(
+            f"{arg} must be a SeqBatches or ArrayBatches (an iterable of (X, Y) with a "
+            f".sampling attribute), got {type(batches).__name__}"
+        )
 
 
 @dataclass
@@ -113,15 +241,26 @@ def evaluate_lm(model: gluon.Block, batches: Iterable, device=None) -> float:
     With sequential batches the state is carried from one minibatch to the
     next, as in training; with random ones every window starts from zero.
     """
-    device = device or default_device()
+    _check_model(model)
+    _check_batches(batches, "batches")
+    device = check_device(device) or default_device()
     total, count, state = 0.0, 0, None
-    for X, Y in batches:
-        X, Y = _to_device(X, Y, device)
+    for step, (X_np, Y_np) in enumerate(batches, 1):
+        X, Y = _to_device(X_np, Y_np, device, "batches")
         if batches.sampling == "random":
             state = None
-        logits, state = model(X, state)
-        total += float(cross_entropy(logits, Y, fast=False)) * Y.size
+        logits, state = model(X, state)  # checks X
+        check_indices(np.asarray(Y_np), "batches' Y", logits.shape[-1])  # on the host: cheap
+        loss = float(_cross_entropy(logits, Y, fast=False))
+        if not math.isfinite(loss):
+            raise NonFiniteError(
+                f"evaluation, minibatch {step}: the loss is {loss}; the model's weights hold "
+                "NaN or infinite values (did its training diverge?)"
+            )
+        total += loss * Y.size
         count += Y.size
+    if count == 0:
+        raise ValueError("batches must yield at least one minibatch, got none")
     return math.exp(total / count)
 
 
@@ -155,15 +294,14 @@ def train_lm(
     or :class:`~d2lrnn.batches.ArrayBatches` (iterables of ``(X, Y)`` with a
     ``sampling`` attribute).
     """
+    _check_model(model)
     check_int(num_epochs, "num_epochs", 1)
-    if clip is not None and not clip > 0:
-        raise ValueError(f"clip must be None (no clipping) or > 0, got {clip!r}")
-    if getattr(train_batches, "sampling", None) not in SAMPLINGS:
-        raise TypeError(
-            "train_batches must be a SeqBatches or ArrayBatches (an iterable of (X, Y) "
-            f"with a .sampling attribute), got {type(train_batches).__name__}"
-        )
-    device = device or default_device()
+    clip = _check_clip(clip)
+    check_choice(progress, "progress", MODES)
+    _check_batches(train_batches, "train_batches")
+    if val_batches is not None:
+        _check_batches(val_batches, "val_batches")
+    device = check_device(device) or default_device()
     if not all(is_initialized(p) for p in model.collect_params().values()):
         model.initialize(ctx=device)
     trainer = make_trainer(model, optimizer, lr)
@@ -173,21 +311,30 @@ def train_lm(
     carry = train_batches.sampling == "sequential"
     for epoch in range(1, num_epochs + 1):
         start, total, count, state = time.perf_counter(), 0.0, 0, None
-        for X, Y in train_batches:
-            X, Y = _to_device(X, Y, device)
+        for step, (X_np, Y_np) in enumerate(train_batches, 1):
+            X, Y = _to_device(X_np, Y_np, device, "train_batches")
             if state is not None and carry:
                 state = [s.detach() for s in state]
             else:
                 state = None
             with autograd.record():
-                logits, new_state = model(X, state)
-                loss = cross_entropy(logits, Y)
+                logits, new_state = model(X, state)  # checks X
+                check_indices(np.asarray(Y_np), "train_batches' Y", logits.shape[-1])
+                loss = _cross_entropy(logits, Y)
             if not math.isfinite(float(loss)):  # a probability underflowed: redo it exactly
                 with autograd.record():
                     logits, new_state = model(X, state)
-                    loss = cross_entropy(logits, Y, fast=False)
+                    loss = _cross_entropy(logits, Y, fast=False)
+            where = f"epoch {epoch}, step {step}"
+            if not math.isfinite(float(loss)):
+                _diverged(where, "loss", float(loss), lr, optimizer, clip, history)
             state = new_state
-            history.grad_norms.append(train_step(loss, params, trainer, clip, device))
+            try:
+                norm = train_step(loss, params, trainer, clip, device, where)
+            except NonFiniteError as error:
+                error.history = history
+                raise
+            history.grad_norms.append(norm)
             history.losses.append(float(loss))
             total += history.losses[-1] * Y.size
             count += Y.size
@@ -218,6 +365,27 @@ def _loss(kind: str, outputs, Y):
     return _SOFTMAX_CE(outputs, Y.T if Y.ndim == 2 else Y)
 
 
+def _check_outputs(kind: str, outputs, Y: np.ndarray, arg: str) -> None:
+    """The model's outputs must fit the labels ``Y`` (a NumPy array): one score per class and
+    label (``(N, C)`` for ``Y`` ``(N,)``, a tagger's ``(T, N, C)`` for ``(N, T)``, with ``Y``
+    in ``[0, C)``), or one prediction per target for the squared loss."""
+    if kind == "squared":
+        if outputs.size != Y.size:
+            raise ValueError(
+                f"{arg} must hold one target per output of the model: the model returned "
+                f"shape {outputs.shape}, {arg} has shape {Y.shape}"
+            )
+        return
+    expected = (len(Y), None) if Y.ndim == 1 else (Y.shape[1], len(Y), None)
+    if outputs.ndim != len(expected) or outputs.shape[:-1] != expected[:-1]:
+        want = "(N, classes)" if Y.ndim == 1 else "(T, N, tags)"
+        raise ValueError(
+            f"{arg} of shape {Y.shape} must match the model's logits {want}, got logits of "
+            f"shape {outputs.shape}"
+        )
+    check_indices(Y, arg, outputs.shape[-1])
+
+
 def _as_input(X, device):
     """A NumPy batch as an MXNet array: integers as ``int32`` token indices, floats as float32."""
     dtype = "int32" if np.issubdtype(np.asarray(X).dtype, np.integer) else "float32"
@@ -239,20 +407,29 @@ def evaluate(
     step), or ``(n, 1)`` regression targets with ``loss='squared'``. Returns
     ``{'loss': ...}`` and, for cross-entropy, ``'accuracy'``.
     """
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    _check_model(model)
+    check_choice(loss, "loss", LOSSES)
     check_int(batch_size, "batch_size", 1)
-    if len(X) != len(Y) or len(X) == 0:
+    X = check_array(X, "X", ndim=(1, 2, 3))
+    Y = check_array(Y, "Y", ndim=(1, 2), kind="i" if loss == "cross_entropy" else "f")
+    if len(X) != len(Y):
         raise ValueError(
-            f"X and Y must hold the same number (>= 1) of examples, got {len(X)} and {len(Y)}"
+            f"X and Y must hold the same number of examples, got {len(X)} and {len(Y)}"
         )
-    device = device or default_device()
+    device = check_device(device) or default_device()
     total, correct = 0.0, 0
     for i in range(0, len(X), batch_size):
         outputs = model(_as_input(X[i : i + batch_size], device))
+        _check_outputs(loss, outputs, Y[i : i + batch_size], "Y")
         y = mnp.array(Y[i : i + batch_size], ctx=device)
         losses = _loss(loss, outputs, y)  # a tagger's: (T,), each the mean over the N sequences
-        total += float(losses.sum()) * (y.size / losses.size)
+        batch_total = float(losses.sum()) * (y.size / losses.size)
+        if not math.isfinite(batch_total):
+            raise NonFiniteError(
+                f"evaluation, examples {i} to {i + len(y) - 1}: the loss is {batch_total}; the "
+                "model's weights or the inputs hold NaN or infinite values"
+            )
+        total += batch_total
         if loss == "cross_entropy":
             pred = outputs.argmax(axis=-1).asnumpy().astype(np.int64)
             if Y.ndim == 2:  # a tagger's logits are (T, N, tags)
@@ -309,32 +486,60 @@ def fit(
       (default Xavier); deferred shapes are completed on ``X_val[:1]``, or
       at the first minibatch without held-out data.
     """
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    _check_model(model)
+    check_choice(loss, "loss", LOSSES)
     check_int(num_epochs, "num_epochs", 1)
-    if clip is not None and not clip > 0:
-        raise ValueError(f"clip must be None (no clipping) or > 0, got {clip!r}")
-    if target is not None and not 0 < target <= 1:
-        raise ValueError(f"target must be None or an accuracy in (0, 1], got {target!r}")
+    clip = _check_clip(clip)
+    if target is not None:
+        target = check_number(target, "target", 0, 1, above=True)
     if target is not None and (val is None or loss != "cross_entropy"):
         raise ValueError("target needs held-out data (val=) and loss='cross_entropy'")
-    device = device or default_device()
+    if val is not None and not (isinstance(val, (tuple, list)) and len(val) == 2):
+        raise TypeError(f"val must be None or a pair (X_val, Y_val), got {type(val).__name__}")
+    if val is not None:
+        kind = "i" if loss == "cross_entropy" else "f"
+        val = (
+            check_array(val[0], "val[0] (X_val)", ndim=(1, 2, 3)),
+            check_array(val[1], "val[1] (Y_val)", ndim=(1, 2), kind=kind),
+        )
+        if len(val[0]) != len(val[1]):
+            raise ValueError(
+                "val must be a pair (X_val, Y_val) of the same number of examples, got "
+                f"{len(val[0])} and {len(val[1])}"
+            )
+    if not hasattr(train_batches, "__iter__"):
+        raise TypeError(
+            f"train_batches must be an iterable of (X, Y) minibatches, e.g. an ArrayBatches, "
+            f"got {type(train_batches).__name__}"
+        )
+    device = check_device(device) or default_device()
     example = None if val is None else _as_input(val[0][:1], device)
     initialize(model, example, device, initializer or init.Xavier())
     trainer = make_trainer(model, optimizer, lr)
     params = trainable(model)
     history, steps = FitHistory(), 0
     start = time.perf_counter()
-    for _ in range(num_epochs):
+    for epoch in range(1, num_epochs + 1):
         total, count = 0.0, 0
-        for X, Y in train_batches:
+        for step, (X, Y) in enumerate(train_batches, 1):
             x, y = _as_input(X, device), mnp.array(Y, ctx=device)
             with autograd.record():
-                batch_loss = _loss(loss, model(x), y).mean()
-            train_step(batch_loss, params, trainer, clip, device)
+                outputs = model(x)
+                _check_outputs(loss, outputs, np.asarray(Y), "train_batches' Y")
+                batch_loss = _loss(loss, outputs, y).mean()
+            where = f"epoch {epoch}, step {step}"
+            if not math.isfinite(float(batch_loss)):
+                _diverged(where, "loss", float(batch_loss), lr, optimizer, clip, history)
+            try:
+                train_step(batch_loss, params, trainer, clip, device, where)
+            except NonFiniteError as error:
+                error.history = history
+                raise
             steps += 1
             total += float(batch_loss) * len(X)
             count += len(X)
+        if count == 0:
+            raise ValueError("train_batches must yield at least one minibatch, got none")
         history.train_loss.append(total / count)
         history.steps.append(steps)
         if val is not None:

@@ -27,8 +27,19 @@ import numpy as np
 from mxnet import autograd, npx
 from mxnet import np as mnp
 
-from .checks import check_int
+from .checks import check_choice, check_int, check_number
 from .layers import CELLS, get_cell
+
+__all__ = [
+    "ACTIVATIONS",
+    "GATED",
+    "GatedRecurrence",
+    "Recurrence",
+    "autograd_jacobian_products",
+    "check_settings",
+    "gamma",
+    "scaled_orthogonal",
+]
 
 #: Activation -> (phi, phi', gamma = sup |phi'|).
 ACTIVATIONS = {
@@ -46,26 +57,22 @@ ACTIVATIONS = {
 def check_settings(T: int, radius: float, activation: str, alpha: float) -> None:
     """Check a recurrence's length, largest singular value, activation and leak."""
     check_int(T, "T", 1)
-    if not (isinstance(radius, (int, float, np.floating)) and radius >= 0):
-        raise ValueError(f"radius must be a number >= 0, got {radius!r}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    if not (isinstance(alpha, (int, float, np.floating)) and 0 <= alpha < 1):
-        raise ValueError(f"alpha must be a number in [0, 1), got {alpha!r}")
+    check_number(radius, "radius", 0)
+    check_choice(activation, "activation", sorted(ACTIVATIONS))
+    check_number(alpha, "alpha", 0, 1, below=True)
 
 
 def gamma(activation: str) -> float:
     """The bound ``sup |phi'|`` of the activation's derivative."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    check_choice(activation, "activation", sorted(ACTIVATIONS))
     return ACTIVATIONS[activation][2]
 
 
 def scaled_orthogonal(num_hiddens: int, radius: float, seed: int = 0) -> np.ndarray:
     """``radius * Q`` with ``Q`` random orthogonal: every singular value equals ``radius``."""
     check_int(num_hiddens, "num_hiddens", 1)
-    if not radius >= 0:
-        raise ValueError(f"radius must be a number >= 0, got {radius!r}")
+    radius = check_number(radius, "radius", 0)
+    seed = check_int(seed, "seed", 0)
     q, r = np.linalg.qr(np.random.default_rng(seed).normal(size=(num_hiddens, num_hiddens)))
     return radius * q * np.sign(np.diag(r))  # sign fix: Haar-distributed Q
 
@@ -89,6 +96,9 @@ class Recurrence:
 
     def __post_init__(self) -> None:
         check_settings(self.T, self.radius, self.activation, self.alpha)
+        check_int(self.num_hiddens, "num_hiddens", 1)
+        check_number(self.input_scale, "input_scale", 0)
+        check_int(self.seed, "seed", 0)
         rng = np.random.default_rng(self.seed)
         self.W_hh = scaled_orthogonal(self.num_hiddens, self.radius, self.seed)
         self.b = np.zeros(self.num_hiddens)
@@ -140,6 +150,8 @@ def autograd_jacobian_products(rec: Recurrence) -> np.ndarray:
     sequence and the backward pass starts from the identity, so row ``i`` of
     the batch receives the ``i``-th row of every Jacobian at once.
     """
+    if not isinstance(rec, Recurrence):
+        raise TypeError(f"rec must be a Recurrence, got {type(rec).__name__}")
     h = rec.num_hiddens
     W = mnp.array(rec.W_hh, dtype="float64")
     XW = mnp.array(rec.XW, dtype="float64")
@@ -189,13 +201,12 @@ class GatedRecurrence:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.cell not in GATED:
-            raise ValueError(f"cell must be one of {GATED}, got {self.cell!r}")
+        check_choice(self.cell, "cell", GATED)
         check_settings(self.T, self.radius, "tanh", 0.0)
-        if not (
-            isinstance(self.gate_bias, (int, float, np.floating)) and np.isfinite(self.gate_bias)
-        ):
-            raise ValueError(f"gate_bias must be a finite number, got {self.gate_bias!r}")
+        check_number(self.gate_bias, "gate_bias")
+        check_int(self.num_hiddens, "num_hiddens", 1)
+        check_number(self.input_scale, "input_scale", 0)
+        check_int(self.seed, "seed", 0)
         h = self.num_hiddens
         cell = get_cell(self.cell)
         G = cell.num_gates

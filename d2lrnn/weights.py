@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from mxnet import gluon
 from mxnet import np as mnp
 
+from .checks import check_int
 from .deep import Bidirectional, Stacked
 from .gluon_adapter import (
     gluon_block_params,
@@ -41,10 +42,22 @@ from .gluon_adapter import (
     is_gluon_rnn,
     is_initialized,
 )
-from .layers import CELLS, GRUScratch, RNNScratch, ScratchRecurrent
+from .layers import CELLS, GRUScratch, RNNScratch, ScratchRecurrent, get_cell
 from .lm import RNNLM
 
+__all__ = [
+    "copy_weights",
+    "fused_names",
+    "fused_params",
+    "gate_names",
+    "gate_param_groups",
+    "gluon_gradients",
+    "one_way_layers",
+]
+
 BOOK_LAYERS = (ScratchRecurrent, Bidirectional, Stacked)
+#: How every refusal of two layers that do not match begins.
+_MISMATCH = "the two models must have the same cell, sizes, layers and directions: "
 
 
 def copy_weights(source: gluon.Block, target: gluon.Block) -> None:
@@ -58,6 +71,12 @@ def copy_weights(source: gluon.Block, target: gluon.Block) -> None:
     Language models must be initialised; their deferred shapes are completed
     with one token.
     """
+    for arg, model in (("source", source), ("target", target)):
+        if not isinstance(model, gluon.Block):
+            raise TypeError(
+                f"{arg} must be a recurrent layer or an RNNLM (a gluon Block), got "
+                f"{type(model).__name__}"
+            )
     if isinstance(source, RNNLM) or isinstance(target, RNNLM):
         _copy_language_model(source, target)
         return
@@ -73,13 +92,19 @@ def copy_weights(source: gluon.Block, target: gluon.Block) -> None:
     else:
         raise ValueError(
             "copy_weights copies between one of the book's layers and a gluon layer, got "
-            f"{type(source).__name__} and {type(target).__name__}"
+            f"{type(source).__name__} and {type(target).__name__} (source and target must be "
+            "one of each, or two RNNLMs)"
         )
 
 
 def one_way_layers(book: gluon.Block) -> list[ScratchRecurrent]:
     """The book's one-direction layers of a layer, ``Bidirectional`` or ``Stacked``, in gluon's
     block order: layer 0 forward, layer 0 backward, layer 1 forward, ..."""
+    if not isinstance(book, BOOK_LAYERS):
+        raise TypeError(
+            "book must be one of the book's layers (d2lrnn.layers), a Bidirectional or a "
+            f"Stacked, got {type(book).__name__}"
+        )
     stack = book.layers if isinstance(book, Stacked) else [book]
     out = []
     for i, layer in enumerate(stack):
@@ -108,13 +133,16 @@ def gate_param_groups(plain: gluon.Block) -> list[dict]:
     the parameter; the groups are the model's one-direction layers, in the
     order they were created.
     """
+    if not isinstance(plain, gluon.Block):
+        raise TypeError(f"plain must be a gluon Block, got {type(plain).__name__}")
     groups: dict[str, dict] = {}
     for full, param in plain.collect_params().items():
         match = _GATE_PARAM.match(full)
         if match is None:
             raise ValueError(
-                f"the plain model's parameter {full!r} is not named like a gate's (W_xi, W_hi, "
-                "b_i, ...: see d2lrnn.layers.ScratchRecurrent.gate_params)"
+                f"the plain model's parameter {full!r} is not named like a gate's: its parameters "
+                "must be named as in the equations (W_xi, W_hi, b_i, ...: see "
+                "d2lrnn.layers.ScratchRecurrent.gate_params)"
             )
         groups.setdefault(match["owner"], {})[match["name"]] = param
     return list(groups.values())
@@ -125,7 +153,7 @@ def _from_plain(plain: gluon.Block, book: gluon.Block) -> None:
     targets, groups = one_way_layers(book), gate_param_groups(plain)
     if len(groups) != len(targets):
         raise ValueError(
-            f"the plain model has {len(groups)} one-direction layer(s), the book's has "
+            f"{_MISMATCH}the plain model has {len(groups)} one-direction layer(s), the book's has "
             f"{len(targets)}"
         )
     for k, (group, layer) in enumerate(zip(groups, targets)):
@@ -135,19 +163,21 @@ def _from_plain(plain: gluon.Block, book: gluon.Block) -> None:
                 layer.set_num_inputs(value.shape[0])
             if param.shape != value.shape:
                 raise ValueError(
-                    f"layer {k}: the plain model's {name} would be {value.shape}, the book's "
-                    f"is {param.shape}: the layers differ in size"
+                    f"{_MISMATCH}layer {k}: the plain model's {name} would be {value.shape}, "
+                    f"the book's is {param.shape}: the layers differ in size"
                 )
             param.set_data(value)
 
 
 def fused_names(cell: str) -> list[str]:
     """The book's layer's parameters: ``W_xh, W_hh, b_h`` (and ``b_hn`` for the GRU)."""
+    get_cell(cell)
     return ["W_xh", "W_hh", "b_h"] + (["b_hn"] if cell == "gru" else [])
 
 
 def gate_names(cell: str) -> list[str]:
     """A plain layer's parameters, one set per gate: ``W_xi, W_hi, b_i, W_xf, ...``."""
+    get_cell(cell)
     names = [f"{kind}{s}" for s in CELLS[cell].suffixes for kind in ("W_x", "W_h", "b_")]
     return names + (["b_hn"] if cell == "gru" else [])
 
@@ -158,6 +188,10 @@ def fused_params(group: dict, cell: str, k: int = 0) -> dict:
     ``group`` maps names to parameters, either per gate (:func:`gate_names`)
     or already fused (:func:`fused_names`, e.g. one of the book's own layers).
     """
+    if not isinstance(group, dict):
+        raise TypeError(f"group must be a dict name -> Parameter, got {type(group).__name__}")
+    get_cell(cell)
+    check_int(k, "k", 0)
     if sorted(group) == sorted(fused_names(cell)):
         return {name: group[name].data() for name in fused_names(cell)}
     if sorted(group) != sorted(gate_names(cell)):
@@ -185,6 +219,9 @@ def gluon_gradients(ref: gluon.Block, book: gluon.Block) -> list[dict]:
     dict per layer of :func:`one_way_layers` of ``book`` (the matching book
     layer or stack).
     """
+    if not is_gluon_rnn(ref):
+        raise TypeError(f"ref must be a gluon RNN, LSTM or GRU layer, got {type(ref).__name__}")
+    one_way_layers(book)  # checks book
     out = []
     for layer, block in _pairs(book, ref):
         g = {name: p.grad() for name, p in gluon_block_params(ref, block).items()}
@@ -201,14 +238,15 @@ def _pairs(book: gluon.Block, ref: gluon.Block) -> Iterator[tuple[ScratchRecurre
     stack = book.layers if isinstance(book, Stacked) else [book]
     if len(stack) != layout.num_layers:
         raise ValueError(
-            f"the gluon layer has {layout.num_layers} layer(s), the book's has {len(stack)}"
+            f"{_MISMATCH}the gluon layer has {layout.num_layers} layer(s), the book's has "
+            f"{len(stack)}"
         )
     for i, layer in enumerate(stack):
         directions = 2 if isinstance(layer, Bidirectional) else 1
         if directions != layout.num_directions:
             raise ValueError(
-                f"the gluon layer has {layout.num_directions} direction(s), the book's layer "
-                f"{i} has {directions}"
+                f"{_MISMATCH}the gluon layer has {layout.num_directions} direction(s), the "
+                f"book's layer {i} has {directions}"
             )
     for layer, block in zip(one_way_layers(book), layout.blocks):
         _check_same_cell(layer, layout)
@@ -219,13 +257,13 @@ def _check_same_cell(layer: ScratchRecurrent, layout) -> None:
     activation = layer.activation if isinstance(layer, RNNScratch) else None
     if (layer.cell, activation) != (layout.cell, layout.activation):
         raise ValueError(
-            f"the layers differ in kind: the book's is {layer.cell}"
+            f"{_MISMATCH}the layers differ in kind: the book's is {layer.cell}"
             f"{f' ({activation})' if activation else ''}, gluon's is {layout.cell}"
             f"{f' ({layout.activation})' if layout.activation else ''}"
         )
     if layer.num_hiddens != layout.num_hiddens:
         raise ValueError(
-            f"the layers differ in num_hiddens: the book's has {layer.num_hiddens}, "
+            f"{_MISMATCH}the layers differ in num_hiddens: the book's has {layer.num_hiddens}, "
             f"gluon's {layout.num_hiddens}"
         )
 
@@ -234,12 +272,14 @@ def _to_gluon(scratch: ScratchRecurrent, params: dict) -> None:
     """``W^T`` into gluon's weights; ``b_h`` into ``i2h_bias``; ``h2h_bias`` is zero except the
     GRU's candidate block, which holds ``b_hn``."""
     if scratch.W_xh.shape[0] <= 0:
-        raise ValueError("the book's layer has no input size yet: call it once or give num_inputs")
+        raise ValueError(
+            "the book's layer has no input size yet: it must be called once or given num_inputs"
+        )
     expected = params["i2h_weight"].shape
     if expected[1] > 0 and expected[1] != scratch.W_xh.shape[0]:
         raise ValueError(
-            f"the layers differ in input size: gluon's i2h_weight is {expected}, the book's "
-            f"W_xh is {scratch.W_xh.shape}"
+            f"{_MISMATCH}the layers differ in input size: gluon's i2h_weight is {expected}, "
+            f"the book's W_xh is {scratch.W_xh.shape}"
         )
     b = scratch.b_h.data()
     h2h_bias = mnp.zeros_like(b)
@@ -264,8 +304,8 @@ def _from_gluon(params: dict, scratch: ScratchRecurrent) -> None:
         scratch.set_num_inputs(W_xh.shape[1])
     elif scratch.W_xh.shape != W_xh.T.shape:
         raise ValueError(
-            f"the layers differ in input size: gluon's i2h_weight is {W_xh.shape}, the book's "
-            f"W_xh is {scratch.W_xh.shape}"
+            f"{_MISMATCH}the layers differ in input size: gluon's i2h_weight is {W_xh.shape}, "
+            f"the book's W_xh is {scratch.W_xh.shape}"
         )
     scratch.W_xh.set_data(W_xh.T)
     scratch.W_hh.set_data(W_hh.T)
@@ -285,7 +325,7 @@ def _copy_language_model(source: RNNLM, target: RNNLM) -> None:
             )
     if (source.vocab_size, source.embed_size) != (target.vocab_size, target.embed_size):
         raise ValueError(
-            "the models differ in vocab_size or embed_size: "
+            f"{_MISMATCH}the models differ in vocab_size or embed_size: "
             f"{(source.vocab_size, source.embed_size)} and {(target.vocab_size, target.embed_size)}"
         )
     for arg, model in (("source", source), ("target", target)):

@@ -17,12 +17,24 @@ import matplotlib.pyplot as plt
 import numpy as np
 from mxnet.gluon import rnn
 
-from ..batches import SeqBatches, time_machine_corpus
+from ..batches import SeqBatches, as_corpus, time_machine_corpus
+from ..checks import check_array, check_choice, check_int, check_number, check_sequence
 from ..clipping import cliff_loss, descend
 from ..lm import RNNLM
 from ..runtime import seed as seed_all
-from ..train import train_lm
+from ..train import NonFiniteError, train_lm
 from .frames import FrameExplorer
+
+__all__ = [
+    "ClippingData",
+    "Run",
+    "clipping_data",
+    "clipping_explorer",
+    "diverged",
+    "draw_clipping_frame",
+    "short_runs",
+    "theta_label",
+]
 
 
 @dataclass
@@ -52,9 +64,28 @@ def short_runs(
 ) -> dict[tuple[float, float | None], Run]:
     """Train a fresh tanh RNN LM (same initial weights) for ``steps`` SGD steps per ``(lr, theta)``.
 
-    ``corpus`` is a 1-D array of token indices; the same ``steps`` sequential
-    minibatches of ``(batch_size, num_steps)`` are used by every run.
+    ``corpus`` is a 1-D array of token indices below ``vocab_size``; the same
+    ``steps`` sequential minibatches of ``(batch_size, num_steps)`` are used
+    by every run. A run that diverges (its loss or gradient becomes NaN or
+    infinite: :class:`~d2lrnn.train.NonFiniteError`) stops there; its
+    remaining steps are recorded as NaN, which the explorer shows as the
+    point where it diverged.
     """
+    corpus = as_corpus(corpus)
+    vocab_size = check_int(vocab_size, "vocab_size", 2)
+    if corpus.max() >= vocab_size:
+        raise ValueError(
+            f"corpus must hold token indices < vocab_size = {vocab_size}, got {corpus.max()}"
+        )
+    lrs, thetas = _check_settings(lrs, thetas)
+    for arg, value in (
+        ("steps", steps),
+        ("num_hiddens", num_hiddens),
+        ("batch_size", batch_size),
+        ("num_steps", num_steps),
+    ):
+        check_int(value, arg, 1)
+    check_int(seed, "seed", 0)
     need = steps * batch_size * num_steps + num_steps + 1
     if len(corpus) < need:
         raise ValueError(
@@ -66,8 +97,14 @@ def short_runs(
             seed_all(seed)
             batches = SeqBatches(corpus[:need], batch_size, num_steps, "sequential", seed=seed)
             model = RNNLM(rnn.RNN(num_hiddens, activation="tanh"), vocab_size)
-            h = train_lm(model, batches, None, num_epochs=1, lr=lr, clip=theta, progress="none")
-            runs[(lr, theta)] = Run(lr, theta, np.array(h.losses), np.array(h.grad_norms))
+            try:
+                h = train_lm(model, batches, None, num_epochs=1, lr=lr, clip=theta, progress="none")
+            except NonFiniteError as error:
+                h = error.history
+            pad = [math.nan] * (steps - len(h.losses))
+            runs[(lr, theta)] = Run(
+                lr, theta, np.array(h.losses + pad), np.array(h.grad_norms + pad)
+            )
     return runs
 
 
@@ -98,12 +135,15 @@ def clipping_data(
     The cliff's step size is ``cliff_lr_scale * lr``, so that one learning-rate
     control moves both experiments.
     """
-    for lr in lrs:
-        if not lr > 0:
-            raise ValueError(f"lrs must all be > 0, got {lr!r}")
-    for theta in thetas:
-        if theta is not None and not theta > 0:
-            raise ValueError(f"thetas must be None (no clipping) or > 0, got {theta!r}")
+    lrs, thetas = _check_settings(lrs, thetas)
+    if None not in thetas:
+        raise ValueError(
+            f"thetas must include None (no clipping), which every frame compares with, got {thetas}"
+        )
+    check_int(steps, "steps", 1)
+    check_int(seed, "seed", 0)
+    cliff_start = tuple(check_array(cliff_start, "cliff_start", shape=(2,)))
+    cliff_lr_scale = check_number(cliff_lr_scale, "cliff_lr_scale", 0, above=True)
     train, _, vocab = time_machine_corpus()
     runs = short_runs(train, len(vocab), lrs, thetas, steps=steps, seed=seed)
     W, B = np.meshgrid(np.linspace(3, 12, 181), np.linspace(-8, -1, 141))
@@ -118,13 +158,34 @@ def clipping_data(
     )
 
 
+def _check_settings(lrs, thetas) -> tuple[tuple, tuple]:
+    """``lrs``: learning rates > 0; ``thetas``: thresholds > 0 or None (no clipping)."""
+    lrs, thetas = check_sequence(lrs, "lrs"), check_sequence(thetas, "thetas")
+    for i, lr in enumerate(lrs):
+        check_number(lr, f"lrs[{i}]", 0, above=True)
+    for i, theta in enumerate(thetas):
+        if theta is not None:  # None: no clipping
+            check_number(theta, f"thetas[{i}]", 0, above=True)
+    return tuple(lrs), tuple(thetas)
+
+
+def _check_data(data: object) -> ClippingData:
+    if not isinstance(data, ClippingData):
+        raise TypeError(
+            f"data must be None or a ClippingData (see clipping_data), got {type(data).__name__}"
+        )
+    return data
+
+
 def theta_label(theta: float | None) -> str:
     """How a threshold is shown on the controls: ``'off'`` for no clipping."""
-    return "off" if theta is None else f"{theta:g}"
+    return "off" if theta is None else f"{check_number(theta, 'theta', 0, above=True):g}"
 
 
 def diverged(losses: np.ndarray, vocab_size: int) -> bool:
     """True when a run's loss became non-finite or ended above the uniform model's ``log V``."""
+    losses = check_array(losses, "losses", ndim=1, allow_empty=False, finite=False)
+    check_int(vocab_size, "vocab_size", 2)
     return bool(not np.all(np.isfinite(losses)) or losses[-1] > math.log(vocab_size))
 
 
@@ -135,6 +196,9 @@ def draw_clipping_frame(data: ClippingData, lr: float, theta: float | None):
     step with this clipping and with none. Right: descent on the cliff
     surface, clipped and unclipped.
     """
+    _check_data(data)
+    check_choice(lr, "lr", data.lrs)
+    check_choice(theta, "theta", data.thetas)
     run, free = data.runs[(lr, theta)], data.runs[(lr, None)]
     log_v = math.log(data.vocab_size)
     fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(13, 3.4))
@@ -186,7 +250,7 @@ def clipping_explorer(data: ClippingData | None = None) -> FrameExplorer:
     ``data`` defaults to :func:`clipping_data` (a few seconds
     of short training runs). Returns a widget to display.
     """
-    data = data if data is not None else clipping_data()
+    data = _check_data(data) if data is not None else clipping_data()
     return FrameExplorer(
         [
             ("learning rate", [f"{lr:g}" for lr in data.lrs], data.lrs, "slider"),

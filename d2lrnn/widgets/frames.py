@@ -16,7 +16,12 @@ import io
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 from PIL import Image
+
+from ..checks import check_bool, check_choice, check_int, check_str
+
+__all__ = ["FrameExplorer", "figure_png", "frame_widget"]
 
 
 def figure_png(fig, dpi: int = 80, close: bool = True, tight: bool = True) -> bytes:
@@ -26,6 +31,10 @@ def figure_png(fig, dpi: int = 80, close: bool = True, tight: bool = True) -> by
     reduced to a 64-colour palette: about four times smaller, and line plots
     look the same.
     """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    dpi = check_int(dpi, "dpi", 10)
+    close, tight = check_bool(close, "close"), check_bool(tight, "tight")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     if close:
@@ -38,6 +47,11 @@ def figure_png(fig, dpi: int = 80, close: bool = True, tight: bool = True) -> by
 
 def frame_widget(png: bytes, alt: str) -> W.HTML:
     """One frame: the PNG as an ``<img>`` with alt text (``W.Image`` has no ``alt``)."""
+    if not isinstance(png, bytes) or not png.startswith(b"\x89PNG"):
+        raise TypeError(f"png must be the bytes of a PNG image, got {type(png).__name__}")
+    check_str(alt, "alt")
+    if not alt.strip():
+        raise ValueError("alt must describe the frame for readers who cannot see it, got ''")
     src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     return W.HTML(f'<img src="{src}" alt="{html.escape(alt, quote=True)}" style="max-width: 100%">')
 
@@ -61,6 +75,26 @@ class FrameExplorer(W.VBox):
     """
 
     def __init__(self, controls: list, draw, key=None, describe=None):
+        if not isinstance(controls, (list, tuple)) or not controls:
+            raise ValueError(f"controls must be a non-empty list, got {controls!r}")
+        for i, control in enumerate(controls):
+            if not (isinstance(control, (list, tuple)) and len(control) == 4):
+                raise ValueError(
+                    f"controls[{i}] must be (description, labels, values, kind), got {control!r}"
+                )
+            description, labels, values, kind = control
+            check_str(description, f"controls[{i}] description")
+            check_choice(kind, f"controls[{i}] kind", ("slider", "buttons"))
+            if not len(values) or len(labels) != len(values):
+                raise ValueError(
+                    f"controls[{i}] must have as many labels as values (at least one), got "
+                    f"{len(labels)} and {len(values)}"
+                )
+        for name, fn in (("draw", draw), ("key", key), ("describe", describe)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"{name} must be a function, got {type(fn).__name__}")
+        if draw is None:
+            raise TypeError("draw must be a function of one value of every control")
         style = {"description_width": "initial"}
         self.controls = []
         for description, labels, _, kind in controls:

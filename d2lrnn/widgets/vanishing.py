@@ -14,8 +14,11 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..vanishing import GATED, GatedRecurrence, Recurrence, check_settings, gamma
+from ..checks import check_choice, check_int, check_number, check_sequence
+from ..vanishing import ACTIVATIONS, GATED, GatedRecurrence, Recurrence, gamma
 from .frames import FrameExplorer, figure_png
+
+__all__ = ["VanishingData", "VanishingFigure", "vanishing_data", "vanishing_explorer"]
 
 
 @dataclass
@@ -42,6 +45,7 @@ class VanishingData:
     def key(cell: str, activation: str, alpha: float, gate_bias: float, T: int, radius: float):
         """The curve's key: the RNN ignores ``gate_bias``, the gated cells ``activation`` and
         ``alpha`` (their gates set the leak)."""
+        check_choice(cell, "cell", ("rnn",) + GATED)
         if cell == "rnn":
             return (cell, activation, alpha, None, T, radius)
         return (cell, None, None, gate_bias, T, radius)
@@ -59,11 +63,36 @@ def vanishing_data(
 ) -> VanishingData:
     """``||ds_T/ds_t||`` for every combination: explicit Jacobian products for the RNN
     (a few ms each), autograd through the book's LSTM and GRU layers for the gated cells."""
-    for T in Ts:
-        check_settings(T, 1.0, "tanh", 0.0)
-    for cell in cells:
-        if cell != "rnn" and cell not in GATED:
-            raise ValueError(f"cells must be among {('rnn',) + GATED}, got {cell!r}")
+    radii, Ts = check_sequence(radii, "radii"), check_sequence(Ts, "Ts")
+    activations = check_sequence(activations, "activations")
+    alphas = check_sequence(alphas, "alphas")
+    cells = check_sequence(cells, "cells")
+    gate_biases = check_sequence(gate_biases, "gate_biases")
+    for i, T in enumerate(Ts):
+        check_int(T, f"Ts[{i}]", 1)
+    for i, radius in enumerate(radii):
+        check_number(radius, f"radii[{i}]", 0)
+    for i, activation in enumerate(activations):
+        check_choice(activation, f"activations[{i}]", sorted(ACTIVATIONS))
+    for i, alpha in enumerate(alphas):
+        check_number(alpha, f"alphas[{i}]", 0, 1, below=True)
+    for i, bias in enumerate(gate_biases):
+        check_number(bias, f"gate_biases[{i}]")
+    for i, cell in enumerate(cells):
+        check_choice(cell, f"cells[{i}]", ("rnn",) + GATED)
+    settings = {
+        "radii": radii,
+        "Ts": Ts,
+        "activations": activations,
+        "alphas": alphas,
+        "cells": cells,
+        "gate_biases": gate_biases,
+    }
+    for arg, values in settings.items():
+        if len(set(values)) != len(values):
+            raise ValueError(f"{arg} must not repeat a value (one frame each), got {values!r}")
+    check_int(num_hiddens, "num_hiddens", 1)
+    check_int(seed, "seed", 0)
     curves = {}
     gammas = {activation: gamma(activation) for activation in activations}
     for T in Ts:
@@ -110,7 +139,7 @@ class VanishingFigure:
     }
 
     def __init__(self, data: VanishingData):
-        self.data = data
+        self.data = _check_data(data)
         self.fig, (self.ax, self.ax2) = plt.subplots(
             1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [3, 1]}
         )
@@ -143,7 +172,7 @@ class VanishingFigure:
         self, cell: str, activation: str, alpha: float, gate_bias: float, T: int, radius: float
     ) -> bytes:
         """The frame for one setting, as PNG bytes."""
-        key = self.data.key(cell, activation, alpha, gate_bias, T, radius)
+        key = self._key(cell, activation, alpha, gate_bias, T, radius)
         norms, reference = self.data.curves[key]
         t = np.arange(len(norms))
         self.curve.set_data(t, np.maximum(norms, 1e-300))
@@ -173,7 +202,7 @@ class VanishingFigure:
         self, cell: str, activation: str, alpha: float, gate_bias: float, T: int, radius: float
     ) -> str:
         """The frame's alt text: what it shows and the values that decide it."""
-        key = self.data.key(cell, activation, alpha, gate_bias, T, radius)
+        key = self._key(cell, activation, alpha, gate_bias, T, radius)
         norms = self.data.curves[key][0]
         if cell == "rnn":
             leak = f", leak {alpha:g}" if alpha else ""
@@ -190,8 +219,30 @@ class VanishingFigure:
             f"{norms[0]:.1e} at t = 0. The dashed line is the {self.REFERENCE[cell]}.{where}"
         )
 
+    def _key(self, cell, activation, alpha, gate_bias, T, radius) -> tuple:
+        """The curve's key, once every setting is checked to be one the data holds."""
+        d = self.data
+        check_choice(cell, "cell", d.cells)
+        check_choice(T, "T", d.Ts)
+        check_choice(radius, "radius", d.radii)
+        if cell == "rnn":
+            check_choice(activation, "activation", d.activations)
+            check_choice(alpha, "alpha", d.alphas)
+        else:
+            check_choice(gate_bias, "gate_bias", d.gate_biases)
+        return d.key(cell, activation, alpha, gate_bias, T, radius)
+
     def close(self) -> None:
+        """Close the figure (its frames are already rendered)."""
         plt.close(self.fig)
+
+
+def _check_data(data: object) -> VanishingData:
+    if not isinstance(data, VanishingData):
+        raise TypeError(
+            f"data must be a VanishingData (see vanishing_data), got {type(data).__name__}"
+        )
+    return data
 
 
 def vanishing_explorer(data: VanishingData | None = None) -> FrameExplorer:
@@ -201,7 +252,7 @@ def vanishing_explorer(data: VanishingData | None = None) -> FrameExplorer:
     a cell ignores (the gate bias for the RNN; activation and leak for the
     LSTM and GRU) share one frame.
     """
-    data = data if data is not None else vanishing_data()
+    data = _check_data(data) if data is not None else vanishing_data()
     figure = VanishingFigure(data)
     explorer = FrameExplorer(
         [

@@ -67,8 +67,8 @@ def test_smallest_corpus_that_fits():
     "corpus, kwargs, exc, match",
     [
         ([], {}, ValueError, "corpus must not be empty"),
-        (np.zeros((4, 5), int), {}, ValueError, "corpus must be a 1-D sequence"),
-        ([0.5, 1.5, 2.5], {}, TypeError, "corpus must hold integer token indices"),
+        (np.zeros((4, 5), int), {}, ValueError, r"corpus must be a 1-D array, got shape \(4, 5\)"),
+        ([0.5, 1.5, 2.5], {}, TypeError, r"corpus must hold integers \(token indices\), got dtype"),
         (["a", "b"], {}, TypeError, "corpus must hold integer"),
         (
             np.arange(10),
@@ -112,7 +112,7 @@ def test_array_batches_of_windows_cover_every_window_once():
     assert sorted(np.concatenate([x[:, 0] for x, _ in got]).tolist()) == list(range(10, 30))
     for x, y in got:
         np.testing.assert_array_equal(y, x + 1)  # rows stay paired
-    with pytest.raises(ValueError, match="X and Y must be non-empty"):
+    with pytest.raises(ValueError, match=r"X and Y must hold the same number of examples \(rows\)"):
         ArrayBatches(X, Y[:2], 4)
 
 
@@ -149,9 +149,21 @@ def test_array_batches_one_large_batch():
 @pytest.mark.parametrize(
     "X, Y, kwargs, exc, match",
     [
-        (np.zeros((0, 3)), np.zeros((0, 3)), {}, ValueError, "X and Y must be non-empty"),
+        (
+            np.zeros((0, 3)),
+            np.zeros((0, 3)),
+            {},
+            ValueError,
+            r"X must not be empty, got shape \(0, 3\)",
+        ),
         (np.zeros((4, 3)), np.zeros((5,)), {}, ValueError, r"got shapes \(4, 3\) and \(5,\)"),
-        (np.float32(1), np.zeros(1), {}, ValueError, "same number of rows"),
+        (
+            np.float32(1),
+            np.zeros(1),
+            {},
+            ValueError,
+            r"X must be a 1-D or 2-D or 3-D array, got shape \(\)",
+        ),
         (np.zeros((4, 3)), np.zeros(4), {"batch_size": 0}, ValueError, "batch_size must be an int"),
         (np.zeros((4, 3)), np.zeros(4), {"batch_size": 1.0}, TypeError, "batch_size must be"),
     ],
@@ -186,9 +198,15 @@ def test_time_machine_corpus_is_the_whole_book_split_90_10(corpus):
 def test_time_machine_corpus_other_fractions_and_bad_input():
     train, val, _ = batches.time_machine_corpus(0.5)
     assert abs(len(train) - len(val)) <= 1
-    for bad in (0.0, 1.0, 1, "0.1"):
-        with pytest.raises(ValueError, match="val_fraction must be a float in"):
+    for bad in (0.0, 1.0, 1, float("nan")):
+        with pytest.raises(
+            ValueError, match="val_fraction must be a finite number > 0 and < 1, got"
+        ):
             batches.time_machine_corpus(bad)
+    with pytest.raises(
+        TypeError, match="val_fraction must be a finite number > 0 and < 1, got str"
+    ):
+        batches.time_machine_corpus("0.1")
 
 
 @pytest.mark.parametrize("sampling", ["random", "sequential"])

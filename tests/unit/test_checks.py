@@ -45,7 +45,30 @@ def test_check_series():
     x = checks.check_series([1, 2, 3])
     assert x.dtype == np.float32 and x.shape == (3,)
     np.testing.assert_array_equal(x, [1, 2, 3])
-    with pytest.raises(ValueError, match=r"series must be a 1-D series, got shape \(2, 2\)"):
+    with pytest.raises(ValueError, match=r"series must be a 1-D array, got shape \(2, 2\)"):
         checks.check_series(np.zeros((2, 2)), "series")
-    with pytest.raises(ValueError, match=r"x must be a 1-D series, got shape \(\)"):
+    with pytest.raises(ValueError, match=r"x must be a 1-D array, got shape \(\)"):
         checks.check_series(3.0)
+
+
+def test_check_sequence_returns_a_tuple():
+    assert checks.check_sequence([0.5, 1.0], "lrs") == (0.5, 1.0)
+    assert checks.check_sequence(np.array([3, 4]), "Ts") == (3, 4)
+    with pytest.raises(TypeError, match="lrs must be a non-empty sequence .*, got float 0.5"):
+        checks.check_sequence(0.5, "lrs")
+    with pytest.raises(ValueError, match=r"lrs must be a non-empty sequence, got \(\)"):
+        checks.check_sequence((), "lrs")
+
+
+def test_check_device():
+    import mxnet as mx
+
+    assert checks.check_device(None) is None
+    assert checks.check_device(mx.cpu()) == mx.cpu()
+    with pytest.raises(TypeError, match="device must be None or an MXNet device .* got str 'cpu'"):
+        checks.check_device("cpu")
+
+
+def test_check_array_refuses_ragged_lists_as_values():
+    with pytest.raises(ValueError, match="a must be a rectangular array"):
+        checks.check_array([[1.0], [1.0, 2.0]], "a")

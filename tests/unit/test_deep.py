@@ -137,16 +137,20 @@ def test_stack_plugs_into_the_language_model():
         (
             lambda: deep.deep_rnn("gru", 4, 2, dropout=1.0),
             ValueError,
-            r"dropout must be a number in \[0, 1\)",
+            r"dropout must be a finite number >= 0 and < 1, got 1.0",
         ),
         (
             lambda: deep.deep_rnn("gru", 4, 2, dropout=-0.1),
             ValueError,
-            r"dropout must be a number in \[0, 1\)",
+            r"dropout must be a finite number >= 0 and < 1, got -0.1",
         ),
         (lambda: deep.deep_rnn("tcn", 4), ValueError, "cell must be one of"),
         (lambda: deep.deep_rnn("lstm", 0), ValueError, "num_hiddens must be an int >= 1"),
-        (lambda: deep.Stacked([]), ValueError, "layers must hold at least one"),
+        (
+            lambda: deep.Stacked([]),
+            ValueError,
+            r"layers must be a non-empty list of recurrent layers",
+        ),
         (
             lambda: deep.Stacked([layers.LSTMScratch(3), layers.GRUScratch(3)]),
             ValueError,
@@ -173,7 +177,9 @@ def test_mismatched_states_and_inputs_are_rejected():
     stack = deep.deep_rnn("lstm", 4, 2, num_inputs=5)
     stack.initialize()
     with pytest.raises(
-        ValueError, match=r"states must be 2 array\(s\) of shape \(2, batch_size, 4\)"
+        ValueError,
+        match=r"states\[0\] \(state H\) must have shape \(layers x directions = 2, "
+        r"batch_size = 2, num_hiddens = 4\), got \(1, 2, 4\)",
     ):
         stack(mnp.ones((3, 2, 5)), [mnp.zeros((1, 2, 4))] * 2)
     with pytest.raises(ValueError, match="inputs must be"):

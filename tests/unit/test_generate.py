@@ -67,10 +67,10 @@ def test_sampling_probs():
     [
         ({"prefix": "abz"}, r"not in the vocabulary: \['z'\]"),
         ({"prefix": ""}, "prefix must be a non-empty str"),
-        ({"temperature": 0}, "temperature must be a number > 0"),
-        ({"temperature": -1.0}, "temperature must be a number > 0"),
-        ({"top_k": 0}, r"top_k must be None or an int in \[1, 6\]"),
-        ({"top_k": 99}, "top_k must be None or an int"),
+        ({"temperature": 0}, "temperature must be a finite number > 0, got 0"),
+        ({"temperature": -1.0}, "temperature must be a finite number > 0, got -1.0"),
+        ({"top_k": 0}, "top_k must be an int >= 1 and <= 6, got 0"),
+        ({"top_k": 99}, "top_k must be an int >= 1 and <= 6, got 99"),
         ({"num_tokens": -1}, "num_tokens must be an int >= 0"),
     ],
 )

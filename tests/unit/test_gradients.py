@@ -146,8 +146,12 @@ def test_check_gradients_bad_params(backward, problem):
 @pytest.mark.parametrize(
     "X, Y, match",
     [
-        (np.zeros((3, 2), int), np.zeros((2, 3), int), "X and Y must be"),
-        (np.zeros(3, int), np.zeros(3, int), r"X and Y must be \(num_steps, batch_size\)"),
+        (
+            np.zeros((3, 2), int),
+            np.zeros((2, 3), int),
+            r"X and Y must be \(num_steps, batch_size\) of one shape, got \(3, 2\) and \(2, 3\)",
+        ),
+        (np.zeros(3, int), np.zeros(3, int), r"X must be a 2-D array, got shape \(3,\)"),
         (np.full((3, 2), 6), np.zeros((3, 2), int), r"X must hold token indices in \[0, 6\)"),
         (np.zeros((3, 2), int), np.full((3, 2), -1), "Y must hold token indices"),
     ],

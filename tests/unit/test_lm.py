@@ -84,8 +84,12 @@ def test_begin_state_is_the_layers_zero_state_on_a_device(make_layer, shapes):
     [
         ({"vocab_size": 0}, ValueError, "vocab_size must be an int >= 1"),
         ({"vocab_size": 5.0}, TypeError, "vocab_size must be an int >= 1"),
-        ({"vocab_size": 5, "embed_size": 0}, ValueError, "embed_size must be None"),
-        ({"vocab_size": 5, "embed_size": 2.0}, ValueError, "embed_size must be None"),
+        ({"vocab_size": 5, "embed_size": 0}, ValueError, "embed_size must be an int >= 1, got 0"),
+        (
+            {"vocab_size": 5, "embed_size": 2.0},
+            TypeError,
+            "embed_size must be an int >= 1, got float 2.0",
+        ),
     ],
 )
 def test_language_model_bad_arguments(kwargs, exc, match):

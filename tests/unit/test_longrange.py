@@ -186,7 +186,7 @@ def test_experiment_runs_every_cell_and_length():
         (
             lambda: longrange.train_recall("gru", 5, 4, target=1.5),
             ValueError,
-            r"target must be None or an accuracy in \(0, 1\]",
+            "target must be a finite number > 0 and <= 1, got 1.5",
         ),
         (
             lambda: longrange.train_recall("gru", 5, 4, eval_every=0),

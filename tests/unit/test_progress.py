@@ -68,6 +68,6 @@ def test_plot_draws_one_figure_updated_in_place(monkeypatch):
 
 def test_bad_mode():
     with pytest.raises(
-        ValueError, match=r"progress must be one of \('auto', 'plot', 'text', 'none'\)"
+        ValueError, match=r"mode must be one of \['auto', 'plot', 'text', 'none'\], got 'loud'"
     ):
         progress.Progress(3, "loud")

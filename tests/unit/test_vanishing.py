@@ -57,10 +57,11 @@ def test_gammas():
 BAD_SETTINGS = [
     ({"T": 0}, ValueError, "T must be an int >= 1, got 0"),
     ({"T": 2.5}, TypeError, "T must be an int >= 1"),
-    ({"radius": -0.1}, ValueError, "radius must be a number >= 0, got -0.1"),
-    ({"radius": "1"}, ValueError, "radius must be a number >= 0"),
+    ({"radius": -0.1}, ValueError, "radius must be a finite number >= 0, got -0.1"),
+    ({"radius": "1"}, TypeError, "radius must be a finite number >= 0, got str '1'"),
+    ({"radius": float("nan")}, ValueError, "radius must be a finite number >= 0, got nan"),
     ({"activation": "gelu"}, ValueError, "activation must be one of"),
-    ({"alpha": 1.0}, ValueError, r"alpha must be a number in \[0, 1\)"),
+    ({"alpha": 1.0}, ValueError, "alpha must be a finite number >= 0 and < 1, got 1.0"),
     ({"alpha": -0.5}, ValueError, "alpha must be"),
 ]
 
@@ -87,7 +88,7 @@ def test_check_settings_accepts_good_settings():
 def test_bad_input_elsewhere():
     with pytest.raises(ValueError, match="activation must be one of"):
         vanishing.gamma("swish")
-    with pytest.raises(ValueError, match="radius must be a number >= 0"):
+    with pytest.raises(ValueError, match="radius must be a finite number >= 0, got -1.0"):
         vanishing.scaled_orthogonal(4, -1.0)
     with pytest.raises(ValueError, match="num_hiddens must be an int >= 1"):
         vanishing.scaled_orthogonal(0, 1.0)
@@ -160,7 +161,7 @@ def test_gated_bad_input():
         vanishing.GatedRecurrence("rnn", 5, 1.0)
     with pytest.raises(ValueError, match="T must be an int >= 1, got 0"):
         vanishing.GatedRecurrence("lstm", 0, 1.0)
-    with pytest.raises(ValueError, match="radius must be a number >= 0"):
+    with pytest.raises(ValueError, match="radius must be a finite number >= 0, got -1.0"):
         vanishing.GatedRecurrence("gru", 5, -1.0)
     with pytest.raises(ValueError, match="gate_bias must be a finite number, got inf"):
         vanishing.GatedRecurrence("gru", 5, 1.0, float("inf"))

@@ -44,7 +44,10 @@ def test_short_runs_need_enough_corpus():
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"lrs": (0.0,)}, "lrs must all be > 0"), ({"thetas": (-1.0,)}, "thetas must be")],
+    [
+        ({"lrs": (0.0,)}, r"lrs\[0\] must be a finite number > 0, got 0.0"),
+        ({"thetas": (None, -1.0)}, r"thetas\[1\] must be a finite number > 0, got -1.0"),
+    ],
 )
 def test_clipping_data_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -12,9 +12,11 @@ from d2lrnn.widgets import vanishing as wvan
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="T must be an int >= 1"):
+    with pytest.raises(ValueError, match=r"Ts\[0\] must be an int >= 1, got 0"):
         wvan.vanishing_data(Ts=(0,))
-    with pytest.raises(ValueError, match="cells must be among"):
+    with pytest.raises(
+        ValueError, match=r"cells\[1\] must be one of \['rnn', 'lstm', 'gru'\], got 'transformer'"
+    ):
         wvan.vanishing_data(cells=("rnn", "transformer"))
 
 

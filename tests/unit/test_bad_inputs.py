@@ -1,0 +1,3015 @@
+"""No silent wrong results: every public entry point of d2lrnn refuses bad input clearly.
+
+One registry, :data:`CASES`, holds bad inputs for every public callable (every name in
+the ``__all__`` of every module, classes through their constructor) and every public
+method that takes input. Each case says which exception it expects and which argument
+the message must name; the test also checks that the message says what was expected
+and that the error is raised by d2lrnn itself, not deep inside MXNet or NumPy.
+
+:func:`test_every_public_callable_has_a_case` walks the package and fails when a
+public callable has no case (or a case names something that no longer exists): a new
+function cannot be added without saying how it refuses bad input.
+
+The last part tests the other promises of the issue: NumPy and MXNet scalars are
+accepted where numbers are, token indices are checked against the vocabulary,
+non-finite losses, gradients and probabilities stop with a clear error, sequences of
+zero steps and states of the wrong shape are refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import math
+import pkgutil
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import NamedTuple
+
+import matplotlib.pyplot as plt
+import mxnet as mx
+import numpy as np
+import pytest
+from mxnet import gluon
+from mxnet import np as mnp
+from mxnet.gluon import rnn
+
+import d2lrnn
+import d2lrnn.widgets
+from d2lrnn import (
+    batches,
+    checks,
+    classifiers,
+    clipping,
+    data,
+    deep,
+    equivalence,
+    generate,
+    gluon_adapter,
+    gradients,
+    layers,
+    lm,
+    longrange,
+    metrics,
+    ngram,
+    plot,
+    progress,
+    runtime,
+    series,
+    tasks,
+    text,
+    train,
+    vanishing,
+    weights,
+)
+from d2lrnn.widgets import clipping as wclip
+from d2lrnn.widgets import frames
+from d2lrnn.widgets import vanishing as wvan
+
+PACKAGE = Path(d2lrnn.__file__).resolve().parent
+NAN, INF = float("nan"), float("inf")
+
+
+def mi(a) -> mnp.ndarray:
+    """Token indices as an MXNet int32 array."""
+    return mnp.array(a, dtype="int32")
+
+
+def zeros(*shape) -> mnp.ndarray:
+    return mnp.zeros(shape)
+
+
+def initialized(block, example=None):
+    gluon_adapter.initialize(block, example)
+    return block
+
+
+# --------------------------------------------------------------------- fixtures
+
+
+class Fixtures:
+    """The objects the cases call methods of, built on first use and shared (read only).
+
+    A case that changes an object builds its own.
+    """
+
+    monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path
+
+    V = 5  # the vocabulary size of every small language model here
+
+    @cached_property
+    def vocab(self) -> text.Vocab:
+        return text.Vocab(list("abcd"))  # '<unk>' + 4 letters = 5 tokens
+
+    @cached_property
+    def corpus(self) -> np.ndarray:
+        return np.arange(60) % self.V
+
+    @cached_property
+    def lm(self) -> lm.RNNLM:  # over the book's layer, which takes the indices themselves
+        return initialized(lm.RNNLM(layers.RNNScratch(4), self.V), mi([[1, 2]]))
+
+    @cached_property
+    def lm_gluon(self) -> lm.RNNLM:
+        return initialized(lm.RNNLM(rnn.GRU(4), self.V), mi([[1, 2]]))
+
+    @cached_property
+    def lm_lstm(self) -> lm.RNNLM:  # for trace
+        return initialized(lm.RNNLM(layers.LSTMScratch(3), self.V), mi([[1, 2]]))
+
+    @cached_property
+    def lm_deep(self) -> lm.RNNLM:  # 2 layers x 2 directions, LSTM: state [H, C] of (4, N, 3)
+        model = lm.RNNLM(deep.deep_rnn("lstm", 3, 2, bidirectional=True), self.V)
+        return initialized(model, mi([[1, 2]]))
+
+    def layer(self, cls, h=4, d=3):
+        return initialized(cls(h, d))
+
+    @cached_property
+    def rnn(self) -> layers.RNNScratch:
+        return self.layer(layers.RNNScratch)
+
+    @cached_property
+    def lstm(self) -> layers.LSTMScratch:
+        return self.layer(layers.LSTMScratch)
+
+    @cached_property
+    def gru(self) -> layers.GRUScratch:
+        return self.layer(layers.GRUScratch)
+
+    @cached_property
+    def bi(self) -> deep.Bidirectional:  # LSTM: states [H, C] of (2, N, 4)
+        return initialized(deep.Bidirectional(layers.LSTMScratch(4, 3), layers.LSTMScratch(4, 3)))
+
+    @cached_property
+    def stacked(self) -> deep.Stacked:  # 2 GRU layers: state [H] of (2, N, 4)
+        return initialized(deep.deep_rnn("gru", 4, 2, num_inputs=3))
+
+    @cached_property
+    def gluon_lstm(self) -> rnn.LSTM:
+        return initialized(rnn.LSTM(3, input_size=2))
+
+    @cached_property
+    def tagger(self) -> classifiers.Tagger:
+        return initialized(classifiers.Tagger(rnn.GRU(3), self.V, 2), mi([[1, 2]]))
+
+    @cached_property
+    def classifier(self) -> classifiers.SequenceClassifier:
+        model = classifiers.SequenceClassifier(rnn.GRU(3, bidirectional=True), self.V, 3)
+        return initialized(model, mi([[1, 2]]))
+
+    @cached_property
+    def dense(self) -> gluon.nn.Dense:
+        return initialized(gluon.nn.Dense(1, in_units=2))
+
+    @cached_property
+    def trainer(self) -> gluon.Trainer:
+        return train.make_trainer(self.dense, "sgd", 0.1)
+
+    @cached_property
+    def recorded_loss(self):
+        with mx.autograd.record():
+            return (self.dense(mnp.ones((1, 2))) ** 2).sum()
+
+    @cached_property
+    def ngram(self) -> ngram.NGramLM:
+        return ngram.NGramLM(list("abcabcab"), 2)
+
+    @cached_property
+    def bpe(self) -> text.BPETokenizer:
+        return text.BPETokenizer.learn("ab ab abc", 3)
+
+    @cached_property
+    def progress(self) -> progress.Progress:
+        return progress.Progress(3, "none")
+
+    @cached_property
+    def params(self) -> dict:  # the tanh RNN LM of chapter 3, V = 5, h = 3
+        return gradients.init_rnn_lm_params(self.V, 3)
+
+    @cached_property
+    def XY(self) -> tuple[np.ndarray, np.ndarray]:  # (num_steps, batch_size) = (3, 2)
+        X = np.array([[0, 1], [2, 3], [4, 0]])
+        return X, (X + 1) % self.V
+
+    @staticmethod
+    def backward(params, X, Y):
+        return gradients.autograd_gradients(params, X, Y)
+
+    @cached_property
+    def gates(self) -> dict:
+        return {"forget": np.zeros((5, 2))}
+
+    @cached_property
+    def figure(self):
+        fig, ax = plt.subplots(figsize=(1, 1))
+        ax.plot([0, 1])
+        return fig
+
+    @cached_property
+    def png(self) -> bytes:
+        return frames.figure_png(plt.subplots(figsize=(1, 1))[0])
+
+    @cached_property
+    def clipping_data(self) -> wclip.ClippingData:
+        """Two settings, made by hand (no training): frames can be drawn from it."""
+        lrs, thetas = (1.0,), (None, 1.0)
+        runs = {(1.0, t): wclip.Run(1.0, t, np.full(3, 1.5), np.full(3, 2.0)) for t in thetas}
+        W, B = np.meshgrid(np.linspace(3, 12, 5), np.linspace(-8, -1, 4))
+        paths = {(1.0, t): clipping.descend((8.5, -2.0), 0.1, t, 2) for t in thetas}
+        surface = (W, B, clipping.cliff_loss(W, B)[0])
+        return wclip.ClippingData(lrs, thetas, runs, surface, (8.5, -2.0), 0.1, paths, 5)
+
+    @cached_property
+    def vanishing_data(self) -> wvan.VanishingData:
+        return wvan.vanishing_data(
+            radii=(1.0,),
+            Ts=(3,),
+            activations=("tanh",),
+            alphas=(0.0,),
+            cells=("rnn",),
+            gate_biases=(0.0,),
+            num_hiddens=2,
+        )
+
+    @cached_property
+    def vanishing_figure(self) -> wvan.VanishingFigure:
+        return wvan.VanishingFigure(self.vanishing_data)
+
+    @cached_property
+    def recurrence(self) -> vanishing.Recurrence:
+        return vanishing.Recurrence(3, 1.0, num_hiddens=2)
+
+    def corrupt_data_dir(self, name: str) -> None:
+        """``$D2LRNN_DATA_DIR`` holds a truncated copy of the data file ``name``."""
+        (self.tmp_path / name).write_bytes(b"truncated")
+        self.monkeypatch.setenv(data.DATA_DIR_ENV, str(self.tmp_path))
+        self.monkeypatch.setenv(data.CACHE_DIR_ENV, str(self.tmp_path / "cache"))
+
+
+@pytest.fixture(scope="module")
+def fx():
+    f = Fixtures()
+    yield f
+    plt.close("all")
+
+
+# --------------------------------------------------------------------- the registry
+
+
+class Case(NamedTuple):
+    """``call(fx)`` must raise ``exc`` whose message names ``arg``.
+
+    ``python``: the error is the interpreter's own signature check (for callables that
+    take no arguments at all), so it is not raised inside d2lrnn and need not say "must".
+    """
+
+    key: str  # the callable: "module.name" or "module.Class.method", from d2lrnn
+    what: str
+    call: object
+    exc: type
+    arg: str
+    python: bool = False
+
+
+def add(key: str, what: str, exc: type, arg: str, call) -> None:
+    """Register a case: ``call(fx)`` raises ``exc`` naming ``arg``."""
+    CASES.append(Case(key, what, call, exc, arg))
+
+
+def cases(key: str, rows: list) -> None:
+    """Register several cases of one callable: rows of ``(what, exc, arg, call)``."""
+    for what, exc, arg, call in rows:
+        add(key, what, exc, arg, call)
+
+
+VE, TE = ValueError, TypeError
+
+
+def no_arguments(key: str, call) -> Case:
+    """A callable that takes no argument refuses one (instead of ignoring it)."""
+    return Case(key, "takes no arguments", call, TypeError, key.split(".")[-1], python=True)
+
+
+CASES: list[Case] = []
+SB, AB, Dense, SeqClf = (
+    batches.SeqBatches,
+    batches.ArrayBatches,
+    gluon.nn.Dense,
+    classifiers.SequenceClassifier,
+)
+RNNS, LSTMS, GRUS = layers.RNNScratch, layers.LSTMScratch, layers.GRUScratch
+
+# ---------------------------------------------------------------- batches
+for k in ("batches.as_corpus", "batches.SeqBatches"):
+    extra = (2, 3) if k.endswith("SeqBatches") else ()
+    fn = batches.as_corpus if k.endswith("as_corpus") else batches.SeqBatches
+    add(k, "float indices", TE, "corpus", lambda f, fn=fn, e=extra: fn([0.0, 1.0, 2.5] * 5, *e))
+    add(k, "negative indices", VE, "corpus", lambda f, fn=fn, e=extra: fn([0, -1] * 9, *e))
+    add(k, "2-D corpus", VE, "corpus", lambda f, fn=fn, e=extra: fn(np.zeros((4, 5), int), *e))
+    add(k, "empty corpus", VE, "corpus", lambda f, fn=fn, e=extra: fn([], *e))
+    add(k, "None corpus", TE, "corpus", lambda f, fn=fn, e=extra: fn(None, *e))
+    add(k, "str corpus", TE, "corpus", lambda f, fn=fn, e=extra: fn("abc", *e))
+cases(
+    "batches.SeqBatches",
+    [
+        (
+            "language data as 3-tuples",
+            VE,
+            "corpus",
+            lambda f: SB([(0, 1, 2)] * 9, 2, 2),
+        ),
+        ("batch_size -1", VE, "batch_size", lambda f: SB(f.corpus, -1, 3)),
+        ("batch_size float", TE, "batch_size", lambda f: SB(f.corpus, 2.0, 3)),
+        ("batch_size str", TE, "batch_size", lambda f: SB(f.corpus, "2", 3)),
+        ("num_steps 0", VE, "num_steps", lambda f: SB(f.corpus, 2, 0)),
+        ("num_steps >= corpus", VE, "num_steps", lambda f: SB(f.corpus, 1, 60)),
+        ("no full minibatch", VE, "batch_size", lambda f: SB(f.corpus, 30, 5)),
+        (
+            "sampling unknown",
+            VE,
+            "sampling",
+            lambda f: SB(f.corpus, 2, 3, "shuffled"),
+        ),
+        ("seed -1", VE, "seed", lambda f: SB(f.corpus, 2, 3, seed=-1)),
+        ("seed float", TE, "seed", lambda f: SB(f.corpus, 2, 3, seed=0.5)),
+    ],
+)
+cases(
+    "batches.ArrayBatches",
+    [
+        (
+            "rows differ",
+            VE,
+            "X and Y",
+            lambda f: AB(np.zeros((4, 2)), np.zeros(3), 2),
+        ),
+        ("X None", TE, "X", lambda f: AB(None, np.zeros(3), 2)),
+        ("X and Y empty", VE, "X", lambda f: AB(np.zeros((0, 2)), np.zeros(0), 2)),
+        ("X NaN", VE, "X", lambda f: AB(np.full((3, 2), NAN), np.zeros(3), 2)),
+        (
+            "Y 4-D",
+            VE,
+            "Y",
+            lambda f: AB(np.zeros((3, 2)), np.zeros((3, 1, 1, 1)), 2),
+        ),
+        (
+            "batch_size 0",
+            VE,
+            "batch_size",
+            lambda f: AB(np.zeros((3, 2)), np.zeros(3), 0),
+        ),
+        (
+            "shuffle 'no'",
+            TE,
+            "shuffle",
+            lambda f: AB(np.zeros((3, 2)), np.zeros(3), 2, "no"),
+        ),
+        (
+            "seed -1",
+            VE,
+            "seed",
+            lambda f: AB(np.zeros((3, 2)), np.zeros(3), 2, seed=-1),
+        ),
+    ],
+)
+for v, e in (
+    (0, ValueError),
+    (1.0, ValueError),
+    (NAN, ValueError),
+    ("0.1", TypeError),
+    (None, TypeError),
+):
+    add(
+        "batches.time_machine_corpus",
+        f"val_fraction {v!r}",
+        e,
+        "val_fraction",
+        lambda f, v=v: batches.time_machine_corpus(v),
+    )
+cases(
+    "batches.train_val_batches",
+    [
+        (
+            "val float",
+            TE,
+            "corpus",
+            lambda f: batches.train_val_batches(f.corpus, f.corpus / 2, 2, 3),
+        ),
+        (
+            "batch_size 0",
+            VE,
+            "batch_size",
+            lambda f: batches.train_val_batches(f.corpus, f.corpus, 0, 3),
+        ),
+        (
+            "num_steps -1",
+            VE,
+            "num_steps",
+            lambda f: batches.train_val_batches(f.corpus, f.corpus, 2, -1),
+        ),
+        (
+            "sampling",
+            VE,
+            "sampling",
+            lambda f: batches.train_val_batches(f.corpus, f.corpus, 2, 3, "all"),
+        ),
+        (
+            "seed str",
+            TE,
+            "seed",
+            lambda f: batches.train_val_batches(f.corpus, f.corpus, 2, 3, seed="0"),
+        ),
+    ],
+)
+
+# ---------------------------------------------------------------- checks
+for v, e in (
+    ("3", TypeError),
+    (1.5, TypeError),
+    (2.0, TypeError),
+    (True, TypeError),
+    (None, TypeError),
+    (0, ValueError),
+    (11, ValueError),
+    (np.int64(-1), ValueError),
+):
+    add(
+        "checks.check_int",
+        f"{v!r}",
+        e,
+        "my_count",
+        lambda f, v=v: checks.check_int(v, "my_count", 1, 10),
+    )
+for v, e in (
+    (NAN, ValueError),
+    (INF, ValueError),
+    (-1, ValueError),
+    (2, ValueError),
+    ("1", TypeError),
+    (None, TypeError),
+    (True, TypeError),
+    (np.ones(2), TypeError),
+):
+    add(
+        "checks.check_number",
+        f"{v!r}",
+        e,
+        "my_rate",
+        lambda f, v=v: checks.check_number(v, "my_rate", 0, 1, above=True),
+    )
+for v in ("no", 1, 0, None, 1.0):
+    add(
+        "checks.check_bool", f"{v!r}", TE, "my_flag", lambda f, v=v: checks.check_bool(v, "my_flag")
+    )
+cases(
+    "checks.check_choice",
+    [
+        ("not an option", VE, "my_mode", lambda f: checks.check_choice("c", "my_mode", ("a", "b"))),
+        ("unhashable", VE, "my_mode", lambda f: checks.check_choice([1], "my_mode", {"a": 1})),
+    ],
+)
+cases(
+    "checks.check_str",
+    [
+        ("bytes", TE, "my_text", lambda f: checks.check_str(b"a", "my_text")),
+        ("None", TE, "my_text", lambda f: checks.check_str(None, "my_text")),
+    ],
+)
+cases(
+    "checks.check_tokens",
+    [
+        ("a str", TE, "my_tokens", lambda f: checks.check_tokens("abc", "my_tokens")),
+        ("an int token", TE, "my_tokens[1]", lambda f: checks.check_tokens(["a", 2], "my_tokens")),
+        ("None", TE, "my_tokens", lambda f: checks.check_tokens(None, "my_tokens")),
+    ],
+)
+cases(
+    "checks.check_series",
+    [
+        ("2-D", VE, "my_x", lambda f: checks.check_series(np.zeros((2, 2)), "my_x")),
+        ("NaN", VE, "my_x", lambda f: checks.check_series([1.0, NAN], "my_x")),
+        ("empty", VE, "my_x", lambda f: checks.check_series([], "my_x")),
+        ("strings", TE, "my_x", lambda f: checks.check_series(["1", "2"], "my_x")),
+    ],
+)
+cases(
+    "checks.check_array",
+    [
+        ("ndim", VE, "my_a", lambda f: checks.check_array(np.zeros(3), "my_a", ndim=2)),
+        (
+            "float as indices",
+            TE,
+            "my_a",
+            lambda f: checks.check_array([1.0, 2.0], "my_a", kind="i"),
+        ),
+        ("bool as indices", TE, "my_a", lambda f: checks.check_array([True], "my_a", kind="i")),
+        ("shape", VE, "my_a", lambda f: checks.check_array(np.zeros((2, 3)), "my_a", shape=(2, 2))),
+        ("infinite", VE, "my_a", lambda f: checks.check_array([1.0, INF], "my_a")),
+        ("ragged", VE, "my_a", lambda f: checks.check_array([[1], [1, 2]], "my_a")),
+        ("None", TE, "my_a", lambda f: checks.check_array(None, "my_a")),
+        ("a dict", TE, "my_a", lambda f: checks.check_array({"a": 1}, "my_a")),
+    ],
+)
+cases(
+    "checks.check_indices",
+    [
+        ("index = size", VE, "my_X", lambda f: checks.check_indices(np.array([0, 5]), "my_X", 5)),
+        ("negative", VE, "my_X", lambda f: checks.check_indices(mi([-1, 2]), "my_X", 5)),
+        ("MXNet floats", TE, "my_X", lambda f: checks.check_indices(mnp.array([1.0]), "my_X", 5)),
+        ("NumPy floats", TE, "my_X", lambda f: checks.check_indices(np.array([1.0]), "my_X", 5)),
+        (
+            "empty MXNet",
+            VE,
+            "my_X",
+            lambda f: checks.check_indices(mi(np.zeros((0, 2))), "my_X", 5),
+        ),
+    ],
+)
+cases(
+    "checks.check_sequence",
+    [
+        ("a str", TE, "my_values", lambda f: checks.check_sequence("abc", "my_values")),
+        ("a number", TE, "my_values", lambda f: checks.check_sequence(0.5, "my_values")),
+        ("empty", VE, "my_values", lambda f: checks.check_sequence((), "my_values")),
+        (
+            "2-D array",
+            VE,
+            "my_values",
+            lambda f: checks.check_sequence(np.zeros((2, 2)), "my_values"),
+        ),
+    ],
+)
+cases(
+    "checks.check_device",
+    [
+        ("a str", TE, "my_device", lambda f: checks.check_device("cpu", "my_device")),
+        ("an int", TE, "my_device", lambda f: checks.check_device(0, "my_device")),
+    ],
+)
+
+# ---------------------------------------------------------------- classifiers
+for key, make, out in (
+    ("classifiers.Tagger", classifiers.Tagger, "num_tags"),
+    ("classifiers.SequenceClassifier", classifiers.SequenceClassifier, "num_classes"),
+):
+    add(key, "rnn a Dense", TE, "rnn", lambda f, m=make: m(Dense(3), 5, 2))
+    add(key, "vocab_size 0", VE, "vocab_size", lambda f, m=make: m(rnn.GRU(3), 0, 2))
+    add(key, "vocab_size float", TE, "vocab_size", lambda f, m=make: m(rnn.GRU(3), 5.0, 2))
+    add(key, f"{out} 1", VE, out, lambda f, m=make: m(rnn.GRU(3), 5, 1))
+    add(key, f"{out} str", TE, out, lambda f, m=make: m(rnn.GRU(3), 5, "2"))
+for key, model in (
+    ("classifiers.Tagger.forward", "tagger"),
+    ("classifiers.SequenceClassifier.forward", "classifier"),
+):
+    add(key, "index = vocab_size", VE, "X", lambda f, m=model: getattr(f, m)(mi([[1, 5]])))
+    add(key, "negative index", VE, "X", lambda f, m=model: getattr(f, m)(mi([[-1, 2]])))
+    add(key, "float indices", TE, "X", lambda f, m=model: getattr(f, m)(mnp.array([[1.0, 2.0]])))
+    add(key, "NumPy X", TE, "X", lambda f, m=model: getattr(f, m)(np.array([[1, 2]])))
+    add(key, "1-D X", VE, "X", lambda f, m=model: getattr(f, m)(mi([1, 2])))
+    add(key, "zero steps", VE, "X", lambda f, m=model: getattr(f, m)(mi(np.zeros((2, 0)))))
+
+# ---------------------------------------------------------------- clipping
+cases(
+    "clipping.cliff_loss",
+    [
+        ("w NaN", VE, "w", lambda f: clipping.cliff_loss(NAN, 1.0)),
+        ("w str", TE, "w", lambda f: clipping.cliff_loss("1", 1.0)),
+        ("b array with inf", VE, "b", lambda f: clipping.cliff_loss(1.0, np.array([1.0, INF]))),
+        ("shapes differ", VE, "w and b", lambda f: clipping.cliff_loss(np.ones(2), np.ones(3))),
+        ("T 0", VE, "T", lambda f: clipping.cliff_loss(1.0, 1.0, T=0)),
+        ("x0 inf", VE, "x0", lambda f: clipping.cliff_loss(1.0, 1.0, x0=INF)),
+        ("target None", TE, "target", lambda f: clipping.cliff_loss(1.0, 1.0, target=None)),
+    ],
+)
+cases(
+    "clipping.clip",
+    [
+        ("g NaN", VE, "g", lambda f: clipping.clip(np.array([1.0, NAN]), 1.0)),
+        ("g None", TE, "g", lambda f: clipping.clip(None, 1.0)),
+    ],
+)
+for v, e in ((0, ValueError), (-1.0, ValueError), (NAN, ValueError), ("1", TypeError)):
+    add("clipping.clip", f"theta {v!r}", e, "theta", lambda f, v=v: clipping.clip(np.ones(2), v))
+    add(
+        "clipping.clip_gradients",
+        f"theta {v!r}",
+        e,
+        "theta",
+        lambda f, v=v: clipping.clip_gradients([np.ones(2)], v),
+    )
+cases(
+    "clipping.clip_gradients",
+    [
+        ("grads one array", TE, "grads", lambda f: clipping.clip_gradients(np.ones(2), 1.0)),
+        ("grads of numbers", TE, "grads", lambda f: clipping.clip_gradients([1.0, 2.0], 1.0)),
+    ],
+)
+cases(
+    "clipping.grad_norm",
+    [
+        ("grads None", TE, "grads", lambda f: clipping.grad_norm(None)),
+        ("grads of str", TE, "grads", lambda f: clipping.grad_norm(["ab"])),
+    ],
+)
+cases(
+    "clipping.descend",
+    [
+        ("start of 3", VE, "start", lambda f: clipping.descend((1.0, 2.0, 3.0), 0.1, None)),
+        ("start NaN", VE, "start", lambda f: clipping.descend((NAN, 2.0), 0.1, None)),
+    ],
+)
+for v, e in ((0, ValueError), (-0.1, ValueError), (NAN, ValueError), (None, TypeError)):
+    add(
+        "clipping.descend",
+        f"lr {v!r}",
+        e,
+        "lr",
+        lambda f, v=v: clipping.descend((8.0, -2.0), v, None),
+    )
+cases(
+    "clipping.descend",
+    [
+        (
+            "theta -1 (no steps)",
+            VE,
+            "theta",
+            lambda f: clipping.descend((8.0, -2.0), 0.1, -1.0, steps=0),
+        ),
+        ("steps -1", VE, "steps", lambda f: clipping.descend((8.0, -2.0), 0.1, None, steps=-1)),
+        ("steps float", TE, "steps", lambda f: clipping.descend((8.0, -2.0), 0.1, None, steps=2.5)),
+    ],
+)
+
+# ---------------------------------------------------------------- data
+cases(
+    "data.download",
+    [
+        ("name not a data file", VE, "name", lambda f: data.download("nope.txt")),
+        ("name an int", TE, "name", lambda f: data.download(5)),
+    ],
+)
+for v, e in ((0, ValueError), (NAN, ValueError), ("30", TypeError)):
+    add(
+        "data.download",
+        f"timeout {v!r}",
+        e,
+        "timeout",
+        lambda f, v=v: data.download("timemachine.txt", timeout=v),
+    )
+cases(
+    "data.sha1sum",
+    [
+        ("path an int", TE, "path", lambda f: data.sha1sum(5)),
+        ("no such file", VE, "path", lambda f: data.sha1sum(f.tmp_path / "none")),
+        ("a folder", VE, "path", lambda f: data.sha1sum(f.tmp_path)),
+    ],
+)
+for name, fn in (("timemachine.txt", data.read_time_machine), ("fra-eng.zip", data.read_fra_eng)):
+    key = f"data.{fn.__name__}"
+    add(
+        key,
+        f"corrupt {name} in $D2LRNN_DATA_DIR",
+        data.DataFileError,
+        name,
+        lambda f, n=name, fn=fn: (f.corrupt_data_dir(n), fn()),
+    )
+    CASES.append(no_arguments(key, lambda f, fn=fn: fn("timemachine.txt")))
+CASES.append(no_arguments("data.cache_dir", lambda f: data.cache_dir("/tmp")))
+
+# ---------------------------------------------------------------- deep
+cases(
+    "deep.Bidirectional",
+    [
+        (
+            "a Dense",
+            TE,
+            "forward_layer",
+            lambda f: deep.Bidirectional(Dense(2), RNNS(2)),
+        ),
+        (
+            "backward None",
+            TE,
+            "backward_layer",
+            lambda f: deep.Bidirectional(RNNS(2), None),
+        ),
+        (
+            "kinds differ",
+            VE,
+            "forward_layer and backward_layer",
+            lambda f: deep.Bidirectional(RNNS(2), GRUS(2)),
+        ),
+        (
+            "num_hiddens differ",
+            VE,
+            "num_hiddens",
+            lambda f: deep.Bidirectional(GRUS(2), GRUS(3)),
+        ),
+    ],
+)
+for key, obj in (("deep.Bidirectional", "bi"), ("deep.Stacked", "stacked")):
+    add(
+        f"{key}.begin_state",
+        "batch_size 0",
+        VE,
+        "batch_size",
+        lambda f, o=obj: getattr(f, o).begin_state(0),
+    )
+    add(
+        f"{key}.begin_state",
+        "batch_size str",
+        TE,
+        "batch_size",
+        lambda f, o=obj: getattr(f, o).begin_state("2"),
+    )
+    add(
+        f"{key}.begin_state",
+        "device str",
+        TE,
+        "device",
+        lambda f, o=obj: getattr(f, o).begin_state(2, "cpu"),
+    )
+    add(
+        f"{key}.forward", "zero steps", VE, "inputs", lambda f, o=obj: getattr(f, o)(zeros(0, 2, 3))
+    )
+    add(
+        f"{key}.forward",
+        "zero sequences",
+        VE,
+        "inputs",
+        lambda f, o=obj: getattr(f, o)(zeros(3, 0, 3)),
+    )
+    add(
+        f"{key}.forward",
+        "NumPy inputs",
+        TE,
+        "inputs",
+        lambda f, o=obj: getattr(f, o)(np.zeros((2, 2, 3))),
+    )
+    add(f"{key}.forward", "2-D inputs", VE, "inputs", lambda f, o=obj: getattr(f, o)(zeros(2, 3)))
+    add(
+        f"{key}.forward",
+        "features differ",
+        VE,
+        "inputs",
+        lambda f, o=obj: getattr(f, o)(zeros(2, 2, 5)),
+    )
+    add(
+        f"{key}.forward",
+        "states not a list",
+        TE,
+        "states",
+        lambda f, o=obj: getattr(f, o)(zeros(2, 2, 3), zeros(2, 2, 4)),
+    )
+    add(
+        f"{key}.forward",
+        "states of NumPy",
+        TE,
+        "states[0]",
+        lambda f, o=obj: getattr(f, o)(
+            zeros(2, 2, 3), [np.zeros((2, 2, 4))] * getattr(f, o).num_states
+        ),
+    )
+    add(
+        f"{key}.forward",
+        "wrong rows",
+        VE,
+        "states[0]",
+        lambda f, o=obj: getattr(f, o)(zeros(2, 2, 3), [zeros(1, 2, 4)] * getattr(f, o).num_states),
+    )
+    add(
+        f"{key}.forward",
+        "wrong batch",
+        VE,
+        "states[0]",
+        lambda f, o=obj: getattr(f, o)(zeros(2, 2, 3), [zeros(2, 3, 4)] * getattr(f, o).num_states),
+    )
+    add(
+        f"{key}.forward",
+        "wrong hidden size",
+        VE,
+        "states[0]",
+        lambda f, o=obj: getattr(f, o)(zeros(2, 2, 3), [zeros(2, 2, 5)] * getattr(f, o).num_states),
+    )
+    add(
+        f"{key}.forward",
+        "one state too many",
+        VE,
+        "states",
+        lambda f, o=obj: getattr(f, o)(zeros(2, 2, 3), [zeros(2, 2, 4)] * 3),
+    )
+cases(
+    "deep.Stacked",
+    [
+        ("layers empty", VE, "layers", lambda f: deep.Stacked([])),
+        ("layers a str", TE, "layers", lambda f: deep.Stacked("rnn")),
+        (
+            "a Dense layer",
+            TE,
+            "layers[1]",
+            lambda f: deep.Stacked([RNNS(2), Dense(2)]),
+        ),
+        (
+            "states differ",
+            VE,
+            "layers",
+            lambda f: deep.Stacked([LSTMS(2), GRUS(2)]),
+        ),
+        (
+            "num_hiddens differ",
+            VE,
+            "num_hiddens",
+            lambda f: deep.Stacked([GRUS(2), GRUS(3)]),
+        ),
+    ],
+)
+for v, e in ((1.0, ValueError), (-0.1, ValueError), (NAN, ValueError), ("0.1", TypeError)):
+    add(
+        "deep.Stacked",
+        f"dropout {v!r}",
+        e,
+        "dropout",
+        lambda f, v=v: deep.Stacked([GRUS(2)], v),
+    )
+    add(
+        "deep.deep_rnn",
+        f"dropout {v!r}",
+        e,
+        "dropout",
+        lambda f, v=v: deep.deep_rnn("gru", 2, 2, dropout=v),
+    )
+cases(
+    "deep.deep_rnn",
+    [
+        ("cell unknown", VE, "cell", lambda f: deep.deep_rnn("tcn", 2)),
+        ("num_hiddens 0", VE, "num_hiddens", lambda f: deep.deep_rnn("rnn", 0)),
+        ("num_layers 0", VE, "num_layers", lambda f: deep.deep_rnn("rnn", 2, 0)),
+        ("num_layers float", TE, "num_layers", lambda f: deep.deep_rnn("rnn", 2, 2.0)),
+        (
+            "bidirectional 'yes'",
+            TE,
+            "bidirectional",
+            lambda f: deep.deep_rnn("rnn", 2, bidirectional="yes"),
+        ),
+        ("num_inputs -1", VE, "num_inputs", lambda f: deep.deep_rnn("rnn", 2, num_inputs=-1)),
+        (
+            "activation unknown",
+            VE,
+            "activation",
+            lambda f: deep.deep_rnn("rnn", 2, activation="gelu"),
+        ),
+    ],
+)
+for name in ("num_directions", "num_hiddens", "num_rows", "num_states"):
+    fn = getattr(deep, name)
+    add(f"deep.{name}", "a Dense", TE, "layer", lambda f, fn=fn: fn(Dense(2)))
+    add(f"deep.{name}", "None", TE, "layer", lambda f, fn=fn: fn(None))
+
+# ---------------------------------------------------------------- equivalence
+SAME = equivalence.check_same_function
+cases(
+    "equivalence.check_same_function",
+    [
+        ("plain an int", TE, "plain", lambda f: SAME(5, "rnn")),
+        ("cell unknown", VE, "cell", lambda f: SAME(RNNS(2, 2), "tcn")),
+        ("num_layers 0", VE, "num_layers", lambda f: SAME(RNNS(2, 2), "rnn", 0)),
+        (
+            "bidirectional 'no'",
+            TE,
+            "bidirectional",
+            lambda f: SAME(RNNS(2, 2), "rnn", bidirectional="no"),
+        ),
+        (
+            "activation",
+            VE,
+            "activation",
+            lambda f: SAME(RNNS(2, 2), "rnn", activation="gelu"),
+        ),
+        (
+            "zero steps",
+            VE,
+            "num_steps",
+            lambda f: SAME(RNNS(2, 2), "rnn", num_steps=0),
+        ),
+        (
+            "batch_size -1",
+            VE,
+            "batch_size",
+            lambda f: SAME(RNNS(2, 2), "rnn", batch_size=-1),
+        ),
+    ],
+)
+for v, e in ((0, ValueError), (NAN, ValueError), ("1e-5", TypeError)):
+    add(
+        "equivalence.check_same_function",
+        f"tolerance {v!r}",
+        e,
+        "tolerance",
+        lambda f, v=v: SAME(RNNS(2, 2), "rnn", tolerance=v),
+    )
+cases(
+    "equivalence.check_same_function",
+    [
+        ("seed -1", VE, "seed", lambda f: SAME(RNNS(2, 2), "rnn", seed=-1)),
+        ("device str", TE, "device", lambda f: SAME(RNNS(2, 2), "rnn", device="cpu")),
+        (
+            "parameters of another cell",
+            VE,
+            "W_xh",
+            lambda f: SAME(initialized(RNNS(2, 2)), "lstm"),
+        ),
+    ],
+)
+
+# ---------------------------------------------------------------- generate
+SP = generate.sampling_probs
+cases(
+    "generate.sampling_probs",
+    [
+        ("NaN logits", VE, "logits", lambda f: SP(np.array([1.0, NAN]))),
+        ("2-D logits", VE, "logits", lambda f: SP(np.zeros((2, 3)))),
+        ("empty logits", VE, "logits", lambda f: SP(np.zeros(0))),
+        ("str logits", TE, "logits", lambda f: SP("abc")),
+    ],
+)
+for v, e in (
+    (1e-320, ValueError),
+    (0, ValueError),
+    (-1.0, ValueError),
+    (NAN, ValueError),
+    (INF, ValueError),
+    ("1", TypeError),
+):
+    add(
+        "generate.sampling_probs",
+        f"temperature {v!r}",
+        e,
+        "temperature",
+        lambda f, v=v: SP(np.array([1.0, 800.0]), v),
+    )
+for v, e in ((0, ValueError), (4, ValueError), (1.5, TypeError), ("2", TypeError)):
+    add(
+        "generate.sampling_probs",
+        f"top_k {v!r}",
+        e,
+        "top_k",
+        lambda f, v=v: SP(np.zeros(3), 1.0, v),
+    )
+
+
+def gen(f, **kwargs):
+    args = {"model": f.lm, "vocab": f.vocab, "prefix": "ab", "num_tokens": 2, **kwargs}
+    return generate.generate(**args)
+
+
+cases(
+    "generate.generate",
+    [
+        ("model a function", TE, "model", lambda f: gen(f, model=print)),
+        ("vocab a list", TE, "vocab", lambda f: gen(f, vocab=list("abcd"))),
+        ("vocab of another size", VE, "vocab", lambda f: gen(f, vocab=text.Vocab(list("abc")))),
+        ("prefix empty", VE, "prefix", lambda f: gen(f, prefix="")),
+        ("prefix an int", TE, "prefix", lambda f: gen(f, prefix=5)),
+        ("prefix token unknown", VE, "prefix", lambda f: gen(f, prefix="abz")),
+        ("num_tokens -1", VE, "num_tokens", lambda f: gen(f, num_tokens=-1)),
+        ("num_tokens float", TE, "num_tokens", lambda f: gen(f, num_tokens=2.0)),
+        ("greedy 'no'", TE, "greedy", lambda f: gen(f, greedy="no")),
+        ("temperature 0", VE, "temperature", lambda f: gen(f, temperature=0)),
+        ("top_k 0", VE, "top_k", lambda f: gen(f, top_k=0)),
+        ("seed -1", VE, "seed", lambda f: gen(f, seed=-1)),
+        ("tokenizer a str", TE, "tokenizer", lambda f: gen(f, tokenizer="char")),
+        ("device str", TE, "device", lambda f: gen(f, device="cpu")),
+    ],
+)
+
+# ---------------------------------------------------------------- gluon_adapter
+GA = gluon_adapter
+cases(
+    "gluon_adapter.begin_state",
+    [
+        ("a Dense", TE, "layer", lambda f: GA.begin_state(Dense(2), 2)),
+        ("batch_size 0", VE, "batch_size", lambda f: GA.begin_state(rnn.GRU(2), 0)),
+        ("device str", TE, "device", lambda f: GA.begin_state(rnn.GRU(2), 2, "gpu")),
+    ],
+)
+cases(
+    "gluon_adapter.finish_deferred_init",
+    [
+        ("param an array", TE, "param", lambda f: GA.finish_deferred_init(mnp.zeros(2), (2,))),
+        (
+            "shape 0",
+            VE,
+            "shape[0]",
+            lambda f: GA.finish_deferred_init(gluon.Parameter("p", shape=(0, 2)), (0, 2)),
+        ),
+        (
+            "shape float",
+            TE,
+            "shape[0]",
+            lambda f: GA.finish_deferred_init(gluon.Parameter("p", shape=(0, 2)), (2.0, 2)),
+        ),
+        (
+            "shape an int",
+            TE,
+            "shape",
+            lambda f: GA.finish_deferred_init(gluon.Parameter("p", shape=(0,)), 3),
+        ),
+    ],
+)
+cases(
+    "gluon_adapter.gluon_block_params",
+    [
+        ("the book's layer", TE, "layer", lambda f: GA.gluon_block_params(f.rnn)),
+        (
+            "block r0 of a one-way layer",
+            VE,
+            "block",
+            lambda f: GA.gluon_block_params(f.gluon_lstm, "r0"),
+        ),
+        ("block an int", VE, "block", lambda f: GA.gluon_block_params(f.gluon_lstm, 0)),
+    ],
+)
+cases(
+    "gluon_adapter.gluon_layout",
+    [
+        ("a Dense", TE, "layer", lambda f: GA.gluon_layout(Dense(2))),
+        ("the book's layer", TE, "layer", lambda f: GA.gluon_layout(f.gru)),
+    ],
+)
+cases(
+    "gluon_adapter.initialize",
+    [
+        ("model a str", TE, "model", lambda f: GA.initialize("model")),
+        ("device str", TE, "device", lambda f: GA.initialize(Dense(2), None, "cpu")),
+        (
+            "initializer a number",
+            TE,
+            "initializer",
+            lambda f: GA.initialize(Dense(2), None, None, 0.1),
+        ),
+        (
+            "example out of the vocabulary",
+            VE,
+            "X",
+            lambda f: GA.initialize(lm.RNNLM(rnn.RNN(3), 4), np.array([[4]])),
+        ),
+    ],
+)
+cases(
+    "gluon_adapter.is_initialized",
+    [
+        ("an array", TE, "param", lambda f: GA.is_initialized(mnp.zeros(2))),
+        ("None", TE, "param", lambda f: GA.is_initialized(None)),
+    ],
+)
+# A predicate accepts any object: the only bad call is one without the object.
+CASES.append(
+    Case(
+        "gluon_adapter.is_gluon_rnn",
+        "no layer",
+        lambda f: GA.is_gluon_rnn(),
+        TypeError,
+        "layer",
+        python=True,
+    )
+)
+
+# ---------------------------------------------------------------- gradients
+G = gradients
+cases(
+    "gradients.init_rnn_lm_params",
+    [
+        ("vocab_size 0", VE, "vocab_size", lambda f: G.init_rnn_lm_params(0, 3)),
+        ("num_hiddens float", TE, "num_hiddens", lambda f: G.init_rnn_lm_params(5, 3.0)),
+    ],
+)
+for v, e in ((0, ValueError), (-1.0, ValueError), (NAN, ValueError), ("0.5", TypeError)):
+    add(
+        "gradients.init_rnn_lm_params",
+        f"sigma {v!r}",
+        e,
+        "sigma",
+        lambda f, v=v: G.init_rnn_lm_params(5, 3, v),
+    )
+add(
+    "gradients.init_rnn_lm_params",
+    "seed -1",
+    VE,
+    "seed",
+    lambda f: G.init_rnn_lm_params(5, 3, seed=-1),
+)
+for key, call in (
+    ("gradients.check_xy", lambda f, X, Y: G.check_xy(X, Y, f.V)),
+    ("gradients.autograd_gradients", lambda f, X, Y: G.autograd_gradients(f.params, X, Y)),
+    ("gradients.check_gradients", lambda f, X, Y: G.check_gradients(f.backward, f.params, X, Y)),
+):
+    add(key, "X floats", TE, "X", lambda f, c=call: c(f, f.XY[0] * 1.0, f.XY[1]))
+    add(key, "X index = V", VE, "X", lambda f, c=call: c(f, f.XY[0] + 1, f.XY[1]))
+    add(key, "Y negative", VE, "Y", lambda f, c=call: c(f, f.XY[0], f.XY[1] - 1))
+    add(key, "shapes differ", VE, "X and Y", lambda f, c=call: c(f, f.XY[0], f.XY[1].T))
+    add(key, "X 1-D", VE, "X", lambda f, c=call: c(f, f.XY[0][0], f.XY[1][0]))
+    add(key, "zero steps", VE, "X", lambda f, c=call: c(f, f.XY[0][:0], f.XY[1][:0]))
+cases(
+    "gradients.check_xy",
+    [
+        ("vocab_size 0", VE, "vocab_size", lambda f: G.check_xy(*f.XY, 0)),
+        ("vocab_size float", TE, "vocab_size", lambda f: G.check_xy(*f.XY, 5.0)),
+    ],
+)
+for key, call in (
+    ("gradients.autograd_gradients", lambda f, p: G.autograd_gradients(p, *f.XY)),
+    ("gradients.check_gradients", lambda f, p: G.check_gradients(f.backward, p, *f.XY)),
+):
+    add(key, "params a list", TE, "params", lambda f, c=call: c(f, list(f.params.values())))
+    add(
+        key,
+        "params missing b_q",
+        VE,
+        "params",
+        lambda f, c=call: c(f, {k: v for k, v in f.params.items() if k != "b_q"}),
+    )
+    add(
+        key,
+        "params W_hh wrong shape",
+        VE,
+        "params['W_hh']",
+        lambda f, c=call: c(f, {**f.params, "W_hh": np.zeros((3, 4))}),
+    )
+    add(
+        key,
+        "params NaN",
+        VE,
+        "params['b_h']",
+        lambda f, c=call: c(f, {**f.params, "b_h": np.full(3, NAN)}),
+    )
+add(
+    "gradients.check_gradients",
+    "backward not callable",
+    TE,
+    "backward",
+    lambda f: G.check_gradients(None, f.params, *f.XY),
+)
+for arg in ("eps", "tolerance"):
+    for v, e in ((0, ValueError), (NAN, ValueError), ("1e-6", TypeError)):
+        add(
+            "gradients.check_gradients",
+            f"{arg} {v!r}",
+            e,
+            arg,
+            lambda f, a=arg, v=v: G.check_gradients(f.backward, f.params, *f.XY, **{a: v}),
+        )
+
+
+def loss_of(params):
+    return float((params["w"] ** 2).sum())
+
+
+cases(
+    "gradients.numerical_gradient",
+    [
+        (
+            "loss_fn not callable",
+            TE,
+            "loss_fn",
+            lambda f: G.numerical_gradient(1.0, {"w": np.ones(2)}, "w"),
+        ),
+        ("params a list", TE, "params", lambda f: G.numerical_gradient(loss_of, [np.ones(2)], "w")),
+        (
+            "name missing",
+            VE,
+            "name",
+            lambda f: G.numerical_gradient(loss_of, {"w": np.ones(2)}, "v"),
+        ),
+    ],
+)
+for v, e in ((NAN, ValueError), (0, ValueError), (-1e-6, ValueError), ("1e-6", TypeError)):
+    add(
+        "gradients.numerical_gradient",
+        f"eps {v!r}",
+        e,
+        "eps",
+        lambda f, v=v: G.numerical_gradient(loss_of, {"w": np.ones(2)}, "w", v),
+    )
+add(
+    "gradients.numerical_gradient",
+    "float32 parameter",
+    TE,
+    "params['w']",
+    lambda f: G.numerical_gradient(loss_of, {"w": np.ones(2, np.float32)}, "w"),
+)
+cases(
+    "gradients.relative_error",
+    [
+        ("shapes differ", VE, "a and b", lambda f: G.relative_error(np.ones(2), np.ones(3))),
+        ("a None", TE, "a", lambda f: G.relative_error(None, np.ones(2))),
+        ("b strings", TE, "b", lambda f: G.relative_error(np.ones(2), ["x", "y"])),
+    ],
+)
+
+# ---------------------------------------------------------------- layers
+cases(
+    "layers.get_cell",
+    [
+        ("unknown", VE, "cell", lambda f: layers.get_cell("tcn")),
+        ("a list", VE, "cell", lambda f: layers.get_cell(["rnn"])),
+    ],
+)
+add(
+    "layers.Cell.block_index",
+    "gate of another cell",
+    VE,
+    "gate",
+    lambda f: layers.CELLS["gru"].block_index("forget"),
+)
+add(
+    "layers.ScratchRecurrent",
+    "the base class",
+    TE,
+    "ScratchRecurrent",
+    lambda f: layers.ScratchRecurrent(4),
+)
+for cls in (layers.RNNScratch, layers.LSTMScratch, layers.GRUScratch):
+    key = f"layers.{cls.__name__}"
+    add(key, "num_hiddens 0", VE, "num_hiddens", lambda f, c=cls: c(0))
+    add(key, "num_hiddens str", TE, "num_hiddens", lambda f, c=cls: c("4"))
+    add(key, "num_inputs -1", VE, "num_inputs", lambda f, c=cls: c(4, -1))
+    add(key, "sigma NaN", VE, "sigma", lambda f, c=cls: c(4, sigma=NAN))
+    add(key, "sigma negative", VE, "sigma", lambda f, c=cls: c(4, sigma=-0.1))
+    add(key, "fast 'no'", TE, "fast", lambda f, c=cls: c(4, fast="no"))
+    add(key, "fast 1", TE, "fast", lambda f, c=cls: c(4, fast=1))
+add(
+    "layers.RNNScratch",
+    "activation unknown",
+    VE,
+    "activation",
+    lambda f: RNNS(4, activation="gelu"),
+)
+
+SR = "layers.ScratchRecurrent"
+add(f"{SR}.begin_state", "batch_size 0", VE, "batch_size", lambda f: f.rnn.begin_state(0))
+add(f"{SR}.begin_state", "batch_size float", TE, "batch_size", lambda f: f.lstm.begin_state(2.0))
+add(f"{SR}.begin_state", "device str", TE, "device", lambda f: f.gru.begin_state(2, "cpu"))
+add(f"{SR}.set_num_inputs", "0", VE, "num_inputs", lambda f: RNNS(4).set_num_inputs(0))
+add(
+    f"{SR}.set_num_inputs",
+    "float",
+    TE,
+    "num_inputs",
+    lambda f: RNNS(4).set_num_inputs(3.0),
+)
+add(
+    f"{SR}.set_num_inputs",
+    "differs from the known size",
+    VE,
+    "num_inputs",
+    lambda f: RNNS(4, 3).set_num_inputs(5),
+)
+add(f"{SR}.param_arrays", "device str", TE, "device", lambda f: f.rnn.param_arrays("cpu"))
+add(f"{SR}.gate_params", "device int", TE, "device", lambda f: f.lstm.gate_params(0))
+for name in ("rnn", "lstm", "gru"):
+    add(
+        f"{SR}.forward",
+        f"{name}: zero steps",
+        VE,
+        "inputs",
+        lambda f, n=name: getattr(f, n)(zeros(0, 2, 3)),
+    )
+    add(
+        f"{SR}.forward",
+        f"{name}: state of 2 rows",
+        VE,
+        "state H",
+        lambda f, n=name: getattr(f, n)(
+            zeros(2, 2, 3), [zeros(2, 2, 4)] * getattr(f, n).num_states
+        ),
+    )
+add(f"{SR}.forward", "zero sequences", VE, "inputs", lambda f: f.rnn(zeros(2, 0, 3)))
+add(f"{SR}.forward", "NumPy inputs", TE, "inputs", lambda f: f.rnn(np.zeros((2, 2, 3), np.float32)))
+add(f"{SR}.forward", "4-D inputs", VE, "inputs", lambda f: f.rnn(zeros(2, 2, 3, 1)))
+add(f"{SR}.forward", "features differ", VE, "inputs", lambda f: f.rnn(zeros(2, 2, 5)))
+add(
+    f"{SR}.forward",
+    "float64 inputs",
+    TE,
+    "inputs",
+    lambda f: f.rnn(mnp.zeros((2, 2, 3), dtype="float64")),
+)
+add(f"{SR}.forward", "index = num_inputs", VE, "inputs", lambda f: f.rnn(mi([[0, 3]])))
+add(f"{SR}.forward", "negative index", VE, "inputs", lambda f: f.gru(mi([[0, -1]])))
+add(
+    f"{SR}.forward",
+    "indices without num_inputs",
+    VE,
+    "num_inputs",
+    lambda f: initialized(RNNS(4))(mi([[0, 1]])),
+)
+add(
+    f"{SR}.forward",
+    "states not a list",
+    TE,
+    "states",
+    lambda f: f.rnn(zeros(2, 2, 3), zeros(1, 2, 4)),
+)
+add(
+    f"{SR}.forward",
+    "LSTM given [H] only",
+    VE,
+    "states",
+    lambda f: f.lstm(zeros(2, 2, 3), [zeros(1, 2, 4)]),
+)
+add(
+    f"{SR}.forward",
+    "state of NumPy",
+    TE,
+    "state H",
+    lambda f: f.rnn(zeros(2, 2, 3), [np.zeros((1, 2, 4))]),
+)
+add(
+    f"{SR}.forward",
+    "LSTM: C of another batch",
+    VE,
+    "state C",
+    lambda f: f.lstm(zeros(2, 2, 3), [zeros(1, 2, 4), zeros(1, 3, 4)]),
+)
+add(f"{SR}.trace", "zero steps", VE, "inputs", lambda f: f.lstm.trace(zeros(0, 2, 3)))
+add(
+    f"{SR}.trace",
+    "state of 5 units",
+    VE,
+    "state H",
+    lambda f: f.gru.trace(zeros(2, 2, 3), [zeros(1, 2, 5)]),
+)
+add(f"{SR}.trace", "an RNN has no gates", TE, "gates", lambda f: f.rnn.trace(zeros(2, 2, 3)))
+for name in ("rnn", "lstm", "gru"):
+    key = f"layers.{ {'rnn': 'RNNScratch', 'lstm': 'LSTMScratch', 'gru': 'GRUScratch'}[name] }"
+    add(
+        f"{key}.step",
+        "X_t of 5 features",
+        VE,
+        "X_t",
+        lambda f, n=name: getattr(f, n).step(zeros(2, 5), [zeros(2, 4)] * getattr(f, n).num_states),
+    )
+    add(
+        f"{key}.step",
+        "X_t 3-D",
+        VE,
+        "X_t",
+        lambda f, n=name: getattr(f, n).step(
+            zeros(1, 2, 3), [zeros(2, 4)] * getattr(f, n).num_states
+        ),
+    )
+    add(
+        f"{key}.step",
+        "states (1, N, h)",
+        VE,
+        "state H",
+        lambda f, n=name: getattr(f, n).step(
+            zeros(2, 3), [zeros(1, 2, 4)] * getattr(f, n).num_states
+        ),
+    )
+    add(
+        f"{key}.step",
+        "one state too many",
+        VE,
+        "states",
+        lambda f, n=name: getattr(f, n).step(zeros(2, 3), [zeros(2, 4)] * 3),
+    )
+    add(
+        f"{key}.step",
+        "gates a list",
+        TE,
+        "gates",
+        lambda f, n=name: getattr(f, n).step(
+            zeros(2, 3), [zeros(2, 4)] * getattr(f, n).num_states, None, []
+        ),
+    )
+    add(
+        f"{key}.step",
+        "p a dict",
+        TE,
+        "p",
+        lambda f, n=name: getattr(f, n).step(
+            zeros(2, 3), [zeros(2, 4)] * getattr(f, n).num_states, {}
+        ),
+    )
+    add(
+        f"{key}.fast_step",
+        "one state too many",
+        VE,
+        "XW_t",
+        lambda f, n=name: getattr(f, n).fast_step(mx.nd, [], [zeros(2, 4)] * 3, [], []),
+    )
+    add(
+        f"{key}.fast_step",
+        "W_T not a list",
+        VE,
+        "W_T",
+        lambda f, n=name: getattr(f, n).fast_step(
+            mx.nd,
+            [zeros(2, 4)] * getattr(f, n).num_gates,
+            [zeros(2, 4)] * getattr(f, n).num_states,
+            None,
+            [],
+        ),
+    )
+
+# ---------------------------------------------------------------- lm
+cases(
+    "lm.RNNLM",
+    [
+        ("rnn a Dense", TE, "rnn", lambda f: lm.RNNLM(Dense(3), 5)),
+        ("vocab_size 0", VE, "vocab_size", lambda f: lm.RNNLM(rnn.RNN(3), 0)),
+        ("vocab_size float", TE, "vocab_size", lambda f: lm.RNNLM(rnn.RNN(3), 5.0)),
+        ("embed_size 0", VE, "embed_size", lambda f: lm.RNNLM(rnn.RNN(3), 5, 0)),
+        ("hybridize 'no'", TE, "hybridize", lambda f: lm.RNNLM(rnn.RNN(3), 5, hybridize="no")),
+        (
+            "the layer's input size is not the vocabulary's",
+            VE,
+            "num_inputs",
+            lambda f: lm.RNNLM(RNNS(3, 4), 5),
+        ),
+    ],
+)
+cases(
+    "lm.RNNLM.begin_state",
+    [
+        ("batch_size 0", VE, "batch_size", lambda f: f.lm.begin_state(0)),
+        ("device str", TE, "device", lambda f: f.lm_gluon.begin_state(2, "cpu")),
+    ],
+)
+for meth in ("forward", "encode", "trace"):
+    model = "lm_lstm" if meth == "trace" else "lm"
+    call = (
+        (lambda m, X: m(X)) if meth == "forward" else (lambda m, X, meth=meth: getattr(m, meth)(X))
+    )
+    add(
+        f"lm.RNNLM.{meth}",
+        "index = vocab_size",
+        VE,
+        "X",
+        lambda f, m=model, c=call: c(getattr(f, m), mi([[1, 5]])),
+    )
+    add(
+        f"lm.RNNLM.{meth}",
+        "negative index",
+        VE,
+        "X",
+        lambda f, m=model, c=call: c(getattr(f, m), mi([[-1, 2]])),
+    )
+    add(
+        f"lm.RNNLM.{meth}",
+        "float indices",
+        TE,
+        "X",
+        lambda f, m=model, c=call: c(getattr(f, m), mnp.array([[1.0, 2.0]])),
+    )
+    add(
+        f"lm.RNNLM.{meth}",
+        "NumPy X",
+        TE,
+        "X",
+        lambda f, m=model, c=call: c(getattr(f, m), np.array([[1, 2]])),
+    )
+    add(
+        f"lm.RNNLM.{meth}",
+        "3-D X",
+        VE,
+        "X",
+        lambda f, m=model, c=call: c(getattr(f, m), mi([[[1, 2]]])),
+    )
+    add(
+        f"lm.RNNLM.{meth}",
+        "zero steps",
+        VE,
+        "X",
+        lambda f, m=model, c=call: c(getattr(f, m), mi(np.zeros((2, 0)))),
+    )
+cases(
+    "lm.RNNLM.forward",
+    [
+        (
+            "gluon layer: state of 2 rows",
+            VE,
+            "state[0]",
+            lambda f: f.lm_gluon(mi([[1, 2]]), [zeros(2, 1, 4)]),
+        ),
+        (
+            "gluon layer: state of another batch",
+            VE,
+            "state[0]",
+            lambda f: f.lm_gluon(mi([[1, 2]]), [zeros(1, 3, 4)]),
+        ),
+        (
+            "gluon layer: state not a list",
+            TE,
+            "state",
+            lambda f: f.lm_gluon(mi([[1, 2]]), zeros(1, 1, 4)),
+        ),
+        (
+            "deep layer: one direction's rows",
+            VE,
+            "state[0]",
+            lambda f: f.lm_deep(mi([[1, 2]]), [zeros(2, 1, 3)] * 2),
+        ),
+        (
+            "deep LSTM given [H] only",
+            VE,
+            "state",
+            lambda f: f.lm_deep(mi([[1, 2]]), [zeros(4, 1, 3)]),
+        ),
+        (
+            "book's layer: state of 3 units",
+            VE,
+            "state H",
+            lambda f: f.lm(mi([[1, 2]]), [zeros(1, 1, 3)]),
+        ),
+    ],
+)
+add(
+    "lm.RNNLM.trace",
+    "a gluon layer has no trace",
+    TE,
+    "trace",
+    lambda f: f.lm_gluon.trace(mi([[1, 2]])),
+)
+
+# ---------------------------------------------------------------- longrange
+LR = longrange
+add("longrange.recall_batch", "rng a seed", TE, "rng", lambda f: LR.recall_batch(0, 2, 3))
+for arg, pos, bad in (("batch_size", 1, 0), ("T", 2, 0), ("num_symbols", 3, 1)):
+    args = [np.random.default_rng(0), 2, 3, 4]
+    args[pos] = bad
+    add(
+        "longrange.recall_batch",
+        f"{arg} {bad}",
+        VE,
+        arg,
+        lambda f, a=tuple(args): LR.recall_batch(*a),
+    )
+add(
+    "longrange.recall_batch",
+    "T float",
+    TE,
+    "T",
+    lambda f: LR.recall_batch(np.random.default_rng(0), 2, 3.0),
+)
+for arg, bad in (
+    ("batch_size", 0),
+    ("T", 0),
+    ("num_symbols", 1),
+    ("steps", 0),
+    ("max_steps", 0),
+    ("seed", -1),
+):
+    kwargs = {"batch_size": 2, "T": 3, "num_symbols": 4, "steps": 2, "max_steps": 4, arg: bad}
+    add(
+        "longrange.RecallBatches",
+        f"{arg} {bad}",
+        VE,
+        arg,
+        lambda f, k=kwargs: LR.RecallBatches(**k),
+    )
+add(
+    "longrange.RecallBatches",
+    "steps float",
+    TE,
+    "steps",
+    lambda f: LR.RecallBatches(2, 3, 4, 2.0, 4),
+)
+cases(
+    "longrange.num_params",
+    [
+        ("cell unknown", VE, "cell", lambda f: LR.num_params("tcn", 4, 4)),
+        ("num_hiddens -1", VE, "num_hiddens", lambda f: LR.num_params("rnn", -1, 4)),
+        ("num_symbols 1", VE, "num_symbols", lambda f: LR.num_params("rnn", 4, 1)),
+        ("num_hiddens float", TE, "num_hiddens", lambda f: LR.num_params("rnn", 4.0, 4)),
+    ],
+)
+cases(
+    "longrange.num_hiddens_for_budget",
+    [
+        ("cell unknown", VE, "cell", lambda f: LR.num_hiddens_for_budget("tcn", 100, 4)),
+        ("budget 0", VE, "budget", lambda f: LR.num_hiddens_for_budget("rnn", 0, 4)),
+        ("budget too small", VE, "budget", lambda f: LR.num_hiddens_for_budget("lstm", 10, 4)),
+        (
+            "num_symbols str",
+            TE,
+            "num_symbols",
+            lambda f: LR.num_hiddens_for_budget("rnn", 100, "4"),
+        ),
+    ],
+)
+cases(
+    "longrange.recall_model",
+    [
+        ("cell unknown", VE, "cell", lambda f: LR.recall_model("tcn", 4, 4)),
+        ("num_hiddens 0", VE, "num_hiddens", lambda f: LR.recall_model("gru", 0, 4)),
+        ("num_symbols 1", VE, "num_symbols", lambda f: LR.recall_model("gru", 4, 1)),
+    ],
+)
+cases(
+    "longrange.set_keep_gate_bias",
+    [
+        ("the book's layer", TE, "layer", lambda f: LR.set_keep_gate_bias(f.lstm, 1.0)),
+        (
+            "an RNN has no keep gate",
+            VE,
+            "layer",
+            lambda f: LR.set_keep_gate_bias(initialized(rnn.RNN(2, input_size=2)), 1.0),
+        ),
+        (
+            "two layers",
+            VE,
+            "layer",
+            lambda f: LR.set_keep_gate_bias(initialized(rnn.GRU(2, 2, input_size=2)), 1.0),
+        ),
+        ("not initialized", VE, "layer", lambda f: LR.set_keep_gate_bias(rnn.GRU(2), 1.0)),
+        ("value NaN", VE, "value", lambda f: LR.set_keep_gate_bias(f.gluon_lstm, NAN)),
+        ("value str", TE, "value", lambda f: LR.set_keep_gate_bias(f.gluon_lstm, "1")),
+    ],
+)
+
+
+def recall(**kwargs):
+    args = {"cell": "gru", "T": 3, "num_hiddens": 2, "max_steps": 1, **kwargs}
+    return LR.train_recall(**args)
+
+
+for arg, bad, e in (
+    ("cell", "tcn", ValueError), ("T", 0, ValueError), ("num_hiddens", 0, ValueError),
+    ("num_symbols", 1, ValueError), ("keep_bias", NAN, ValueError), ("max_steps", 0, ValueError),
+    ("batch_size", 0, ValueError), ("lr", 0, ValueError), ("clip", -1.0, ValueError),
+    ("eval_every", 0, ValueError), ("target", 1.5, ValueError), ("seed", -1, ValueError),
+    ("device", "cpu", TypeError), ("T", 3.0, TypeError),
+):  # fmt: skip
+    add(
+        "longrange.train_recall", f"{arg} {bad!r}", e, arg, lambda f, a=arg, b=bad: recall(**{a: b})
+    )
+RE = LR.recall_experiment
+cases(
+    "longrange.recall_experiment",
+    [
+        ("Ts a number", TE, "Ts", lambda f: RE(Ts=5)),
+        ("Ts empty", VE, "Ts", lambda f: RE(Ts=())),
+        ("Ts with 0", VE, "Ts[1]", lambda f: RE(Ts=(5, 0))),
+        ("cells a str", TE, "cells", lambda f: RE(cells="rnn")),
+        ("cells unknown", VE, "cells[1]", lambda f: RE(cells=("rnn", "tcn"))),
+        ("budget 0", VE, "budget", lambda f: RE(budget=0)),
+        ("keep_bias inf", VE, "keep_bias", lambda f: RE(keep_bias=INF)),
+        ("num_symbols 1", VE, "num_symbols", lambda f: RE(num_symbols=1)),
+    ],
+)
+
+# ---------------------------------------------------------------- metrics
+PP = metrics.perplexity
+for v, e, what in (
+    ([NAN], ValueError, "NaN"), ([], ValueError, "empty"), (np.zeros((2, 2)), ValueError, "2-D"),
+    ([0.5], ValueError, "a positive log-probability"), ("abc", TypeError, "a str"),
+    (None, TypeError, "None"), (["a"], TypeError, "strings"), (3.0, TypeError, "one number"),
+):  # fmt: skip
+    add("metrics.perplexity", what, e, "log_probs", lambda f, v=v: PP(v))
+
+# ---------------------------------------------------------------- ngram
+NG = ngram.NGramLM
+cases(
+    "ngram.ngram_counts",
+    [
+        ("a str", TE, "tokens", lambda f: ngram.ngram_counts("abc", 2)),
+        ("int tokens", TE, "tokens[0]", lambda f: ngram.ngram_counts([1, 2], 2)),
+        ("n 0", VE, "n", lambda f: ngram.ngram_counts(list("abc"), 0)),
+        ("n float", TE, "n", lambda f: ngram.ngram_counts(list("abc"), 2.0)),
+    ],
+)
+cases(
+    "ngram.NGramLM",
+    [
+        ("a str", TE, "tokens", lambda f: NG("abc", 2)),
+        ("fewer tokens than n", VE, "tokens", lambda f: NG(list("ab"), 3)),
+        ("n 0", VE, "n", lambda f: NG(list("abc"), 0)),
+    ],
+)
+for v, e in ((INF, ValueError), (-1.0, ValueError), (NAN, ValueError), ("1", TypeError)):
+    add("ngram.NGramLM", f"alpha {v!r}", e, "alpha", lambda f, v=v: NG(list("abc"), 2, alpha=v))
+add("ngram.NGramLM", "vocab a list", TE, "vocab", lambda f: NG(list("abc"), 2, list("abc")))
+cases(
+    "ngram.NGramLM.prob",
+    [
+        ("context too long", VE, "context", lambda f: f.ngram.prob(["a", "b"], "c")),
+        ("context a str", TE, "context", lambda f: f.ngram.prob("ab", "c")),
+        ("token an int", TE, "token", lambda f: f.ngram.prob(["a"], 3)),
+    ],
+)
+for meth in ("log_probs", "perplexity"):
+    add(
+        f"ngram.NGramLM.{meth}",
+        "too few tokens",
+        VE,
+        "tokens",
+        lambda f, m=meth: getattr(f.ngram, m)(["a"]),
+    )
+    add(
+        f"ngram.NGramLM.{meth}", "a str", TE, "tokens", lambda f, m=meth: getattr(f.ngram, m)("abc")
+    )
+    add(f"ngram.NGramLM.{meth}", "None", TE, "tokens", lambda f, m=meth: getattr(f.ngram, m)(None))
+cases(
+    "ngram.NGramLM.generate",
+    [
+        ("prefix too short", VE, "prefix", lambda f: f.ngram.generate([], 3)),
+        ("prefix a str", TE, "prefix", lambda f: f.ngram.generate("ab", 3)),
+        ("num_tokens -1", VE, "num_tokens", lambda f: f.ngram.generate(["a"], -1)),
+        ("num_tokens float", TE, "num_tokens", lambda f: f.ngram.generate(["a"], 2.0)),
+        ("seed -1", VE, "seed", lambda f: f.ngram.generate(["a"], 2, -1)),
+        (
+            "unseen context, alpha 0",
+            VE,
+            "alpha",
+            lambda f: NG(list("abab"), 2, text.Vocab(list("abc")), 0).generate(["c"], 1),
+        ),
+    ],
+)
+
+# ---------------------------------------------------------------- plot
+cases(
+    "plot.plot",
+    [
+        ("X None", VE, "X", lambda f: plot.plot(None)),
+        ("X a str", TE, "X", lambda f: plot.plot("abc")),
+        ("X and Y of other lengths", VE, "x and y", lambda f: plot.plot([1, 2, 3], [1, 2])),
+        ("2 X for 3 Y", VE, "X and Y", lambda f: plot.plot([[1, 2]] * 2, [[1, 2]] * 3)),
+        ("xscale unknown", VE, "xscale", lambda f: plot.plot([1, 2], xscale="cubic")),
+        ("yscale None", VE, "yscale", lambda f: plot.plot([1, 2], yscale=None)),
+    ],
+)
+PPART = plot.plot_partitions
+cases(
+    "plot.plot_partitions",
+    [
+        ("num_tokens -1", VE, "num_tokens", lambda f: PPART(-1)),
+        ("num_tokens float", TE, "num_tokens", lambda f: PPART(48.0)),
+        ("batch_size 0", VE, "batch_size", lambda f: PPART(48, 0)),
+        ("num_steps 0", VE, "num_steps", lambda f: PPART(48, 2, 0)),
+        ("seed -1", VE, "seed", lambda f: PPART(48, 2, 5, -1)),
+    ],
+)
+GH = plot.gate_heatmap
+cases(
+    "plot.gate_heatmap",
+    [
+        ("gates a list", TE, "gates", lambda f: GH([np.zeros((5, 2))], "abcde", ["forget"], [0])),
+        ("text an int", TE, "text", lambda f: GH(f.gates, 5, ["forget"], [0])),
+        ("names a str", TE, "names", lambda f: GH(f.gates, "abcde", "forget", [0])),
+        ("names empty", VE, "names", lambda f: GH(f.gates, "abcde", [], [0])),
+        ("no such gate", VE, "names", lambda f: GH(f.gates, "abcde", ["output"], [0])),
+        ("text of 4 for 5 steps", VE, "text", lambda f: GH(f.gates, "abcd", ["forget"], [0])),
+        (
+            "a 3-D gate",
+            VE,
+            "gates['forget']",
+            lambda f: GH({"forget": np.zeros((5, 2, 1))}, "abcde", ["forget"], [0]),
+        ),
+        ("units empty", VE, "units", lambda f: GH(f.gates, "abcde", ["forget"], [])),
+        ("units an int", TE, "units", lambda f: GH(f.gates, "abcde", ["forget"], 0)),
+        ("unit -1", VE, "units[1]", lambda f: GH(f.gates, "abcde", ["forget"], [0, -1])),
+        ("unit beyond the gate", VE, "units", lambda f: GH(f.gates, "abcde", ["forget"], [2])),
+        ("unit float", TE, "units[0]", lambda f: GH(f.gates, "abcde", ["forget"], [1.0])),
+    ],
+)
+
+# ---------------------------------------------------------------- progress
+PR = progress.Progress
+cases(
+    "progress.Progress",
+    [
+        ("num_epochs 0", VE, "num_epochs", lambda f: PR(0)),
+        ("num_epochs float", TE, "num_epochs", lambda f: PR(3.0)),
+        ("mode unknown", VE, "mode", lambda f: PR(3, "loud")),
+        ("title an int", TE, "title", lambda f: PR(3, "none", 5)),
+        ("every 0", VE, "every", lambda f: PR(3, "none", every=0)),
+    ],
+)
+PU = "progress.Progress.update"
+add(PU, "epoch 0", VE, "epoch", lambda f: f.progress.update(0, 5.0, None, 100.0))
+add(PU, "epoch float", TE, "epoch", lambda f: f.progress.update(1.0, 5.0, None, 100.0))
+add(PU, "train NaN", VE, "train", lambda f: f.progress.update(1, NAN, None, 100.0))
+add(PU, "train below 1", VE, "train", lambda f: f.progress.update(1, 0.5, None, 100.0))
+add(PU, "train str", TE, "train", lambda f: f.progress.update(1, "5", None, 100.0))
+add(PU, "val inf", VE, "val", lambda f: f.progress.update(1, 5.0, INF, 100.0))
+add(PU, "tokens_per_sec -1", VE, "tokens_per_sec", lambda f: f.progress.update(1, 5.0, None, -1.0))
+CASES.append(no_arguments("progress.in_notebook", lambda f: progress.in_notebook(True)))
+
+# ---------------------------------------------------------------- runtime
+for v, e in (
+    (-1, ValueError),
+    (2**32, ValueError),
+    ("3", TypeError),
+    (1.5, TypeError),
+    (True, TypeError),
+    (None, TypeError),
+):
+    add("runtime.seed", f"{v!r}", e, "value", lambda f, v=v: runtime.seed(v))
+CASES.append(no_arguments("runtime.default_device", lambda f: runtime.default_device(0)))
+CASES.append(no_arguments("runtime.num_gpus", lambda f: runtime.num_gpus(0)))
+CASES.append(no_arguments("runtime.keep_freed_memory", lambda f: runtime.keep_freed_memory(True)))
+
+# ---------------------------------------------------------------- series
+cases(
+    "series.sine_series",
+    [
+        ("T 1", VE, "T", lambda f: series.sine_series(1)),
+        ("T float", TE, "T", lambda f: series.sine_series(10.0)),
+        ("noise -1", VE, "noise", lambda f: series.sine_series(10, noise=-1)),
+        ("noise NaN", VE, "noise", lambda f: series.sine_series(10, noise=NAN)),
+        ("period 0", VE, "period", lambda f: series.sine_series(10, period=0)),
+        ("period inf", VE, "period", lambda f: series.sine_series(10, period=INF)),
+        ("seed -1", VE, "seed", lambda f: series.sine_series(10, seed=-1)),
+    ],
+)
+cases(
+    "series.lag_features",
+    [
+        ("x 2-D", VE, "x", lambda f: series.lag_features(np.zeros((2, 3)), 1)),
+        ("x NaN", VE, "x", lambda f: series.lag_features([1.0, NAN, 2.0], 1)),
+        ("x None", TE, "x", lambda f: series.lag_features(None, 1)),
+        ("x empty", VE, "x", lambda f: series.lag_features([], 1)),
+        ("tau 0", VE, "tau", lambda f: series.lag_features(np.arange(5), 0)),
+        ("tau >= length", VE, "tau", lambda f: series.lag_features(np.arange(5), 5)),
+        ("tau float", TE, "tau", lambda f: series.lag_features(np.arange(5), 1.0)),
+    ],
+)
+
+
+def fit_reg(f, **kwargs):
+    args = {"net": Dense(1), "features": np.zeros((4, 2)), "labels": np.zeros(4), **kwargs}
+    return series.fit_regression(**args)
+
+
+cases(
+    "series.fit_regression",
+    [
+        ("net a function", TE, "net", lambda f: fit_reg(f, net=print)),
+        ("features 1-D", VE, "features", lambda f: fit_reg(f, features=np.zeros(4))),
+        ("features NaN", VE, "features", lambda f: fit_reg(f, features=np.full((4, 2), NAN))),
+        ("labels (n, 2)", VE, "labels", lambda f: fit_reg(f, labels=np.zeros((4, 2)))),
+        ("labels inf", VE, "labels", lambda f: fit_reg(f, labels=np.full(4, INF))),
+        ("rows differ", VE, "features and labels", lambda f: fit_reg(f, labels=np.zeros(3))),
+        ("num_epochs 0", VE, "num_epochs", lambda f: fit_reg(f, num_epochs=0)),
+        ("lr NaN", VE, "lr", lambda f: fit_reg(f, lr=NAN)),
+        ("batch_size -1", VE, "batch_size", lambda f: fit_reg(f, batch_size=-1)),
+        ("seed -1", VE, "seed", lambda f: fit_reg(f, seed=-1)),
+        ("device str", TE, "device", lambda f: fit_reg(f, device="cpu")),
+    ],
+)
+KS = series.k_step_predictions
+cases(
+    "series.k_step_predictions",
+    [
+        ("predict not callable", TE, "predict", lambda f: KS(None, np.arange(9.0), 2, 2)),
+        ("x NaN", VE, "x", lambda f: KS(np.sum, [NAN] * 9, 2, 2)),
+        ("tau 0", VE, "tau", lambda f: KS(np.sum, np.arange(9.0), 0, 2)),
+        ("max_k 0", VE, "max_k", lambda f: KS(np.sum, np.arange(9.0), 2, 0)),
+        ("max_k float", TE, "max_k", lambda f: KS(np.sum, np.arange(9.0), 2, 2.0)),
+        ("x too short", VE, "x", lambda f: KS(np.sum, np.arange(3.0), 2, 2)),
+        ("predict returns one number", VE, "predict", lambda f: KS(np.sum, np.arange(9.0), 2, 2)),
+    ],
+)
+
+# ---------------------------------------------------------------- tasks
+cases(
+    "tasks.letters_only",
+    [
+        ("an int", TE, "text", lambda f: tasks.letters_only(5)),
+        ("bytes", TE, "text", lambda f: tasks.letters_only(b"abc")),
+    ],
+)
+cases(
+    "tasks.segmentation_data",
+    [
+        ("num_steps 0", VE, "num_steps", lambda f: tasks.segmentation_data("ab cd", 0)),
+        ("no letters", VE, "text", lambda f: tasks.segmentation_data("12 34", 2)),
+        ("fewer letters than num_steps", VE, "text", lambda f: tasks.segmentation_data("ab", 3)),
+        ("text None", TE, "text", lambda f: tasks.segmentation_data(None, 3)),
+    ],
+)
+PAIRS = [("hello there", "bonjour la")]
+cases(
+    "tasks.language_data",
+    [
+        ("3-tuples", VE, "pairs[0]", lambda f: tasks.language_data([("a", "b", "c")], 1)),
+        ("a str", TE, "pairs", lambda f: tasks.language_data("hello", 1)),
+        ("no pairs", VE, "pairs", lambda f: tasks.language_data([], 1)),
+        ("num_chars 0", VE, "num_chars", lambda f: tasks.language_data(PAIRS, 0)),
+        (
+            "num_chars longer than every sentence",
+            VE,
+            "num_chars",
+            lambda f: tasks.language_data(PAIRS, 50),
+        ),
+        ("seed -1", VE, "seed", lambda f: tasks.language_data(PAIRS, 3, -1)),
+    ],
+)
+
+# ---------------------------------------------------------------- text
+cases(
+    "text.preprocess",
+    [
+        ("None", TE, "text", lambda f: text.preprocess(None)),
+        ("a list", TE, "text", lambda f: text.preprocess(["a b"])),
+    ],
+)
+for cls in (text.CharTokenizer, text.WordTokenizer):
+    key = f"text.{cls.__name__}"
+    CASES.append(no_arguments(key, lambda f, c=cls: c("text")))
+    add(f"{key}.encode", "an int", TE, "text", lambda f, c=cls: c().encode(5))
+    add(f"{key}.encode", "a list", TE, "text", lambda f, c=cls: c().encode(["a"]))
+    add(f"{key}.decode", "a str", TE, "tokens", lambda f, c=cls: c().decode("abc"))
+    add(f"{key}.decode", "int tokens", TE, "tokens[0]", lambda f, c=cls: c().decode([1, 2]))
+BPE = text.BPETokenizer
+cases(
+    "text.BPETokenizer",
+    [
+        ("merges a str", TE, "merges", lambda f: BPE("ab")),
+        ("merges an array", TE, "merges", lambda f: BPE(np.array([["a", "b"]]))),
+        ("a merge of one symbol", VE, "merges[0]", lambda f: BPE([("a",)])),
+        ("a merge of three", VE, "merges[1]", lambda f: BPE([("a", "b"), ("a", "b", "c")])),
+        ("a merge with an int", VE, "merges[0]", lambda f: BPE([("a", 1)])),
+        ("an empty symbol", VE, "merges[0]", lambda f: BPE([("a", "")])),
+    ],
+)
+cases(
+    "text.BPETokenizer.learn",
+    [
+        ("num_merges -1", VE, "num_merges", lambda f: BPE.learn("ab ab", -1)),
+        ("num_merges float", TE, "num_merges", lambda f: BPE.learn("ab ab", 1.5)),
+        ("text empty", VE, "text", lambda f: BPE.learn("", 3)),
+        ("text a list", TE, "text", lambda f: BPE.learn(["ab"], 3)),
+    ],
+)
+add("text.BPETokenizer.encode", "an int", TE, "text", lambda f: f.bpe.encode(5))
+cases(
+    "text.BPETokenizer.decode",
+    [
+        ("a str", TE, "tokens", lambda f: f.bpe.decode("ab")),
+        ("None", TE, "tokens", lambda f: f.bpe.decode(None)),
+    ],
+)
+cases(
+    "text.get_tokenizer",
+    [
+        ("name unknown", VE, "name", lambda f: text.get_tokenizer("sentencepiece")),
+        ("bpe without text", VE, "text", lambda f: text.get_tokenizer("bpe")),
+        (
+            "num_merges -1",
+            VE,
+            "num_merges",
+            lambda f: text.get_tokenizer("bpe", text="ab", num_merges=-1),
+        ),
+    ],
+)
+cases(
+    "text.tokenize",
+    [
+        ("text None", TE, "text", lambda f: text.tokenize(None)),
+        ("name unknown", VE, "name", lambda f: text.tokenize("ab", "bytes")),
+        (
+            "num_merges float",
+            TE,
+            "num_merges",
+            lambda f: text.tokenize("ab", "bpe", num_merges=2.0),
+        ),
+    ],
+)
+cases(
+    "text.Vocab",
+    [
+        ("a str", TE, "tokens", lambda f: text.Vocab("abc")),
+        ("int tokens", TE, "tokens", lambda f: text.Vocab([1, 2])),
+        ("nested int token", TE, "tokens", lambda f: text.Vocab([["a"], ["b", 3]])),
+        ("tokens a number", TE, "tokens", lambda f: text.Vocab(5)),
+        ("min_freq -1", VE, "min_freq", lambda f: text.Vocab(list("ab"), -1)),
+        ("min_freq float", TE, "min_freq", lambda f: text.Vocab(list("ab"), 1.5)),
+        (
+            "reserved '<unk>'",
+            VE,
+            "reserved_tokens",
+            lambda f: text.Vocab(list("ab"), reserved_tokens=["<unk>"]),
+        ),
+        (
+            "reserved repeated",
+            VE,
+            "reserved_tokens",
+            lambda f: text.Vocab(list("ab"), reserved_tokens=["<p>", "<p>"]),
+        ),
+        (
+            "reserved a str",
+            TE,
+            "reserved_tokens",
+            lambda f: text.Vocab(list("ab"), reserved_tokens="<p>"),
+        ),
+    ],
+)
+cases(
+    "text.Vocab.to_tokens",
+    [
+        ("index = len", VE, "indices", lambda f: f.vocab.to_tokens(5)),
+        ("negative index", VE, "indices", lambda f: f.vocab.to_tokens([1, -1])),
+        ("a float", TE, "indices", lambda f: f.vocab.to_tokens(1.0)),
+        ("a float array", TE, "indices", lambda f: f.vocab.to_tokens(np.array([1.0, 2.0]))),
+        ("an MXNet float array", TE, "indices", lambda f: f.vocab.to_tokens(mnp.array([1.0]))),
+        ("a bool", TE, "indices", lambda f: f.vocab.to_tokens(True)),
+        ("a str", TE, "indices", lambda f: f.vocab.to_tokens("a")),
+    ],
+)
+cases(
+    "text.Vocab.__getitem__",
+    [
+        ("an int", TE, "tokens", lambda f: f.vocab[3]),
+        ("None in a list", TE, "tokens", lambda f: f.vocab[["a", None]]),
+    ],
+)
+
+# ---------------------------------------------------------------- train
+cases(
+    "train.make_trainer",
+    [
+        ("model a str", TE, "model", lambda f: train.make_trainer("net")),
+        ("model not initialized", VE, "model", lambda f: train.make_trainer(Dense(1))),
+        ("optimizer unknown", VE, "optimizer", lambda f: train.make_trainer(f.dense, "rmsprop")),
+    ],
+)
+for v, e in (
+    (0, ValueError),
+    (-0.1, ValueError),
+    (NAN, ValueError),
+    (INF, ValueError),
+    ("0.1", TypeError),
+    (None, TypeError),
+):
+    add(
+        "train.make_trainer",
+        f"lr {v!r}",
+        e,
+        "lr",
+        lambda f, v=v: train.make_trainer(f.dense, "sgd", v),
+    )
+add("train.trainable", "model a list", TE, "model", lambda f: train.trainable([f.dense]))
+TS = train.train_step
+cases(
+    "train.train_step",
+    [
+        ("loss a float", TE, "loss", lambda f: TS(1.0, [], f.trainer, None, mx.cpu())),
+        ("loss not a scalar", TE, "loss", lambda f: TS(mnp.ones(2), [], f.trainer, None, mx.cpu())),
+        (
+            "params a dict",
+            TE,
+            "params",
+            lambda f: TS(f.recorded_loss, f.dense.collect_params(), f.trainer, None, mx.cpu()),
+        ),
+        (
+            "trainer None",
+            TE,
+            "trainer",
+            lambda f: TS(f.recorded_loss, train.trainable(f.dense), None, None, mx.cpu()),
+        ),
+        (
+            "clip 0",
+            VE,
+            "clip",
+            lambda f: TS(f.recorded_loss, train.trainable(f.dense), f.trainer, 0, mx.cpu()),
+        ),
+        (
+            "clip NaN",
+            VE,
+            "clip",
+            lambda f: TS(f.recorded_loss, train.trainable(f.dense), f.trainer, NAN, mx.cpu()),
+        ),
+        (
+            "device str",
+            TE,
+            "device",
+            lambda f: TS(f.recorded_loss, train.trainable(f.dense), f.trainer, None, "cpu"),
+        ),
+        (
+            "device None",
+            TE,
+            "device",
+            lambda f: TS(f.recorded_loss, train.trainable(f.dense), f.trainer, None, None),
+        ),
+        (
+            "where an int",
+            TE,
+            "where",
+            lambda f: TS(f.recorded_loss, train.trainable(f.dense), f.trainer, None, mx.cpu(), 3),
+        ),
+    ],
+)
+CE = train.cross_entropy
+cases(
+    "train.cross_entropy",
+    [
+        ("NumPy logits", TE, "logits", lambda f: CE(np.zeros((2, 1, 5)), mi([[1, 2]]))),
+        ("shapes differ", VE, "logits", lambda f: CE(zeros(2, 1, 5), mi([[1, 2, 3]]))),
+        ("2-D logits", VE, "logits", lambda f: CE(zeros(2, 5), mi([[1, 2]]))),
+        ("target = V", VE, "Y", lambda f: CE(zeros(2, 1, 5), mi([[1, 5]]))),
+        ("negative target", VE, "Y", lambda f: CE(zeros(2, 1, 5), mi([[-1, 2]]))),
+        ("float targets", TE, "Y", lambda f: CE(zeros(2, 1, 5), mnp.array([[1.5, 2.0]]))),
+        ("fast 'no'", TE, "fast", lambda f: CE(zeros(2, 1, 5), mi([[1, 2]]), "no")),
+    ],
+)
+
+
+def lm_train(f, **kwargs):
+    args = {
+        "model": lm.RNNLM(rnn.RNN(3), f.V),
+        "train_batches": SB(f.corpus, 2, 3),
+        "num_epochs": 1,
+        "progress": "none",
+        **kwargs,
+    }
+    return train.train_lm(**args)
+
+
+for arg, bad, e in (
+    ("model", "lm", TypeError), ("num_epochs", 0, ValueError), ("num_epochs", 1.0, TypeError),
+    ("lr", 0, ValueError), ("lr", NAN, ValueError), ("lr", "1", TypeError),
+    ("optimizer", "rmsprop", ValueError), ("clip", 0, ValueError), ("clip", NAN, ValueError),
+    ("clip", -1.0, ValueError), ("progress", "loud", ValueError), ("title", 5, TypeError),
+    ("device", "cpu", TypeError), ("val_batches", [(1, 2)], TypeError),
+):  # fmt: skip
+    add("train.train_lm", f"{arg} {bad!r}", e, arg, lambda f, a=arg, b=bad: lm_train(f, **{a: b}))
+cases(
+    "train.train_lm",
+    [
+        (
+            "train_batches a Corpus 3-tuple",
+            TE,
+            "train_batches",
+            lambda f: lm_train(f, train_batches=batches.Corpus(f.corpus, f.corpus, f.vocab)),
+        ),
+        (
+            "float minibatches",
+            TE,
+            "train_batches",
+            lambda f: lm_train(f, train_batches=AB(np.ones((4, 3)), np.ones((4, 3)), 2)),
+        ),
+        (
+            "vocabulary larger than the model's",
+            VE,
+            "X",
+            lambda f: lm_train(f, model=lm.RNNLM(rnn.RNN(3), 3)),
+        ),
+        (
+            "targets beyond the model's vocabulary",
+            VE,
+            "train_batches' Y",
+            lambda f: lm_train(f, train_batches=AB(np.ones((4, 3), int), np.full((4, 3), 9), 2)),
+        ),
+    ],
+)
+cases(
+    "train.evaluate_lm",
+    [
+        (
+            "model a str",
+            TE,
+            "model",
+            lambda f: train.evaluate_lm("lm", SB(f.corpus, 2, 3)),
+        ),
+        (
+            "batches a list",
+            TE,
+            "batches",
+            lambda f: train.evaluate_lm(f.lm, [(np.ones((2, 3), int),) * 2]),
+        ),
+        (
+            "device str",
+            TE,
+            "device",
+            lambda f: train.evaluate_lm(f.lm, SB(f.corpus, 2, 3), "cpu"),
+        ),
+        (
+            "index beyond the vocabulary",
+            VE,
+            "X",
+            lambda f: train.evaluate_lm(f.lm, SB(f.corpus + 1, 2, 3)),
+        ),
+        (
+            "target beyond the vocabulary",
+            VE,
+            "batches' Y",
+            lambda f: train.evaluate_lm(f.lm, AB(np.ones((4, 3), int), np.full((4, 3), 5), 2)),
+        ),
+        (
+            "float minibatches",
+            TE,
+            "batches",
+            lambda f: train.evaluate_lm(f.lm, AB(np.ones((4, 3)), np.ones((4, 3)), 2)),
+        ),
+    ],
+)
+
+
+def ev(f, **kwargs):
+    args = {"model": f.classifier, "X": np.ones((4, 3), int), "Y": np.zeros(4, int), **kwargs}
+    return train.evaluate(**args)
+
+
+for what, arg, bad, e in (
+    ("model None", "model", None, TypeError),
+    ("loss unknown", "loss", "hinge", ValueError),
+    ("batch_size -1", "batch_size", -1, ValueError),
+    ("batch_size 0", "batch_size", 0, ValueError),
+    ("batch_size float", "batch_size", 2.0, TypeError),
+    ("device str", "device", "cpu", TypeError),
+    ("X None", "X", None, TypeError),
+    ("X NaN", "X", np.full((4, 3), NAN), ValueError),
+    ("X empty", "X", np.zeros((0, 3), int), ValueError),
+    ("Y float labels", "Y", np.zeros(4), TypeError),
+    ("Y 3-D", "Y", np.zeros((4, 1, 1), int), ValueError),
+    ("Y label = num_classes", "Y", np.full(4, 3), ValueError),
+    ("Y negative label", "Y", np.full(4, -1), ValueError),
+    ("Y rows differ from X", "Y", np.zeros(3, int), ValueError),
+    ("Y tags for a classifier", "Y", np.zeros((4, 2), int), ValueError),
+):
+    add("train.evaluate", what, e, arg, lambda f, a=arg, b=bad: ev(f, **{a: b}))
+add(
+    "train.evaluate",
+    "squared loss: one target per output",
+    VE,
+    "Y",
+    lambda f: train.evaluate(f.dense, np.ones((4, 2)), np.ones((4, 3)), "squared"),
+)
+cases(
+    "train.accuracy",
+    [
+        (
+            "model None",
+            TE,
+            "model",
+            lambda f: train.accuracy(None, np.ones((4, 3), int), np.zeros(4, int)),
+        ),
+        (
+            "label = num_classes",
+            VE,
+            "Y",
+            lambda f: train.accuracy(f.classifier, np.ones((4, 3), int), np.full(4, 3)),
+        ),
+        (
+            "float labels",
+            TE,
+            "Y",
+            lambda f: train.accuracy(f.classifier, np.ones((4, 3), int), np.zeros(4)),
+        ),
+        (
+            "device str",
+            TE,
+            "device",
+            lambda f: train.accuracy(f.classifier, np.ones((4, 3), int), np.zeros(4, int), "gpu"),
+        ),
+    ],
+)
+
+
+def fit(f, **kwargs):
+    X = np.ones((4, 3), dtype=np.int32)
+    args = {
+        "model": SeqClf(rnn.GRU(3), f.V, 3),
+        "train_batches": AB(X, np.zeros(4, int), 2),
+        "num_epochs": 1,
+        **kwargs,
+    }
+    return train.fit(**args)
+
+
+for arg, bad, e in (
+    ("model", "clf", TypeError), ("num_epochs", 0, ValueError), ("loss", "hinge", ValueError),
+    ("lr", 0, ValueError), ("lr", INF, ValueError), ("optimizer", "rmsprop", ValueError),
+    ("clip", 0, ValueError), ("clip", "1", TypeError), ("target", 1.5, ValueError),
+    ("target", 0, ValueError), ("val", (np.ones((2, 3), int),) * 3, TypeError),
+    ("train_batches", 5, TypeError), ("device", "cpu", TypeError), ("initializer", 0.5, TypeError),
+):  # fmt: skip
+    add(
+        "train.fit",
+        f"{arg} {bad if not isinstance(bad, tuple) else 'a 3-tuple'!r}",
+        e,
+        arg,
+        lambda f, a=arg, b=bad: fit(f, **{a: b}),
+    )
+cases(
+    "train.fit",
+    [
+        ("target without val", VE, "target", lambda f: fit(f, target=0.9)),
+        (
+            "val of unpaired X and Y",
+            VE,
+            "val",
+            lambda f: fit(f, val=(np.ones((2, 3), int), np.zeros(3, int))),
+        ),
+        ("val X NaN", VE, "val[0]", lambda f: fit(f, val=(np.full((2, 3), NAN), np.zeros(2, int)))),
+        ("val Y float", TE, "val[1]", lambda f: fit(f, val=(np.ones((2, 3), int), np.zeros(2)))),
+        (
+            "labels beyond num_classes",
+            VE,
+            "train_batches' Y",
+            lambda f: fit(f, train_batches=AB(np.ones((4, 3), int), np.full(4, 7), 2)),
+        ),
+        (
+            "float labels",
+            TE,
+            "train_batches' Y",
+            lambda f: fit(f, train_batches=AB(np.ones((4, 3), int), np.full(4, 1.5), 2)),
+        ),
+        ("no minibatch", VE, "train_batches", lambda f: fit(f, train_batches=[])),
+    ],
+)
+
+# ---------------------------------------------------------------- vanishing
+VA = vanishing
+for key, call in (
+    (
+        "vanishing.check_settings",
+        lambda kw: VA.check_settings(
+            **{"T": 3, "radius": 1.0, "activation": "tanh", "alpha": 0.0, **kw}
+        ),
+    ),
+    (
+        "vanishing.Recurrence",
+        lambda kw: VA.Recurrence(**{"T": 3, "radius": 1.0, "num_hiddens": 2, **kw}),
+    ),
+):
+    for arg, bad, e in (
+        ("T", 0, ValueError), ("T", 2.5, TypeError), ("radius", -0.1, ValueError),
+        ("radius", NAN, ValueError), ("radius", "1", TypeError), ("activation", "gelu", ValueError),
+        ("alpha", 1.0, ValueError), ("alpha", -0.5, ValueError), ("alpha", NAN, ValueError),
+    ):  # fmt: skip
+        add(key, f"{arg} {bad!r}", e, arg, lambda f, c=call, a=arg, b=bad: c({a: b}))
+for arg, bad, e in (
+    ("num_hiddens", 0, ValueError),
+    ("input_scale", -1.0, ValueError),
+    ("input_scale", INF, ValueError),
+    ("seed", -1, ValueError),
+):
+    add(
+        "vanishing.Recurrence",
+        f"{arg} {bad!r}",
+        e,
+        arg,
+        lambda f, a=arg, b=bad: VA.Recurrence(3, 1.0, **{a: b}),
+    )
+for arg, bad, e in (
+    ("cell", "rnn", ValueError), ("T", 0, ValueError), ("radius", -1.0, ValueError),
+    ("gate_bias", INF, ValueError), ("gate_bias", "5", TypeError), ("num_hiddens", 0, ValueError),
+    ("input_scale", NAN, ValueError), ("seed", 1.5, TypeError),
+):  # fmt: skip
+    kw = {"cell": "lstm", "T": 3, "radius": 1.0, "num_hiddens": 2, arg: bad}
+    add(
+        "vanishing.GatedRecurrence",
+        f"{arg} {bad!r}",
+        e,
+        arg,
+        lambda f, k=kw: VA.GatedRecurrence(**k),
+    )
+cases(
+    "vanishing.gamma",
+    [
+        ("activation unknown", VE, "activation", lambda f: VA.gamma("swish")),
+        ("activation None", VE, "activation", lambda f: VA.gamma(None)),
+    ],
+)
+cases(
+    "vanishing.scaled_orthogonal",
+    [
+        ("num_hiddens 0", VE, "num_hiddens", lambda f: VA.scaled_orthogonal(0, 1.0)),
+        ("radius -1", VE, "radius", lambda f: VA.scaled_orthogonal(2, -1.0)),
+        ("radius inf", VE, "radius", lambda f: VA.scaled_orthogonal(2, INF)),
+        ("seed -1", VE, "seed", lambda f: VA.scaled_orthogonal(2, 1.0, -1)),
+    ],
+)
+add(
+    "vanishing.autograd_jacobian_products",
+    "a GatedRecurrence",
+    TE,
+    "rec",
+    lambda f: VA.autograd_jacobian_products("rec"),
+)
+
+# ---------------------------------------------------------------- weights
+W = weights
+cases(
+    "weights.copy_weights",
+    [
+        (
+            "two gluon layers",
+            VE,
+            "source and target",
+            lambda f: W.copy_weights(rnn.GRU(2), rnn.GRU(2)),
+        ),
+        ("source an int", TE, "source", lambda f: W.copy_weights(5, f.gru)),
+        ("target None", TE, "target", lambda f: W.copy_weights(f.gru, None)),
+        (
+            "cells differ",
+            VE,
+            "kind",
+            lambda f: W.copy_weights(f.gru, initialized(rnn.LSTM(4, input_size=3))),
+        ),
+        (
+            "num_hiddens differ",
+            VE,
+            "num_hiddens",
+            lambda f: W.copy_weights(f.gru, initialized(rnn.GRU(5, input_size=3))),
+        ),
+        (
+            "input sizes differ",
+            VE,
+            "input size",
+            lambda f: W.copy_weights(f.gru, initialized(rnn.GRU(4, input_size=2))),
+        ),
+        (
+            "layers differ",
+            VE,
+            "layer(s)",
+            lambda f: W.copy_weights(f.gru, initialized(rnn.GRU(4, 2, input_size=3))),
+        ),
+        (
+            "directions differ",
+            VE,
+            "direction(s)",
+            lambda f: W.copy_weights(
+                f.stacked, initialized(rnn.GRU(4, 2, bidirectional=True, input_size=3))
+            ),
+        ),
+        ("an RNNLM into a layer", VE, "target", lambda f: W.copy_weights(f.lm, f.rnn)),
+        (
+            "vocabularies differ",
+            VE,
+            "vocab_size",
+            lambda f: W.copy_weights(f.lm, initialized(lm.RNNLM(rnn.RNN(4), 6))),
+        ),
+        (
+            "a book's layer of another size",
+            VE,
+            "W_xh",
+            lambda f: W.copy_weights(f.gru, initialized(GRUS(4, 5))),
+        ),
+    ],
+)
+cases(
+    "weights.one_way_layers",
+    [
+        ("a Dense", TE, "book", lambda f: W.one_way_layers(Dense(2))),
+        ("a gluon layer", TE, "book", lambda f: W.one_way_layers(rnn.GRU(2))),
+        ("gluon in a stack", VE, "layer 0", lambda f: W.one_way_layers(deep.Stacked([rnn.GRU(2)]))),
+    ],
+)
+cases(
+    "weights.gate_param_groups",
+    [
+        ("an int", TE, "plain", lambda f: W.gate_param_groups(5)),
+        ("parameters not named as gates", VE, "parameter", lambda f: W.gate_param_groups(f.dense)),
+    ],
+)
+for name in ("fused_names", "gate_names"):
+    add(f"weights.{name}", "cell unknown", VE, "cell", lambda f, n=name: getattr(W, n)("tcn"))
+    add(f"weights.{name}", "cell None", VE, "cell", lambda f, n=name: getattr(W, n)(None))
+cases(
+    "weights.fused_params",
+    [
+        ("group a list", TE, "group", lambda f: W.fused_params([], "rnn")),
+        ("cell unknown", VE, "cell", lambda f: W.fused_params({}, "tcn")),
+        ("k -1", VE, "k", lambda f: W.fused_params({}, "rnn", -1)),
+        (
+            "names of another cell",
+            VE,
+            "parameters",
+            lambda f: W.fused_params(dict(f.rnn.collect_params()), "lstm"),
+        ),
+    ],
+)
+cases(
+    "weights.gluon_gradients",
+    [
+        ("ref the book's layer", TE, "ref", lambda f: W.gluon_gradients(f.gru, f.gru)),
+        ("book a gluon layer", TE, "book", lambda f: W.gluon_gradients(f.gluon_lstm, f.gluon_lstm)),
+        (
+            "cells differ",
+            VE,
+            "kind",
+            lambda f: W.gluon_gradients(f.gluon_lstm, initialized(GRUS(3, 2))),
+        ),
+    ],
+)
+
+# ---------------------------------------------------------------- widgets.clipping
+WC = wclip
+SR_ = WC.short_runs
+for arg, bad, e in (
+    ("vocab_size", 1, ValueError), ("vocab_size", 5.0, TypeError), ("lrs", 0.5, TypeError),
+    ("lrs", (), ValueError), ("lrs", (0.5, -1.0), ValueError), ("thetas", "off", TypeError),
+    ("thetas", (None, 0.0), ValueError), ("steps", 0, ValueError), ("num_hiddens", 0, ValueError),
+    ("batch_size", 0, ValueError), ("num_steps", 0, ValueError), ("seed", -1, ValueError),
+):  # fmt: skip
+    kw = {
+        "corpus": np.arange(40) % 5,
+        "vocab_size": 5,
+        "lrs": (0.5,),
+        "thetas": (None,),
+        "steps": 1,
+        "batch_size": 2,
+        "num_steps": 3,
+        arg: bad,
+    }
+    name = (
+        {"lrs": "lrs[1]", "thetas": "thetas[1]"}.get(arg, arg)
+        if isinstance(bad, tuple) and bad
+        else arg
+    )
+    add("widgets.clipping.short_runs", f"{arg} {bad!r}", e, name, lambda f, k=kw: SR_(**k))
+cases(
+    "widgets.clipping.short_runs",
+    [
+        (
+            "corpus beyond vocab_size",
+            VE,
+            "corpus",
+            lambda f: SR_(np.arange(40), 5, (0.5,), (None,), steps=1, batch_size=2, num_steps=3),
+        ),
+        (
+            "corpus too short",
+            VE,
+            "corpus",
+            lambda f: SR_(np.arange(10) % 5, 5, (0.5,), (None,), steps=5),
+        ),
+        ("corpus of floats", TE, "corpus", lambda f: SR_(np.ones(40), 5, (0.5,), (None,))),
+    ],
+)
+CD = WC.clipping_data
+for arg, bad, e, name in (
+    ("lrs", (0.0,), ValueError, "lrs[0]"), ("lrs", None, TypeError, "lrs"),
+    ("thetas", (None, -1.0), ValueError, "thetas[1]"), ("thetas", (1.0,), ValueError, "thetas"),
+    ("steps", 0, ValueError, "steps"), ("cliff_start", (1.0,), ValueError, "cliff_start"),
+    ("cliff_start", (NAN, 1.0), ValueError, "cliff_start"),
+    ("cliff_lr_scale", 0, ValueError, "cliff_lr_scale"),
+    ("seed", "0", TypeError, "seed"),
+):  # fmt: skip
+    add(
+        "widgets.clipping.clipping_data",
+        f"{arg} {bad!r}",
+        e,
+        name,
+        lambda f, a=arg, b=bad: CD(**{a: b}),
+    )
+add(
+    "widgets.clipping.clipping_explorer",
+    "data a dict",
+    TE,
+    "data",
+    lambda f: WC.clipping_explorer({}),
+)
+cases(
+    "widgets.clipping.draw_clipping_frame",
+    [
+        ("data None", TE, "data", lambda f: WC.draw_clipping_frame(None, 1.0, None)),
+        ("lr not in data", VE, "lr", lambda f: WC.draw_clipping_frame(f.clipping_data, 2.0, None)),
+        (
+            "theta not in data",
+            VE,
+            "theta",
+            lambda f: WC.draw_clipping_frame(f.clipping_data, 1.0, 0.5),
+        ),
+    ],
+)
+cases(
+    "widgets.clipping.diverged",
+    [
+        ("losses 2-D", VE, "losses", lambda f: WC.diverged(np.zeros((2, 2)), 5)),
+        ("losses empty", VE, "losses", lambda f: WC.diverged([], 5)),
+        ("losses None", TE, "losses", lambda f: WC.diverged(None, 5)),
+        ("vocab_size 1", VE, "vocab_size", lambda f: WC.diverged([1.0], 1)),
+    ],
+)
+cases(
+    "widgets.clipping.theta_label",
+    [
+        ("theta 0", VE, "theta", lambda f: WC.theta_label(0)),
+        ("theta str", TE, "theta", lambda f: WC.theta_label("off")),
+        ("theta NaN", VE, "theta", lambda f: WC.theta_label(NAN)),
+    ],
+)
+
+# ---------------------------------------------------------------- widgets.frames
+FE = frames.FrameExplorer
+CTRL = ("x", ["a"], [1], "slider")
+cases(
+    "widgets.frames.FrameExplorer",
+    [
+        ("controls empty", VE, "controls", lambda f: FE([], lambda x: f.png)),
+        ("a control of 3", VE, "controls[0]", lambda f: FE([("x", ["a"], [1])], lambda x: f.png)),
+        (
+            "kind unknown",
+            VE,
+            "controls[0] kind",
+            lambda f: FE([("x", ["a"], [1], "dial")], lambda x: f.png),
+        ),
+        (
+            "description an int",
+            TE,
+            "controls[0] description",
+            lambda f: FE([(1, ["a"], [1], "slider")], lambda x: f.png),
+        ),
+        (
+            "labels and values differ",
+            VE,
+            "controls[0]",
+            lambda f: FE([("x", ["a", "b"], [1], "slider")], lambda x: f.png),
+        ),
+        ("draw None", TE, "draw", lambda f: FE([CTRL], None)),
+        ("key not a function", TE, "key", lambda f: FE([CTRL], lambda x: f.png, key=5)),
+        (
+            "describe not a function",
+            TE,
+            "describe",
+            lambda f: FE([CTRL], lambda x: f.png, describe="x"),
+        ),
+    ],
+)
+cases(
+    "widgets.frames.figure_png",
+    [
+        ("fig None", TE, "fig", lambda f: frames.figure_png(None)),
+        ("dpi 5", VE, "dpi", lambda f: frames.figure_png(f.figure, 5)),
+        ("dpi float", TE, "dpi", lambda f: frames.figure_png(f.figure, 80.0)),
+        ("close 'no'", TE, "close", lambda f: frames.figure_png(f.figure, close="no")),
+        ("tight 1", TE, "tight", lambda f: frames.figure_png(f.figure, tight=1)),
+    ],
+)
+cases(
+    "widgets.frames.frame_widget",
+    [
+        ("png not a PNG", TE, "png", lambda f: frames.frame_widget(b"GIF89a", "alt")),
+        ("png a str", TE, "png", lambda f: frames.frame_widget("x.png", "alt")),
+        ("alt empty", VE, "alt", lambda f: frames.frame_widget(f.png, " ")),
+        ("alt None", TE, "alt", lambda f: frames.frame_widget(f.png, None)),
+    ],
+)
+
+# ---------------------------------------------------------------- widgets.vanishing
+VD = wvan.vanishing_data
+for arg, bad, e, name in (
+    ("radii", 1.0, TypeError, "radii"), ("radii", (), ValueError, "radii"),
+    ("radii", (1.0, -1.0), ValueError, "radii[1]"), ("radii", (1.0, 1.0), ValueError, "radii"),
+    ("Ts", (3, 0), ValueError, "Ts[1]"), ("Ts", "20", TypeError, "Ts"),
+    ("activations", ("gelu",), ValueError, "activations[0]"),
+    ("alphas", (0.0, 1.0), ValueError, "alphas[1]"),
+    ("gate_biases", (INF,), ValueError, "gate_biases[0]"),
+    ("cells", ("rnn", "tcn"), ValueError, "cells[1]"), ("cells", "rnn", TypeError, "cells"),
+    ("num_hiddens", 0, ValueError, "num_hiddens"), ("seed", -1, ValueError, "seed"),
+):  # fmt: skip
+    add(
+        "widgets.vanishing.vanishing_data",
+        f"{arg} {bad!r}",
+        e,
+        name,
+        lambda f, a=arg, b=bad: VD(**{a: b}),
+    )
+add(
+    "widgets.vanishing.VanishingData.key",
+    "cell unknown",
+    VE,
+    "cell",
+    lambda f: wvan.VanishingData.key("tcn", "tanh", 0.0, 0.0, 3, 1.0),
+)
+add(
+    "widgets.vanishing.VanishingFigure",
+    "data None",
+    TE,
+    "data",
+    lambda f: wvan.VanishingFigure(None),
+)
+add(
+    "widgets.vanishing.vanishing_explorer",
+    "data a dict",
+    TE,
+    "data",
+    lambda f: wvan.vanishing_explorer({}),
+)
+for meth in ("png", "describe"):
+    key = f"widgets.vanishing.VanishingFigure.{meth}"
+    for arg, args in (
+        ("cell", ("lstm", "tanh", 0.0, 0.0, 3, 1.0)),
+        ("T", ("rnn", "tanh", 0.0, 0.0, 4, 1.0)),
+        ("radius", ("rnn", "tanh", 0.0, 0.0, 3, 2.0)),
+        ("activation", ("rnn", "relu", 0.0, 0.0, 3, 1.0)),
+        ("alpha", ("rnn", "tanh", 0.5, 0.0, 3, 1.0)),
+    ):
+        add(
+            key,
+            f"{arg} not in the data",
+            VE,
+            arg,
+            lambda f, m=meth, a=args: getattr(f.vanishing_figure, m)(*a),
+        )
+
+# ------------------------------------------------------------ classes that take no input
+#: Exception classes and pure data classes: they hold results, made by d2lrnn, and take no
+#: user input to check. Only their constructors are exempt; their methods that take input
+#: (``Cell.block_index``, ``VanishingData.key``) have cases above.
+ALLOWED = {
+    "batches.Corpus": "a NamedTuple (train, val, vocab) that time_machine_corpus returns",
+    "data.DataFile": "a frozen record (name, sha1, description) of the data files d2lrnn knows",
+    "data.DataFileError": "an exception class: what d2lrnn raises",
+    "equivalence.Comparison": "the result of check_same_function (a table of differences)",
+    "equivalence.NotEquivalentError": "an exception class: what check_same_function raises",
+    "gluon_adapter.GluonLayout": "a frozen record that gluon_layout reads from a gluon layer",
+    "gradients.GradientCheck": "the result of check_gradients (a table of relative errors)",
+    "gradients.GradientError": "an exception class: what check_gradients raises",
+    "layers.Cell": "a frozen record of the CELLS registry (a cell's layers and gate order)",
+    "longrange.RecallRun": "the result of train_recall (one run's accuracy and curve)",
+    "train.FitHistory": "the result of fit (what it measured per epoch)",
+    "train.History": "the result of train_lm (what it measured per epoch and step)",
+    "train.NonFiniteError": "an exception class: what the training loops raise on NaN",
+    "widgets.clipping.ClippingData": "the result of clipping_data (the explorer's runs and paths)",
+    "widgets.clipping.Run": "one short run inside ClippingData (losses and norms per step)",
+    "widgets.vanishing.VanishingData": "the result of vanishing_data (the explorer's curves)",
+}
+
+
+# ----------------------------------------------------------------------- the tests
+
+
+def case_id(case: Case) -> str:
+    return f"{case.key}: {case.what}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_bad_input_is_refused(case, fx, monkeypatch, tmp_path):
+    """The case raises its exception, naming the argument and saying what was expected."""
+    fx.monkeypatch, fx.tmp_path = monkeypatch, tmp_path
+    with pytest.raises(case.exc) as info:
+        case.call(fx)
+    assert type(info.value) is case.exc, f"{type(info.value).__name__}: {info.value}"
+    message = str(info.value)
+    assert case.arg in message, f"the message does not name {case.arg!r}: {message}"
+    if case.python:
+        return
+    assert re.search(r"\b(must|expected|needs?)\b", message), f"nothing expected: {message}"
+    origin = Path(info.traceback[-1].path).resolve()
+    assert PACKAGE in origin.parents, f"raised in {origin}, not by d2lrnn: {message}"
+
+
+def modules() -> list:
+    """Every module of d2lrnn, the widgets included."""
+    names = ["d2lrnn", "d2lrnn.widgets"]
+    for package in (d2lrnn, d2lrnn.widgets):
+        prefix = package.__name__ + "."
+        names += [prefix + m.name for m in pkgutil.iter_modules(package.__path__) if not m.ispkg]
+    return [importlib.import_module(name) for name in names]
+
+
+def takes_input(function) -> bool:
+    """True if a method takes a parameter besides the object (or its class) itself."""
+    params = list(inspect.signature(function).parameters.values())
+    if params and params[0].name in ("self", "cls"):
+        params = params[1:]
+    return bool(params)
+
+
+def public_callables() -> set[str]:
+    """``module.name`` for every function and class in an ``__all__`` (not a re-export), and
+    ``module.Class.method`` for every public method, defined in the class, that takes input."""
+    found = set()
+    for module in modules():
+        short = module.__name__.removeprefix("d2lrnn").lstrip(".")
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if getattr(obj, "__module__", module.__name__) != module.__name__:
+                continue  # a re-export (d2lrnn.Vocab is d2lrnn.text.Vocab)
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                continue  # a constant: SAMPLINGS, CELLS, DATA_FILES ...
+            found.add(f"{short}.{name}")
+            if inspect.isclass(obj):
+                for attr, value in vars(obj).items():
+                    if attr.startswith("_") or isinstance(value, property):
+                        continue
+                    function = getattr(value, "__func__", value)  # static and class methods
+                    if inspect.isfunction(function) and takes_input(function):
+                        found.add(f"{short}.{name}.{attr}")
+    return found
+
+
+def resolve(key: str):
+    """The object a registry key names, or None when it no longer exists."""
+    parts = key.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module("d2lrnn." + ".".join(parts[:split]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[split:]:
+            obj = getattr(obj, attr, None)
+        return obj
+    return None
+
+
+def test_every_public_callable_has_a_case():
+    public = public_callables()
+    covered = {case.key for case in CASES}
+    missing = sorted(public - covered - set(ALLOWED))
+    assert not missing, f"public callables without a bad-input case: {missing}"
+    stale = sorted(key for key in covered | set(ALLOWED) if resolve(key) is None)
+    assert not stale, f"the registry names what no longer exists: {stale}"
+    # The walk finds what it should (it does not pass by finding nothing).
+    assert {"text.Vocab.to_tokens", "layers.RNNScratch.step", "widgets.frames.figure_png"} <= public
+    assert "text.Vocab.unk" not in public and "vanishing.Recurrence.forward" not in public
+
+
+def test_only_exceptions_and_data_classes_are_exempt():
+    for key, reason in ALLOWED.items():
+        obj = resolve(key)
+        assert inspect.isclass(obj), key
+        is_data = dataclasses.is_dataclass(obj) or issubclass(obj, tuple)  # NamedTuple
+        assert issubclass(obj, Exception) or is_data, f"{key} is not a data class: {reason}"
+        assert reason, key
+
+
+def test_every_case_key_and_id_is_unique_and_readable():
+    ids = [case_id(case) for case in CASES]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    assert all(re.fullmatch(r"[\w.]+: .+", i) for i in ids)
+
+
+# ------------------------------------------------------- NumPy and MXNet scalars are numbers
+
+
+def test_numpy_and_mxnet_scalars_are_accepted_where_numbers_are(fx):
+    runtime.seed(np.int64(3))
+    runtime.seed(mnp.array(3, dtype="int64"))
+    q = generate.sampling_probs(np.array([1.0, 2.0, 3.0]), np.float32(0.7), np.int64(2))
+    expected = generate.sampling_probs(np.array([1.0, 2.0, 3.0]), 0.7, 2)
+    np.testing.assert_allclose(q, expected, rtol=1e-6)
+    assert q[0] == 0
+    trainer = train.make_trainer(initialized(gluon.nn.Dense(1)), "sgd", np.float64(0.1))
+    assert trainer.learning_rate == pytest.approx(0.1)
+    assert checks.check_number(mnp.array(0.5), "lr", 0, above=True) == 0.5
+    assert checks.check_number(np.array(0.5), "lr") == 0.5  # a 0-d NumPy array
+    assert checks.check_int(mnp.array(4, dtype="int32"), "n", 1) == 4
+    assert clipping.clip(np.array([3.0, 4.0]), mnp.array(1.0)).tolist() == pytest.approx([0.6, 0.8])
+    b = batches.SeqBatches(fx.corpus, np.int32(2), np.int64(3), seed=np.uint8(1))
+    assert (b.batch_size, b.num_steps) == (2, 3)
+    text_out = generate.generate(
+        fx.lm, fx.vocab, "ab", np.int64(3), temperature=np.float32(0.5), top_k=np.int64(2)
+    )
+    assert isinstance(text_out, str) and text_out.startswith("ab")
+
+
+def test_numpy_bools_are_flags_and_strings_are_not():
+    assert layers.RNNScratch(2, fast=np.bool_(False)).fast is False
+    b = batches.ArrayBatches(np.zeros((3, 2)), np.zeros(3), 2, shuffle=np.bool_(False))
+    assert b.shuffle is False
+    assert checks.check_bool(np.array(True), "flag") is True  # a 0-d array of a bool
+    for bad in ("no", "False", 0, 1.0, None):
+        with pytest.raises(TypeError, match=r"^shuffle must be True or False, got "):
+            batches.ArrayBatches(np.zeros((3, 2)), np.zeros(3), 2, shuffle=bad)
+
+
+# -------------------------------------------------------------------- token indices
+
+
+def test_index_checks_of_a_language_model(fx):
+    with pytest.raises(
+        ValueError, match=r"X must hold token indices in \[0, 5\).*got values from 1 to 5"
+    ):
+        fx.lm(mi([[1, 5]]))
+    with pytest.raises(ValueError, match=r"X must hold token indices in \[0, 5\).*from -2 to 1"):
+        fx.lm_gluon(mi([[-2, 1]]))
+    with pytest.raises(TypeError, match="X must hold integer token indices, got dtype float32"):
+        fx.lm(mnp.array([[1.0, 2.0]]))  # refused, not truncated to [[1, 2]]
+    logits, _ = fx.lm(mi([[0, 4]]))  # the largest index is fine
+    assert logits.shape == (2, 1, 5)
+
+
+def test_train_lm_with_a_vocabulary_larger_than_the_model_names_X_and_the_vocabulary():
+    corpus = np.arange(200) % 7  # 7 tokens ...
+    model = lm.RNNLM(layers.RNNScratch(4), 5)  # ... for a model of 5
+    with pytest.raises(
+        ValueError, match=r"X must hold token indices in \[0, 5\) \(the model's vocabulary"
+    ):
+        train.train_lm(model, batches.SeqBatches(corpus, 2, 5), num_epochs=1, progress="none")
+
+
+# ----------------------------------------------------------------------- non-finite
+
+
+def test_train_lm_that_diverges_stops_naming_the_step_and_the_learning_rate():
+    runtime.seed(0)
+    corpus = np.random.default_rng(0).integers(0, 6, 600)
+    model = lm.RNNLM(rnn.RNN(8), 6)
+    data_ = batches.SeqBatches(corpus, 4, 8)
+    with pytest.raises(train.NonFiniteError) as info:
+        train.train_lm(model, data_, num_epochs=3, lr=1e6, clip=None, progress="none")
+    message = str(info.value)
+    assert re.search(r"^epoch 1, step \d+: the (loss|gradient norm) is (nan|inf)", message)
+    assert "learning rate (lr=1e+06, sgd) is probably too high" in message
+    assert "clipping is off (clip=None)" in message
+    history = info.value.history
+    step = int(re.search(r"step (\d+)", message)[1])
+    assert isinstance(history, train.History)
+    assert len(history.losses) == len(history.grad_norms) == step - 1  # the steps before
+    assert all(math.isfinite(x) for x in history.losses)
+
+
+def nan_weights(model):
+    for p in model.collect_params().values():
+        p.set_data(mnp.full(p.shape, NAN, dtype=p.dtype))
+    return model
+
+
+def test_evaluation_and_generation_of_a_model_with_nan_weights_stop():
+    model = nan_weights(initialized(lm.RNNLM(layers.GRUScratch(3), 5), mi([[1]])))
+    with pytest.raises(train.NonFiniteError, match=r"evaluation, minibatch 1: the loss is nan"):
+        train.evaluate_lm(model, batches.SeqBatches(np.arange(40) % 5, 2, 3))
+    with pytest.raises(FloatingPointError, match=r"^token 1: the model's logits hold NaN"):
+        generate.generate(model, text.Vocab(list("abcd")), "ab", 3)
+    clf = nan_weights(initialized(classifiers.SequenceClassifier(rnn.GRU(3), 5, 2), mi([[1]])))
+    with pytest.raises(train.NonFiniteError, match="evaluation, examples 0 to 3: the loss is nan"):
+        train.evaluate(clf, np.ones((4, 3), int), np.zeros(4, int))
+
+
+def test_non_finite_numbers_are_refused():
+    with pytest.raises(ValueError, match="log_probs must not hold NaN"):
+        metrics.perplexity([NAN])
+    assert metrics.perplexity([-INF]) == INF  # a probability of 0: infinite, not an error
+    with pytest.raises(ValueError, match="temperature=1e-320 is too small"):
+        generate.sampling_probs(np.array([1.0, 2.0]), 1e-320)
+    with pytest.raises(ValueError, match="eps must be a finite number > 0, got nan"):
+        gradients.numerical_gradient(loss_of, {"w": np.ones(2)}, "w", NAN)
+    with pytest.raises(ValueError, match="alpha must be a finite number >= 0, got inf"):
+        ngram.NGramLM(list("abc"), 2, alpha=INF)
+
+
+# --------------------------------------------------------------- zero-length sequences
+
+
+@pytest.mark.parametrize(
+    "make, inputs",
+    [
+        (lambda: layers.RNNScratch(2, 3), zeros(0, 2, 3)),
+        (lambda: layers.LSTMScratch(2, 3, fast=False), zeros(0, 2, 3)),
+        (lambda: layers.GRUScratch(2, 3), mi(np.zeros((0, 2)))),
+        (lambda: deep.deep_rnn("lstm", 2, 2, num_inputs=3), zeros(0, 2, 3)),
+        (lambda: deep.deep_rnn("gru", 2, bidirectional=True, num_inputs=3), zeros(0, 2, 3)),
+    ],
+    ids=["RNNScratch", "LSTMScratch plain", "GRUScratch indices", "Stacked", "Bidirectional"],
+)
+def test_zero_steps_are_refused_by_layers_and_stacks(make, inputs):
+    layer = initialized(make())
+    with pytest.raises(ValueError, match=r"inputs must .*at least one step of one sequence"):
+        layer(inputs)
+
+
+def test_zero_steps_are_refused_by_the_language_model(fx):
+    for model in (fx.lm, fx.lm_gluon):
+        with pytest.raises(ValueError, match=r"X must not be empty, got shape \(2, 0\)"):
+            model(mi(np.zeros((2, 0))))
+
+
+# ---------------------------------------------------------------- states of the wrong shape
+
+
+@pytest.mark.parametrize("cls", [layers.RNNScratch, layers.LSTMScratch, layers.GRUScratch])
+@pytest.mark.parametrize(
+    "shape, why", [((2, 3, 4), "rows"), ((1, 2, 4), "batch"), ((1, 3, 5), "hidden size")]
+)
+def test_scratch_layers_refuse_states_of_the_wrong_shape(cls, shape, why):
+    layer = initialized(cls(4, 2))
+    states = [zeros(*shape)] * layer.num_states
+    pattern = rf"^state H must have shape \(1, 3, 4\), got {re.escape(str(shape))}"
+    with pytest.raises(ValueError, match=pattern):
+        layer(zeros(5, 3, 2), states)
+
+
+@pytest.mark.parametrize(
+    "make, rows, names",
+    [
+        (lambda: deep.Bidirectional(layers.LSTMScratch(4, 2), layers.LSTMScratch(4, 2)), 2, "HC"),
+        (lambda: deep.deep_rnn("gru", 4, 3, num_inputs=2), 3, "H"),
+        (lambda: deep.deep_rnn("rnn", 4, 2, bidirectional=True, num_inputs=2), 4, "H"),
+    ],
+    ids=["Bidirectional", "Stacked", "Stacked bidirectional"],
+)
+def test_stacks_refuse_states_of_the_wrong_shape(make, rows, names):
+    layer = initialized(make())
+    expected = rf"\(layers x directions = {rows}, batch_size = 3, num_hiddens = 4\)"
+    good = [zeros(rows, 3, 4) for _ in names]
+    for i, name in enumerate(names):
+        for bad in ((rows - 1, 3, 4), (rows, 2, 4), (rows, 3, 5), (rows + 2, 3, 4)):
+            states = list(good)
+            states[i] = zeros(*bad)
+            pattern = rf"^states\[{i}\] \(state {name}\) must have shape {expected}, got"
+            with pytest.raises(ValueError, match=pattern):
+                layer(zeros(5, 3, 2), states)
+    with pytest.raises(ValueError, match=rf"^states must be a list of {len(names)} array"):
+        layer(zeros(5, 3, 2), good + good)
+    outputs, states = layer(zeros(5, 3, 2), good)  # the right shape works
+    assert [s.shape for s in states] == [(rows, 3, 4)] * len(names)
