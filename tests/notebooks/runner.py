@@ -65,11 +65,15 @@ TIMING = re.compile(r"tokens/s|\bms\b|\bseconds?\b|\bspeed-?up\b|\btimed\b")
 TIMING_GLUE = re.compile(r"speed|_ms$|seconds|time")
 
 
+def _mask(line: str) -> str:
+    """A timing line's numbers as ``#``, and its runs of spaces as one (a column's width
+    changes with the number of digits)."""
+    return re.sub(r" +", " ", re.sub(r"[0-9.,]+", "#", line))
+
+
 def _mask_speed(text: str) -> str:
     """Blank the numbers on lines that report timings: they change from run to run."""
-    return "\n".join(
-        re.sub(r"[0-9.,]+", "#", line) if TIMING.search(line) else line for line in text.split("\n")
-    )
+    return "\n".join(_mask(line) if TIMING.search(line) else line for line in text.split("\n"))
 
 
 def text_outputs(nb: nbformat.NotebookNode) -> list[str]:
@@ -91,7 +95,7 @@ def text_outputs(nb: nbformat.NotebookNode) -> list[str]:
                 text = o.data["text/plain"] + "\n"
                 glued = o.get("metadata", {}).get("scrapbook", {}).get("name", "")
                 if glued and TIMING_GLUE.search(glued):
-                    text = re.sub(r"[0-9.,]+", "#", text)
+                    text = _mask(text)
                 parts.append(text)
         out.append(_mask_speed("".join(parts)))
     return out
