@@ -66,9 +66,9 @@ TIMING_GLUE = re.compile(r"speed|_ms$|seconds|time")
 
 
 def _mask(line: str) -> str:
-    """A timing line's numbers as ``#``, and its runs of spaces as one (a column's width
+    """A timing line's numbers as ``#``, and without its spaces (a column's width
     changes with the number of digits)."""
-    return re.sub(r" +", " ", re.sub(r"[0-9.,]+", "#", line))
+    return re.sub(r"\s+", "", re.sub(r"[0-9.,]+", "#", line))
 
 
 def _mask_speed(text: str) -> str:
