@@ -1,19 +1,36 @@
-"""One entry point for the measurements: ``python -m benchmarks [lm|chapters] [options]``.
+"""One entry point for the measurements: ``python -m benchmarks [COMMAND] [options]``.
 
 * ``lm`` (the default, ``make bench``): the book's language models against
   d2l's, side by side; writes ``benchmarks/results.json`` and the README's table.
+* ``seq2seq`` (``make bench``, after ``lm``): the book's encoder-decoder
+  translation model against d2l's, speed and BLEU; adds its entry to
+  ``benchmarks/results.json``. It runs MXNet with ``MXNET_OMP_MAX_THREADS``
+  (``--threads``, default 2) in fresh processes, started after it is set.
+* ``ablations`` (``make bench``, after ``seq2seq``): chapter 7's variants of
+  the translation model (scheduled sampling, reversed sources, an encoder
+  that reads the padding, attention), seed by seed, against the forward
+  model: perplexities, BLEU and chrF, by source length too; adds the entry
+  ``"seq2seq_ablations"`` to ``benchmarks/results.json``, which chapter 7
+  quotes. Fresh processes, ``MXNET_OMP_MAX_THREADS`` as for ``seq2seq``.
 * ``chapters``: executes every chapter in a fresh kernel and prints its wall time.
 * ``parity``: d2l's training and the book's from the same weights on the same
   minibatches: how far their losses drift apart, and both perplexities.
 
-``python -m benchmarks lm --help`` (or ``chapters --help``, ``parity --help``) lists the options.
+``python -m benchmarks lm --help`` (or ``seq2seq``, ``ablations``, ``chapters``, ``parity
+--help``) lists the options.
 """
 
 import sys
 
-from benchmarks import execute_chapters, lm, parity
+from benchmarks import ablations, execute_chapters, lm, parity, seq2seq
 
-COMMANDS = {"lm": lm.main, "chapters": execute_chapters.main, "parity": parity.main}
+COMMANDS = {
+    "lm": lm.main,
+    "seq2seq": seq2seq.main,
+    "ablations": ablations.main,
+    "chapters": execute_chapters.main,
+    "parity": parity.main,
+}
 
 
 def main(argv: list[str]) -> None:

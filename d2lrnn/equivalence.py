@@ -29,7 +29,7 @@ import numpy as np
 from mxnet import autograd, gluon
 from mxnet import np as mnp
 
-from .checks import check_bool, check_choice, check_device, check_int, check_number
+from .checks import check_bool, check_choice, check_device, check_int, check_number, check_str
 from .deep import deep_rnn
 from .gluon_adapter import begin_state, initialize, is_initialized
 from .layers import RNN_ACTIVATIONS, get_cell
@@ -41,12 +41,16 @@ from .weights import (
     one_way_layers,
 )
 
-__all__ = ["Comparison", "NotEquivalentError", "check_same_function"]
+__all__ = ["Comparison", "NotEquivalentError", "check_same_function", "check_same_model"]
 
 #: The largest relative difference :func:`check_same_function` accepts by default.
 TOLERANCE = 1e-5
-REFERENCES = {"fast": "d2lrnn's fast layer", "gluon": "gluon's fused layer"}
-HEADERS = {"fast": "d2lrnn fast", "gluon": "gluon"}
+REFERENCES = {
+    "fast": "d2lrnn's fast layer",
+    "gluon": "gluon's fused layer",
+    "reference": "the reference model",
+}
+HEADERS = {"fast": "d2lrnn fast", "gluon": "gluon", "reference": "reference"}
 
 
 class NotEquivalentError(AssertionError):
@@ -271,3 +275,81 @@ def _cut_gradients(fused: dict, spec, num_hiddens: int) -> dict:
     if "b_hn" in fused:
         out["b_hn"] = fused["b_hn"]
     return out
+
+
+def _by_order(source: gluon.Block, target: gluon.Block) -> None:
+    src, dst = list(source.collect_params().values()), list(target.collect_params().values())
+    shapes = [p.shape for p in src], [p.shape for p in dst]
+    if shapes[0] != shapes[1]:
+        raise ValueError(
+            "model and reference must have the same parameters in the same order (or pass "
+            f"copy=), got shapes {shapes[0]} and {shapes[1]}"
+        )
+    for p, q in zip(src, dst):
+        q.set_data(p.data())
+
+
+def check_same_model(
+    model: gluon.Block,
+    reference: gluon.Block,
+    inputs: tuple,
+    name: str = "model",
+    copy=None,
+    tolerance: float = TOLERANCE,
+    seed: int = 0,
+) -> Comparison:
+    """Is ``model`` (say, a chapter's plain encoder-decoder) the same function as ``reference``?
+
+    ``model`` gets new random weights, ``N(0, 0.3^2)``, which ``copy(model,
+    reference)`` loads into ``reference`` (by default parameter by parameter,
+    in order: the two must have the same parameters, in the same order and
+    shapes). Both are called as ``m(*inputs)`` (their first output if they
+    return several), and a fixed random weighting of the output is
+    back-propagated. Compared: the outputs and, when weights are copied in
+    order, the gradient of every parameter. Raises
+    :class:`NotEquivalentError` naming what differs; returns the
+    :class:`Comparison` otherwise.
+    """
+    for arg, m in (("model", model), ("reference", reference)):
+        if not isinstance(m, gluon.Block):
+            raise TypeError(f"{arg} must be a gluon Block, got {type(m).__name__}")
+    if not isinstance(inputs, tuple) or not inputs:
+        raise TypeError(f"inputs must be a non-empty tuple of arguments, got {inputs!r}")
+    if copy is not None and not callable(copy):
+        raise TypeError(f"copy must be a function (model, reference), got {copy!r}")
+    tolerance = check_number(tolerance, "tolerance", 0)
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    for m in (model, reference):
+        for p in m.collect_params().values():
+            if not is_initialized(p):
+                m.initialize()
+                break
+    with autograd.predict_mode():
+        first = model(*inputs)
+        reference(*inputs)
+    first = first[0] if isinstance(first, (tuple, list)) else first
+    params = list(model.collect_params().values())
+    for p in params:
+        p.set_data(mnp.array(rng.normal(0, 0.3, p.shape), dtype=p.dtype, ctx=p.data().ctx))
+    (copy or _by_order)(model, reference)
+    weights = mnp.array(rng.normal(size=first.shape), dtype=first.dtype, ctx=first.ctx)
+    results = []
+    for m in (model, reference):
+        with autograd.record():
+            out = m(*inputs)
+            out = out[0] if isinstance(out, (tuple, list)) else out
+            loss = (out * weights).sum()
+        loss.backward()
+        grads = [p.grad().asnumpy() for p in m.collect_params().values()]
+        results.append((out.asnumpy(), grads))
+    differences = {"outputs": {"reference": _relative(results[0][0], results[1][0])}}
+    if copy is None:
+        prefix = model.prefix
+        for p, g, h in zip(params, results[0][1], results[1][1]):
+            label = p.name[len(prefix) :] if p.name.startswith(prefix) else p.name
+            differences[f"d loss / d {label}"] = {"reference": _relative(g, h)}
+    comparison = Comparison(check_str(name, "name"), tolerance, differences)
+    failures = comparison.failures()
+    if failures:
+        raise NotEquivalentError(f"{name} differs from the reference:\n" + "\n".join(failures))
+    return comparison

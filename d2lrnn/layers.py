@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import mxnet as mx
+import numpy as np
 from mxnet import autograd, gluon, init, npx
 from mxnet import np as mnp
 from mxnet.gluon import rnn
@@ -140,20 +141,35 @@ class _CompiledLoop(gluon.HybridBlock):
     over repeated calls with carried states, so that cannot go unnoticed.)
     """
 
-    def __init__(self, layer: ScratchRecurrent, T: int, indices: bool):
+    def __init__(self, layer: ScratchRecurrent, T: int, indices: bool, context: int = 0):
         super().__init__()
         cell = CELLS[layer.cell]
-        self.T, self.indices = T, indices
+        self.T, self.indices, self.context = T, indices, context
         self.G, self.num_states = cell.num_gates, len(cell.states)
         self.num_inputs, self.num_hiddens = layer.num_inputs, layer.num_hiddens
         self.fast_step = layer.fast_step  # a method, so the layer is not registered as a child
         self.hybridize(static_alloc=True, static_shape=True)
 
     def hybrid_forward(self, F, X, *args):
+        if self.context:  # a per-sequence input (N, c), after the step's own d features
+            context, args = args[0], args[1:]
         states, (W_xh, W_hh, b_h, *extra) = list(args[: self.num_states]), args[self.num_states :]
-        W_x, b = cut(F, W_xh, self.G, -1), cut(F, b_h, self.G, -1)
+        b = cut(F, b_h, self.G, -1)
         W_T = cut(F, F.np.transpose(W_hh), self.G, 0, squeeze=False)  # each gate's W_h^T (h, h)
-        XW = project(F, X, W_x, b, self.num_inputs, self.num_hiddens, self.indices)
+        if not self.context:
+            W_x = cut(F, W_xh, self.G, -1)
+            XW = project(F, X, W_x, b, self.num_inputs, self.num_hiddens, self.indices)
+        else:
+            d = self.num_inputs - self.context
+            W_in = F.slice_axis(W_xh.as_nd_ndarray(), axis=0, begin=0, end=d).as_np_ndarray()
+            W_c = F.slice_axis(W_xh.as_nd_ndarray(), axis=0, begin=d, end=None).as_np_ndarray()
+            XW = project(F, X, cut(F, W_in, self.G, -1), b, d, self.num_hiddens, False)
+            # The context's share of every gate: one (N, c) x (c, h) product per sequence,
+            # not one per step as when the context is concatenated to every step's input.
+            for g, W_g in enumerate(cut(F, W_c, self.G, -1)):
+                h = self.num_hiddens
+                CW = F.npx.fully_connected(context, W_g.T, None, num_hidden=h, no_bias=True)
+                XW[g] = F.np.add(XW[g], F.np.expand_dims(CW, 0))
         steps = [cut(F, XW_g, self.T, 0) for XW_g in XW]  # G lists of T arrays (N, h)
         outputs = []
         for t in range(self.T):
@@ -172,10 +188,12 @@ class _LoopCache:
     def __init__(self):
         self._loops: dict = {}
 
-    def get(self, layer: ScratchRecurrent, T: int, indices: bool, dtype) -> _CompiledLoop:
-        key = (T, indices, dtype)
+    def get(
+        self, layer: ScratchRecurrent, T: int, indices: bool, dtype, context: int = 0
+    ) -> _CompiledLoop:
+        key = (T, indices, dtype) + ((context,) if context else ())
         if key not in self._loops:
-            self._loops[key] = _CompiledLoop(layer, T, indices)
+            self._loops[key] = _CompiledLoop(layer, T, indices, context)
         return self._loops[key]
 
 
@@ -270,7 +288,8 @@ class ScratchRecurrent(gluon.Block):
             return
         if inputs.dtype != self.W_hh.dtype:
             raise TypeError(
-                f"inputs must have the layer's dtype {self.W_hh.dtype}, got {inputs.dtype}"
+                f"inputs must have the layer's dtype {np.dtype(self.W_hh.dtype).name}, got "
+                f"{inputs.dtype}"
             )
         if self.W_xh.shape[0] <= 0:
             self.set_num_inputs(inputs.shape[-1])  # deferred: 0 until the first call
@@ -279,6 +298,40 @@ class ScratchRecurrent(gluon.Block):
                 f"inputs must have num_inputs = {self.W_xh.shape[0]} features per step, got "
                 f"shape {inputs.shape}"
             )
+
+    def _check_context(self, inputs, context) -> int:
+        """Check features ``(T, N, d)`` and a context ``(N, c)`` with ``d + c`` the layer's
+        inputs (a deferred input size becomes ``d + c``); return ``c``."""
+        for name, x in (("inputs", inputs), ("context", context)):
+            if not isinstance(x, mnp.ndarray):  # a NumPy array would show a plausible shape
+                raise TypeError(
+                    f"{name} must be an MXNet array (mxnet.np.ndarray), got "
+                    f"{type(x).__module__}.{type(x).__name__}"
+                )
+        if inputs.ndim != 3 or 0 in inputs.shape:
+            raise ValueError(
+                f"inputs must be features (num_steps, batch_size, d) with a context, got "
+                f"{inputs.shape}"
+            )
+        if context.ndim != 2 or context.shape[0] != inputs.shape[1] or context.shape[1] == 0:
+            raise ValueError(
+                f"context must be an MXNet array ({inputs.shape[1]}, c) with c >= 1, got "
+                f"{context.shape}"
+            )
+        if inputs.dtype != self.W_hh.dtype or context.dtype != self.W_hh.dtype:
+            raise TypeError(
+                f"inputs and context must have the layer's dtype "
+                f"{np.dtype(self.W_hh.dtype).name}, got {inputs.dtype} and {context.dtype}"
+            )
+        width = inputs.shape[-1] + context.shape[1]
+        if self.W_xh.shape[0] <= 0:
+            self.set_num_inputs(width)
+        elif width != self.W_xh.shape[0]:
+            raise ValueError(
+                f"inputs and context must have num_inputs = {self.W_xh.shape[0]} features "
+                f"together, got {inputs.shape[-1]} + {context.shape[1]}"
+            )
+        return context.shape[1]
 
     def _initial(self, inputs, states) -> list:
         """The states to start from, each ``(N, h)`` (the zero state if ``states`` is None)."""
@@ -343,13 +396,30 @@ class ScratchRecurrent(gluon.Block):
         device = check_device(device) or mx.current_context()
         return [p.data(device) for p in self.collect_params().values()]
 
-    def forward(self, inputs, states=None):
-        """``inputs`` ``(T, N, d)`` or ``(T, N)`` indices -> ``outputs`` ``(T, N, h)`` [, states]"""
-        self._infer_num_inputs(inputs)
+    def forward(self, inputs, states=None, context=None):
+        """``inputs`` ``(T, N, d)`` or ``(T, N)`` indices -> ``outputs`` ``(T, N, h)`` [, states]
+
+        ``context`` ``(N, c)``, if given (``layer(inputs, states, context)``:
+        gluon's blocks take no keyword arguments), is a further input that
+        every step reads after its own ``d`` features (the layer has ``d + c``
+        inputs): the same as concatenating it to every step's input, but the
+        fast path multiplies it by its weights once per sequence, not once per
+        step.
+        """
+        c = 0
+        if context is not None:
+            c = self._check_context(inputs, context)
+            if not self.fast:  # the plain path reads the concatenation itself
+                T, N = inputs.shape[:2]
+                wide = mnp.broadcast_to(mnp.expand_dims(context, 0), (T, N, c))
+                inputs, context, c = mnp.concatenate([inputs, wide], axis=-1), None, 0
+        if not c:
+            self._infer_num_inputs(inputs)
         state = self._initial(inputs, states)
         if self.fast:
-            loop = self._loops.get(self, len(inputs), inputs.ndim == 2, self.W_hh.dtype)
-            outputs, *state = loop(inputs, *state, *self.param_arrays(inputs.ctx))
+            loop = self._loops.get(self, len(inputs), inputs.ndim == 2, self.W_hh.dtype, c)
+            head = (inputs, context) if c else (inputs,)
+            outputs, *state = loop(*head, *state, *self.param_arrays(inputs.ctx))
         else:
             outputs, state = self._plain_loop(inputs, state)
         return outputs if states is None else (outputs, [mnp.expand_dims(s, 0) for s in state])

@@ -8,11 +8,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .batches import SeqBatches
-from .checks import check_choice, check_int, check_str
+from .checks import check_choice, check_int, check_number, check_str
 
 FIGSIZE = (5.0, 3.0)
 
-__all__ = ["FIGSIZE", "gate_heatmap", "plot", "plot_partitions"]
+__all__ = [
+    "FIGSIZE",
+    "SEQUENCE_SHAPES",
+    "gate_heatmap",
+    "plot",
+    "plot_partitions",
+    "sequence_shapes",
+]
 
 
 def _as_list(v) -> list:
@@ -187,5 +194,61 @@ def gate_heatmap(gates: dict, text: str, names: Sequence[str], units: Sequence[i
         ax.set_ylabel(f"{name}\nunit", fontsize=8)
         ax.set_xticks(range(len(text)), [c if c != " " else "␣" for c in text], fontsize=8)
         fig.colorbar(image, ax=ax, fraction=0.02, pad=0.01)
+    fig.tight_layout()
+    return fig
+
+
+#: The five shapes of :func:`sequence_shapes`: (title, example, input steps, output steps,
+#: whether the outputs start only after the whole input is read).
+SEQUENCE_SHAPES = (
+    ("one to one", "image classification", [0], [0], False),
+    ("one to many", "image captioning,\nsampling text", [0], [0, 1, 2], False),
+    ("many to one", "sentiment analysis,\nlanguage identification", [0, 1, 2], [2], False),
+    ("many to many,\naligned", "tagging", [0, 1, 2], [0, 1, 2], False),
+    ("many to many,\nown length", "translation", [0, 1, 2], [3, 4], True),
+)
+
+
+def sequence_shapes(figsize=(10.0, 2.8)):
+    """Draw the five input/output shapes of sequence tasks (returns the figure).
+
+    Each panel is a recurrent network unrolled in time: inputs (blue) at the
+    bottom, hidden states (grey) in the middle, outputs (green) on top; an
+    arrow joins each hidden state to the next.
+    """
+    if isinstance(figsize, str) or not hasattr(figsize, "__len__") or len(figsize) != 2:
+        raise TypeError(f"figsize must be (width, height) in inches, got {figsize!r}")
+    figsize = tuple(check_number(v, f"figsize[{i}]", 0.5, 50) for i, v in enumerate(figsize))
+    widths = [max(max(i + o) + 1, 2) for _, _, i, o, _ in SEQUENCE_SHAPES]
+    fig, axes = plt.subplots(
+        1, len(SEQUENCE_SHAPES), figsize=figsize, gridspec_kw={"width_ratios": widths}
+    )
+    for ax, (title, example, inputs, outputs, delayed) in zip(axes, SEQUENCE_SHAPES):
+        steps = max(inputs + outputs) + 1
+        box = {"boxstyle": "round,pad=0.25", "lw": 0.8}
+        for t in range(steps):
+            ax.text(t, 1, "h", ha="center", va="center", bbox={**box, "fc": "#dddddd"})
+            if t + 1 < steps:
+                ax.annotate("", (t + 0.75, 1), (t + 0.25, 1), arrowprops={"arrowstyle": "->"})
+        for t in inputs:
+            ax.text(t, 0, "x", ha="center", va="center", bbox={**box, "fc": "#9ecae1"})
+            ax.annotate("", (t, 0.78), (t, 0.22), arrowprops={"arrowstyle": "->"})
+        for t in outputs:
+            ax.text(t, 2, "y", ha="center", va="center", bbox={**box, "fc": "#a1d99b"})
+            ax.annotate("", (t, 1.78), (t, 1.22), arrowprops={"arrowstyle": "->"})
+        if delayed:  # the decoder's inputs: its own previous outputs
+            for t in outputs[1:]:
+                ax.annotate(
+                    "", (t - 0.15, 0.75), (t - 0.85, 1.75),
+                    arrowprops={"arrowstyle": "->", "color": "#31a354", "lw": 0.8},
+                )  # fmt: skip
+        ax.set_xlim(-0.6, max(steps, 2) - 0.4)
+        ax.set_ylim(-0.5, 2.5)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(example, fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
     fig.tight_layout()
     return fig

@@ -41,6 +41,15 @@ from .clipping import clip_gradients
 from .gluon_adapter import initialize, is_initialized
 from .progress import MODES, Progress
 from .runtime import default_device
+from .seq2seq import (
+    AttentionDecoder,
+    Decoder,
+    EncoderDecoder,
+    decoder_loss,
+    masked_cross_entropy,
+    valid_cross_entropy,
+)
+from .translation import Split, trim_padding
 
 OPTIMIZERS = ("sgd", "adam")
 LOSSES = ("cross_entropy", "squared")
@@ -51,6 +60,7 @@ __all__ = [
     "FitHistory",
     "History",
     "NonFiniteError",
+    "Seq2SeqHistory",
     "accuracy",
     "cross_entropy",
     "evaluate",
@@ -58,6 +68,7 @@ __all__ = [
     "fit",
     "make_trainer",
     "train_lm",
+    "train_seq2seq",
     "train_step",
     "trainable",
 ]
@@ -99,7 +110,11 @@ def make_trainer(model: gluon.Block, optimizer: str = "adam", lr: float = 0.01) 
             "model must be initialized first (call model.initialize() or "
             "d2lrnn.gluon_adapter.initialize)"
         )
-    return gluon.Trainer(model.collect_params(), optimizer, {"learning_rate": lr})
+    # A list keeps the parameters in the model's order. (Given the dict, gluon sorts them by
+    # name, and names carry per-process counters, so two copies of a model would order them
+    # differently and could not exchange saved optimiser states.)
+    params = list(model.collect_params().values())
+    return gluon.Trainer(params, optimizer, {"learning_rate": lr})
 
 
 def trainable(model: gluon.Block) -> list:
@@ -551,3 +566,178 @@ def fit(
                 break
     history.seconds = time.perf_counter() - start
     return history
+
+
+@dataclass
+class Seq2SeqHistory:
+    """What :func:`train_seq2seq` measured, one entry per epoch: the mean training loss per
+    target token, the held-out loss (teacher forcing), and target tokens per second."""
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    tokens_per_sec: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    tokens: int = 0
+    steps: int = 0
+
+    @property
+    def speed(self) -> float:
+        """Target tokens per second over the whole run (validation excluded)."""
+        return self.tokens / self.seconds if self.seconds else float("nan")
+
+
+def train_seq2seq(
+    model: gluon.Block,
+    train_batches: Iterable,
+    num_epochs: int,
+    lr: float = 0.005,
+    optimizer: str = "adam",
+    clip: float | None = 1.0,
+    val=None,
+    sampling_probability: float = 0.0,
+    seed: int = 0,
+    device=None,
+    progress: str = "auto",
+    title: str = "",
+    on_epoch=None,
+    trainer_states: str | None = None,
+    trim: bool = True,
+) -> Seq2SeqHistory:
+    """Train an :class:`~d2lrnn.seq2seq.EncoderDecoder` on translation minibatches.
+
+    * **Data**: ``train_batches`` yields ``(src, src_len, tgt_in, tgt_out,
+      tgt_len)`` (a :class:`~d2lrnn.translation.TranslationBatches`); ``val``
+      is a :class:`~d2lrnn.translation.Split` scored after every epoch.
+    * **Loss**: :func:`~d2lrnn.seq2seq.masked_cross_entropy`, the mean over
+      the valid target tokens; the padding does not count.
+    * **Teacher forcing**: the decoder reads the reference's previous token.
+      With ``sampling_probability = p > 0`` (*scheduled sampling*, Bengio et
+      al., 2015) each decoder input is instead, with probability ``p``,
+      decided anew for every token of every sentence, the model's own most
+      likely previous token; the decoder then runs one step at a time.
+    * **Optimiser** (:func:`make_trainer`), **clipping** at ``clip``; a
+      non-finite loss or gradient stops with :class:`NonFiniteError`.
+    * **Reports** the training and validation loss per target token, live
+      (:class:`~d2lrnn.progress.Progress` shows their exponentials,
+      perplexities).
+    * **Checkpoints**: ``on_epoch(epoch, model, trainer)`` is called after
+      every epoch (to score or save the model as it trains; gluon's
+      ``trainer.save_states(path)`` saves the optimiser's state), and
+      ``trainer_states`` names such a file to resume from.
+    * **Speed**, without changing the loss or its gradients: with ``trim``
+      each minibatch is cut to its longest target, and to its longest source
+      unless the encoder reads the padding
+      (:func:`~d2lrnn.translation.trim_padding`; ``TranslationBatches(...,
+      bucket=k)`` makes minibatches of similar lengths, with little padding
+      left); and the output layer and softmax are computed at the valid
+      target positions only (:func:`~d2lrnn.seq2seq.valid_cross_entropy`).
+    """
+    if not isinstance(model, EncoderDecoder):
+        raise TypeError(f"model must be an EncoderDecoder, got {type(model).__name__}")
+    check_int(num_epochs, "num_epochs", 1)
+    clip = _check_clip(clip)
+    p = check_number(sampling_probability, "sampling_probability", 0, 1)
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    device = check_device(device) or default_device()
+    if not hasattr(train_batches, "__iter__"):
+        raise TypeError(
+            f"train_batches must be an iterable of minibatches, got {type(train_batches).__name__}"
+        )
+    if on_epoch is not None and not callable(on_epoch):
+        raise TypeError(f"on_epoch must be a function (epoch, model, trainer), got {on_epoch!r}")
+    if trainer_states is not None:
+        check_str(trainer_states, "trainer_states")
+    check_choice(progress, "progress", MODES)
+    check_str(title, "title")
+    if val is not None and not (isinstance(val, Split) and len(val)):
+        raise TypeError(f"val must be None or a non-empty translation Split, got {val!r:.80}")
+    trim = check_bool(trim, "trim")
+    # The source's padding may go unless the encoder reads it; the output layer may be computed
+    # at the valid positions only when the decoder's forward is output(features), as ours are.
+    trim_source = not getattr(model.encoder, "read_padding", True)
+    valid_only = "forward" not in vars(model.decoder) and type(model.decoder).forward in (
+        Decoder.forward,
+        AttentionDecoder.forward,
+    )
+    initialize(model, None, device, init.Xavier())
+    trainer = make_trainer(model, optimizer, lr)
+    if trainer_states is not None:
+        trainer.load_states(trainer_states)
+    params = trainable(model)
+    view = Progress(num_epochs, progress, title, every=max(1, num_epochs // 10))
+    history = Seq2SeqHistory()
+    for epoch in range(1, num_epochs + 1):
+        start, total, count = time.perf_counter(), 0.0, 0
+        for step, batch in enumerate(train_batches, 1):
+            if not isinstance(batch, (tuple, list)) or len(batch) != 5:
+                raise TypeError(
+                    "train_batches must yield (src, src_len, tgt_in, tgt_out, tgt_len) "
+                    f"minibatches (see TranslationBatches), got {type(batch).__name__}"
+                )
+            if trim:
+                batch = trim_padding(batch, source=trim_source)
+            src, src_len, tgt_in, tgt_out, tgt_len = (
+                mnp.array(a, dtype="int32", ctx=device) for a in batch
+            )
+            with autograd.record():
+                if p > 0:
+                    logits = _scheduled_sampling(model, src, src_len, tgt_in, p, rng)
+                    loss = masked_cross_entropy(logits, tgt_out, tgt_len)
+                elif valid_only:
+                    hidden, _ = model.decoder.features(tgt_in, model.begin(src, src_len))
+                    loss = valid_cross_entropy(model.decoder.output, hidden, batch[3], batch[4])
+                else:
+                    loss = masked_cross_entropy(model(src, src_len, tgt_in), tgt_out, tgt_len)
+            where = f"epoch {epoch}, step {step}"
+            value = float(loss)
+            if not math.isfinite(value):
+                _diverged(where, "loss", value, lr, optimizer, clip, history)
+            try:
+                train_step(loss, params, trainer, clip, device, where)
+            except NonFiniteError as error:
+                error.history = history
+                raise
+            tokens = int(batch[4].sum())
+            total += value * tokens
+            count += tokens
+            history.steps += 1
+        if not count:
+            raise ValueError("train_batches must yield at least one minibatch, got none")
+        seconds = time.perf_counter() - start
+        history.seconds += seconds
+        history.tokens += count
+        history.tokens_per_sec.append(count / seconds)
+        history.train_loss.append(total / count)
+        val_loss = decoder_loss(model, val, device=device) if val is not None else None
+        if val_loss is not None:
+            history.val_loss.append(val_loss)
+        ppl = [_perplexity(x) for x in (history.train_loss[-1], val_loss) if x is not None]
+        if not all(map(math.isfinite, ppl)):  # a finite loss whose exponential overflows
+            _diverged(f"epoch {epoch}", "perplexity", math.inf, lr, optimizer, clip, history)
+        view.update(epoch, ppl[0], ppl[1] if len(ppl) > 1 else None, history.tokens_per_sec[-1])
+        if on_epoch is not None:
+            on_epoch(epoch, model, trainer)
+    view.close()
+    return history
+
+
+def _perplexity(loss: float) -> float:
+    """``exp(loss)``, infinite beyond float's range (a finite loss above 709 overflows)."""
+    return math.exp(loss) if loss < 709 else math.inf
+
+
+def _scheduled_sampling(model, src, src_len, tgt_in, p: float, rng: np.random.Generator):
+    """The decoder run one step at a time, each input the reference's token or, with
+    probability ``p``, the model's own most likely previous token (no gradient through it)."""
+    state = model.begin(src, src_len)
+    N, T = tgt_in.shape
+    coins = mnp.array(rng.random((T, N)) < p, ctx=src.ctx)
+    logits, y = [], tgt_in[:, 0]
+    for t in range(T):
+        step_logits, state = model.decoder(mnp.expand_dims(y, 1), state)
+        logits.append(step_logits[0])
+        if t + 1 < T:
+            with autograd.pause():
+                own = step_logits[0].argmax(axis=-1).astype("int32")
+            y = mnp.where(coins[t + 1], own, tgt_in[:, t + 1])
+    return mnp.stack(logits)

@@ -1,4 +1,4 @@
-"""The two explorers in the static HTML book respond to their controls, with no kernel.
+"""The explorers in the static HTML book respond to their controls, with no kernel.
 
 Each explorer is a set of precomputed frames switched in the browser by
 ``jslink`` (see :mod:`d2lrnn.widgets`). These tests drag its sliders and click
@@ -130,4 +130,102 @@ def test_vanishing_explorer_responds(page, site):
     start = time.perf_counter()
     slider.locator(".noUi-handle").press("ArrowLeft")
     expect_new_frame(page, 0, shown, "vanishing: ArrowLeft on the λ₁ slider", start)
+    assert not page.problems, page.problems
+
+
+# The beam-search explorer (chapter 7) is found by its own CSS class, not by its place
+# among the page's explorers; each of its frames says in its alt text what it shows.
+BEAM_CHAPTER = "chapters/07_machine_translation.html"
+BEAM = ".beam-explorer"
+VISIBLE_ALT = """(root) => Array.from(root.querySelectorAll('img'))
+  .filter(i => i.offsetParent !== null && i.getBoundingClientRect().width > 0)
+  .map(i => i.getAttribute('alt')).join('|')"""
+STEP_OF = re.compile(r"with beam size (\d+), step (\d+) of (\d+):")
+
+
+def beam_state(box) -> tuple[str, str, int, int, int]:
+    """The frame on show: its fingerprint, alt text, and the beam size, step and steps it shows."""
+    shown, alt = box.evaluate(FINGERPRINT), box.evaluate(VISIBLE_ALT)
+    assert shown and "|" not in alt, f"one frame must be on show, got {alt!r}"
+    match = STEP_OF.search(alt)
+    assert match, f"the frame's alt text does not say what it shows: {alt!r}"
+    return (shown, alt, *(int(g) for g in match.groups()))
+
+
+def expect_new_beam_frame(page, box, before: str, what: str, since: float) -> tuple:
+    page.wait_for_function(
+        f"([root, before]) => {{ const f = ({FINGERPRINT})(root); return f && f !== before; }}",
+        arg=[box.element_handle(), before],
+        timeout=5_000,
+    )
+    TIMINGS.append((what, 1000 * (time.perf_counter() - since)))
+    return beam_state(box)
+
+
+def beam_buttons(page, box, description: str):
+    row = box.locator(".widget-toggle-buttons").filter(
+        has=page.locator(".widget-label", has_text=description)
+    )
+    assert row.count() == 1, f"no buttons {description!r}"
+    return row.locator(".widget-toggle-button")
+
+
+def click(buttons, label: str) -> None:
+    button = buttons.filter(has_text=re.compile(f"^{re.escape(label)}$"))
+    assert button.count() == 1, f"no button {label!r}"
+    button.click()
+
+
+def test_beam_explorer_responds(page, site):
+    load(page, site, BEAM_CHAPTER)
+    box = page.locator(BEAM)
+    assert box.count() == 1, f"{BEAM_CHAPTER} must hold one beam explorer"
+    box.scroll_into_view_if_needed()
+    slider = box.locator(".widget-slider")
+    assert slider.count() == 1 and "decoding step" in slider.inner_text()
+    handle = slider.locator(".noUi-handle")
+    num_steps = int(float(handle.get_attribute("aria-valuemax"))) + 1
+    sentences = beam_buttons(page, box, "sentence").all_inner_texts()
+    beams = beam_buttons(page, box, "beam size").all_inner_texts()
+    alphas = beam_buttons(page, box, "length normalisation α").all_inner_texts()
+    assert len(sentences) > 1 and len(beams) > 1 and len(alphas) > 1, (sentences, beams, alphas)
+    shown, alt, k, t, n = beam_state(box)
+    assert alt.startswith(f'Beam search of "{sentences[0]}" with beam size {beams[0]}, step 1 of')
+
+    # The largest beam: its search cannot end at step 1 (one hypothesis at most finishes there).
+    start = time.perf_counter()
+    click(beam_buttons(page, box, "beam size"), beams[-1])
+    shown, alt, k, t, n = expect_new_beam_frame(page, box, shown, "beam: largest beam", start)
+    assert (k, t) == (int(beams[-1]), 1) and n >= 2, alt
+    start = time.perf_counter()
+    drag_slider(page, slider, 1)
+    shown, alt, k, t, n = expect_new_beam_frame(
+        page, box, shown, "beam: drag the step slider", start
+    )
+    assert t == 2, alt
+    # To the slider's end: the search's last step, with the chosen translation.
+    start = time.perf_counter()
+    drag_slider(page, slider, num_steps)
+    if n > 2:
+        shown, alt, k, t, n = expect_new_beam_frame(
+            page, box, shown, "beam: drag to the end", start
+        )
+    page.wait_for_timeout(200)
+    shown, alt, k, t, n = beam_state(box)
+    assert t == n and "The chosen translation: " in alt, alt
+    # alpha ranks the finished hypotheses on show at the end.
+    start = time.perf_counter()
+    click(beam_buttons(page, box, "length normalisation α"), alphas[-1])
+    shown, alt, k, t, n = expect_new_beam_frame(page, box, shown, "beam: α", start)
+    assert f"log P / len^α with α = {alphas[-1]}:" in alt, alt
+    start = time.perf_counter()
+    click(beam_buttons(page, box, "sentence"), sentences[1])
+    shown, alt, k, t, n = expect_new_beam_frame(page, box, shown, "beam: another sentence", start)
+    assert alt.startswith(f'Beam search of "{sentences[1]}"') and t == n, alt
+    # One step back from the slider's end: a new frame unless this search ended earlier.
+    start = time.perf_counter()
+    handle.press("ArrowLeft")
+    if n == num_steps:
+        shown, alt, k, t, n = expect_new_beam_frame(page, box, shown, "beam: ArrowLeft", start)
+        assert t == n - 1, alt
     assert not page.problems, page.problems

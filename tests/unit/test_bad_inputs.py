@@ -57,13 +57,17 @@ from d2lrnn import (
     plot,
     progress,
     runtime,
+    scores,
+    seq2seq,
     series,
     tasks,
     text,
     train,
+    translation,
     vanishing,
     weights,
 )
+from d2lrnn.widgets import beam as wbeam
 from d2lrnn.widgets import clipping as wclip
 from d2lrnn.widgets import frames
 from d2lrnn.widgets import vanishing as wvan
@@ -869,6 +873,52 @@ for name in ("num_directions", "num_hiddens", "num_rows", "num_states"):
     add(f"deep.{name}", "None", TE, "layer", lambda f, fn=fn: fn(None))
 
 # ---------------------------------------------------------------- equivalence
+SAME_MODEL = equivalence.check_same_model
+
+
+def _dense_pair():
+    return Dense(3, in_units=2), Dense(3, in_units=2)
+
+
+cases(
+    "equivalence.check_same_model",
+    [
+        ("model an int", TE, "model", lambda f: SAME_MODEL(5, Dense(3), (mnp.ones((1, 2)),))),
+        (
+            "reference None",
+            TE,
+            "reference",
+            lambda f: SAME_MODEL(Dense(3), None, (mnp.ones((1, 2)),)),
+        ),
+        ("inputs an array", TE, "inputs", lambda f: SAME_MODEL(*_dense_pair(), mnp.ones((1, 2)))),
+        ("inputs empty", TE, "inputs", lambda f: SAME_MODEL(*_dense_pair(), ())),
+        (
+            "copy a str",
+            TE,
+            "copy",
+            lambda f: SAME_MODEL(*_dense_pair(), (mnp.ones((1, 2)),), copy="x"),
+        ),
+        (
+            "other parameters",
+            VE,
+            "same parameters",
+            lambda f: SAME_MODEL(Dense(3, in_units=2), Dense(4, in_units=2), (mnp.ones((1, 2)),)),
+        ),
+        (
+            "tolerance -1",
+            VE,
+            "tolerance",
+            lambda f: SAME_MODEL(*_dense_pair(), (mnp.ones((1, 2)),), tolerance=-1),
+        ),
+        ("seed -1", VE, "seed", lambda f: SAME_MODEL(*_dense_pair(), (mnp.ones((1, 2)),), seed=-1)),
+        (
+            "name an int",
+            TE,
+            "name",
+            lambda f: SAME_MODEL(*_dense_pair(), (mnp.ones((1, 2)),), name=1),
+        ),
+    ],
+)
 SAME = equivalence.check_same_function
 cases(
     "equivalence.check_same_function",
@@ -1334,6 +1384,89 @@ add(
     "state C",
     lambda f: f.lstm(zeros(2, 2, 3), [zeros(1, 2, 4), zeros(1, 3, 4)]),
 )
+# A context (N, c) read at every step after the step's d features: the fixture layers have
+# num_inputs 3, so features (T, 2, 2) take a context (2, 1).
+X2 = zeros(2, 2, 2)
+cases(
+    f"{SR}.forward",
+    [
+        (
+            "context of NumPy",
+            TE,
+            "context",
+            lambda f: f.gru(X2, None, np.zeros((2, 1), np.float32)),
+        ),
+        ("context a list", TE, "context", lambda f: f.rnn(X2, None, [[0.0], [0.0]])),
+        ("context of another batch", VE, "context", lambda f: f.lstm(X2, None, zeros(3, 1))),
+        ("context 1-D", VE, "context", lambda f: f.rnn(X2, None, zeros(2))),
+        ("context 3-D", VE, "context", lambda f: f.gru(X2, None, zeros(2, 1, 1))),
+        ("context of width 0", VE, "context", lambda f: f.rnn(zeros(2, 2, 3), None, zeros(2, 0))),
+        (
+            "context float64",
+            TE,
+            "context",
+            lambda f: f.lstm(X2, None, mnp.zeros((2, 1), dtype="float64")),
+        ),
+        (
+            "context of ints",
+            TE,
+            "context",
+            lambda f: f.rnn(X2, None, mnp.zeros((2, 1), dtype="int32")),
+        ),
+        (
+            "inputs float64 with a context",
+            TE,
+            "inputs",
+            lambda f: f.gru(mnp.zeros((2, 2, 2), dtype="float64"), None, zeros(2, 1)),
+        ),
+        ("d + c above num_inputs", VE, "context", lambda f: f.rnn(X2, None, zeros(2, 2))),
+        (
+            "d + c below num_inputs",
+            VE,
+            "context",
+            lambda f: f.gru(zeros(2, 2, 1), None, zeros(2, 1)),
+        ),
+        (
+            "indices with a context",
+            VE,
+            "inputs",
+            lambda f: f.lstm(mi([[0, 1], [2, 0]]), None, zeros(2, 1)),
+        ),
+        (
+            "NumPy inputs with a context",
+            TE,
+            "inputs",
+            lambda f: f.rnn(np.zeros((2, 2, 2), np.float32), None, zeros(2, 1)),
+        ),
+        (
+            "zero steps with a context",
+            VE,
+            "inputs",
+            lambda f: f.gru(zeros(0, 2, 2), None, zeros(2, 1)),
+        ),
+        (
+            "states of another batch with a context",
+            VE,
+            "state H",
+            lambda f: f.rnn(X2, [zeros(1, 3, 4)], zeros(2, 1)),
+        ),
+    ],
+)
+for fast in (True, False):  # the plain path checks the context before concatenating it
+    add(
+        f"{SR}.forward",
+        f"context of another batch, fast={fast}",
+        VE,
+        "context",
+        lambda f, fast=fast: initialized(GRUS(4, 3, fast=fast))(X2, None, zeros(3, 1)),
+    )
+    add(
+        f"{SR}.forward",
+        f"d + c differs from num_inputs, fast={fast}",
+        VE,
+        "context",
+        lambda f, fast=fast: initialized(LSTMS(4, 3, fast=fast))(X2, None, zeros(2, 2)),
+    )
 add(f"{SR}.trace", "zero steps", VE, "inputs", lambda f: f.lstm.trace(zeros(0, 2, 3)))
 add(
     f"{SR}.trace",
@@ -1754,6 +1887,18 @@ cases(
         ("seed -1", VE, "seed", lambda f: PPART(48, 2, 5, -1)),
     ],
 )
+SHAPES = plot.sequence_shapes
+cases(
+    "plot.sequence_shapes",
+    [
+        ("figsize a number", TE, "figsize", lambda f: SHAPES(10)),
+        ("figsize a str", TE, "figsize", lambda f: SHAPES("10x3")),
+        ("figsize of three", TE, "figsize", lambda f: SHAPES((10, 3, 1))),
+        ("width 0", VE, "figsize[0]", lambda f: SHAPES((0, 3))),
+        ("height NaN", VE, "figsize[1]", lambda f: SHAPES((10, NAN))),
+        ("height a str", TE, "figsize[1]", lambda f: SHAPES((10, "3"))),
+    ],
+)
 GH = plot.gate_heatmap
 cases(
     "plot.gate_heatmap",
@@ -1813,6 +1958,453 @@ for v, e in (
 CASES.append(no_arguments("runtime.default_device", lambda f: runtime.default_device(0)))
 CASES.append(no_arguments("runtime.num_gpus", lambda f: runtime.num_gpus(0)))
 CASES.append(no_arguments("runtime.keep_freed_memory", lambda f: runtime.keep_freed_memory(True)))
+
+# ---------------------------------------------------------------- scores
+SC = scores
+HYP, REFS = ["a b c ."], [["a b c .", "a b ."]]
+cases(
+    "scores.corpus_scores",
+    [
+        ("hypotheses a str", TE, "hypotheses", lambda f: SC.corpus_scores("a b c .", REFS)),
+        ("no hypotheses", VE, "hypotheses", lambda f: SC.corpus_scores([], [])),
+        ("a hypothesis None", TE, "hypotheses[0]", lambda f: SC.corpus_scores([None], REFS)),
+        ("one reference list too few", VE, "references", lambda f: SC.corpus_scores(HYP * 2, REFS)),
+        ("an empty reference list", VE, "references[0]", lambda f: SC.corpus_scores(HYP, [[]])),
+        ("a reference str", VE, "references[0]", lambda f: SC.corpus_scores(HYP, ["a b c ."])),
+        ("a reference int", TE, "references[0][...]", lambda f: SC.corpus_scores(HYP, [[3]])),
+        ("n_bootstrap 1", VE, "n_bootstrap", lambda f: SC.corpus_scores(HYP, REFS, 1)),
+        ("n_bootstrap float", TE, "n_bootstrap", lambda f: SC.corpus_scores(HYP, REFS, 10.0)),
+        ("seed -1", VE, "seed", lambda f: SC.corpus_scores(HYP, REFS, 2, -1)),
+    ],
+)
+cases(
+    "scores.grouped_scores",
+    [
+        ("groups too few", VE, "groups", lambda f: SC.grouped_scores(HYP, REFS, [])),
+        ("groups a str", VE, "groups", lambda f: SC.grouped_scores(HYP, REFS, "a")),
+        ("hypotheses None", TE, "hypotheses", lambda f: SC.grouped_scores(None, REFS, [0])),
+        ("n_bootstrap 0", VE, "n_bootstrap", lambda f: SC.grouped_scores(HYP, REFS, [0], 0)),
+    ],
+)
+cases(
+    "scores.reference_streams",
+    [
+        ("no references", VE, "references", lambda f: SC.reference_streams([])),
+        ("a str", TE, "references", lambda f: SC.reference_streams("a b")),
+        ("an empty list", VE, "references[1]", lambda f: SC.reference_streams([["a"], []])),
+        ("a reference None", TE, "references[0][...]", lambda f: SC.reference_streams([[None]])),
+    ],
+)
+cases(
+    "scores.d2l_bleu",
+    [
+        ("prediction None", TE, "prediction", lambda f: SC.d2l_bleu(None, "a")),
+        ("label a list", TE, "label", lambda f: SC.d2l_bleu("a", ["a"])),
+        ("k 0", VE, "k", lambda f: SC.d2l_bleu("a", "a", 0)),
+        ("k float", TE, "k", lambda f: SC.d2l_bleu("a", "a", 2.0)),
+    ],
+)
+
+# ---------------------------------------------------------------- seq2seq
+S2 = seq2seq
+_S2S: dict = {}
+
+
+def s2s_setup() -> dict:
+    """A tiny translation set, and untrained models for it (fixed context and attention) with
+    their decoder states for one source, built on first use."""
+    if not _S2S:
+        pairs = [(f"{a} {b} .", f"{b} {a} !") for a in "abcde" for b in "fghij"]
+        data = translation.translation_data(pairs, max_len=3, min_freq=1, num_val=2, num_test=2)
+        Vs, Vt = len(data.src_vocab), len(data.tgt_vocab)
+        src, src_len = mi(data.train.src[:1]), mi(data.train.src_len[:1])
+        decoders = {"plain": S2.Decoder(Vt, 2, 3), "attn": S2.AttentionDecoder(Vt, 2, 3, None, 2)}
+        for key, decoder in decoders.items():
+            model = S2.EncoderDecoder(S2.Encoder(Vs, 2, 3), decoder)
+            initialized(model)
+            model(src, src_len, mi(data.train.tgt_in[:1]))
+            _S2S[key], _S2S[f"{key}_state"] = model, model.begin(src, src_len)
+        _S2S.update(data=data, src=src, src_len=src_len)
+    return _S2S
+
+
+def s2s(name: str):
+    return s2s_setup()[name]
+
+
+def plain_state():
+    return s2s("plain_state")
+
+
+def attn_state():
+    return s2s("attn_state")
+
+
+SRC2 = np.array([[2, 3, 1]])  # one source of 2 tokens, padded to 3
+cases(
+    "seq2seq.Encoder",
+    [
+        ("vocab_size 0", VE, "vocab_size", lambda f: S2.Encoder(0, 2, 3)),
+        ("embed_size 0", VE, "embed_size", lambda f: S2.Encoder(5, 0, 3)),
+        ("num_hiddens float", TE, "num_hiddens", lambda f: S2.Encoder(5, 2, 3.0)),
+        ("rnn a Dense", TE, "rnn", lambda f: S2.Encoder(5, 2, 3, Dense(3))),
+        ("read_padding 'no'", TE, "read_padding", lambda f: S2.Encoder(5, 2, 3, None, "no")),
+    ],
+)
+cases(
+    "seq2seq.Encoder.forward",
+    [
+        ("X NumPy", VE, "X", lambda f: s2s("plain").encoder(SRC2, mi([2]))),
+        ("X float", TE, "X", lambda f: s2s("plain").encoder(mnp.array([[2.0, 3.0]]), mi([2]))),
+        ("X zero steps", VE, "X", lambda f: s2s("plain").encoder(mi(np.zeros((1, 0))), mi([1]))),
+        ("X index = vocab_size", VE, "X", lambda f: s2s("plain").encoder(mi([[2, 99]]), mi([2]))),
+        (
+            "valid_len of 2 rows",
+            VE,
+            "valid_len",
+            lambda f: s2s("plain").encoder(mi(SRC2), mi([2, 2])),
+        ),
+        (
+            "valid_len > num_steps",
+            VE,
+            "valid_len",
+            lambda f: s2s("plain").encoder(mi(SRC2), mi([4])),
+        ),
+        ("valid_len 0", VE, "valid_len", lambda f: s2s("plain").encoder(mi(SRC2), mi([0]))),
+    ],
+)
+for cls in (S2.Decoder, S2.AttentionDecoder):
+    key = f"seq2seq.{cls.__name__}"
+    add(key, "vocab_size 0", VE, "vocab_size", lambda f, c=cls: c(0, 2, 3))
+    add(key, "vocab_size str", TE, "vocab_size", lambda f, c=cls: c("5", 2, 3))
+    add(key, "embed_size -1", VE, "embed_size", lambda f, c=cls: c(5, -1, 3))
+    add(key, "num_hiddens 0", VE, "num_hiddens", lambda f, c=cls: c(5, 2, 0))
+    add(key, "rnn a Dense", TE, "rnn", lambda f, c=cls: c(5, 2, 3, Dense(3)))
+add(
+    "seq2seq.AttentionDecoder",
+    "attention_size 0",
+    VE,
+    "attention_size",
+    lambda f: S2.AttentionDecoder(5, 2, 3, None, 0),
+)
+for name, state in (("plain", plain_state), ("attn", attn_state)):
+    key = "seq2seq." + ("Decoder" if name == "plain" else "AttentionDecoder")
+
+    def dec(n=name):
+        return s2s(n).decoder
+
+    add(
+        f"{key}.begin",
+        "enc_state of 2 units",
+        VE,
+        "enc_state",
+        lambda f, d=dec: d().begin(zeros(3, 1, 3), zeros(1, 2), mi([1])),
+    )
+    add(
+        f"{key}.begin",
+        "enc_state NumPy",
+        TE,
+        "enc_state",
+        lambda f, d=dec: d().begin(zeros(3, 1, 3), np.zeros((1, 3)), mi([1])),
+    )
+    add(f"{key}.expand", "K 0", VE, "K", lambda f, d=dec, s=state: d().expand(s(), 0))
+    add(f"{key}.expand", "K float", TE, "K", lambda f, d=dec, s=state: d().expand(s(), 2.0))
+    add(
+        f"{key}.expand",
+        "state an array",
+        TE,
+        "state",
+        lambda f, d=dec, s=state: d().expand(s()[0], 2),
+    )
+    add(
+        f"{key}.reorder",
+        "index float",
+        TE,
+        "index",
+        lambda f, d=dec, s=state: d().reorder(s(), mnp.array([0.0])),
+    )
+    add(
+        f"{key}.reorder",
+        "index a list",
+        TE,
+        "index",
+        lambda f, d=dec, s=state: d().reorder(s(), [0]),
+    )
+    add(
+        f"{key}.reorder",
+        "index 2-D",
+        VE,
+        "index",
+        lambda f, d=dec, s=state: d().reorder(s(), mi([[0]])),
+    )
+    add(
+        f"{key}.reorder",
+        "state H of 2 units",
+        VE,
+        "state H",
+        lambda f, d=dec, s=state: d().reorder([zeros(1, 2), *s()[1:]], mi([0])),
+    )
+    add(f"{key}.forward", "Y NumPy", TE, "Y", lambda f, d=dec, s=state: d()(np.array([[2]]), s()))
+    add(
+        f"{key}.forward", "Y float", TE, "Y", lambda f, d=dec, s=state: d()(mnp.array([[2.0]]), s())
+    )
+    add(
+        f"{key}.forward", "Y of 2 rows", VE, "Y", lambda f, d=dec, s=state: d()(mi([[2], [2]]), s())
+    )
+    add(f"{key}.forward", "Y 1-D", VE, "Y", lambda f, d=dec, s=state: d()(mi([2]), s()))
+    add(
+        f"{key}.forward",
+        "state one part short",
+        TE,
+        "state",
+        lambda f, d=dec, s=state: d()(mi([[2]]), s()[:-1]),
+    )
+    add(
+        f"{key}.forward",
+        "state a tuple of arrays of other rows",
+        VE,
+        "state",
+        lambda f, d=dec, s=state: d()(
+            mi([[2]]), [s()[0], *(zeros(2, *x.shape[1:]) for x in s()[1:])]
+        ),
+    )
+    for what, e, Y, st in (
+        ("Y NumPy", TE, lambda: np.array([[2]]), lambda s: s),
+        ("Y of 2 rows", VE, lambda: mi([[2], [2]]), lambda s: s),
+        ("state one part short", TE, lambda: mi([[2]]), lambda s: s[:-1]),
+    ):
+        add(
+            f"{key}.features",
+            what,
+            e,
+            what.split(" ")[0],
+            lambda f, d=dec, s=state, Y=Y, st=st: d().features(Y(), st(s())),
+        )
+cases(
+    "seq2seq.AttentionDecoder.begin",
+    [
+        (
+            "enc_outputs of another batch",
+            VE,
+            "enc_outputs",
+            lambda f: s2s("attn").decoder.begin(zeros(3, 2, 3), zeros(1, 3), mi([1])),
+        ),
+        (
+            "valid_len of 2 rows",
+            VE,
+            "valid_len",
+            lambda f: s2s("attn").decoder.begin(zeros(3, 1, 3), zeros(1, 3), mi([1, 1])),
+        ),
+    ],
+)
+cases(
+    "seq2seq.AttentionDecoder.attend",
+    [
+        (
+            "H of 2 units",
+            VE,
+            "state H",
+            lambda f: s2s("attn").decoder.attend(zeros(1, 2), *attn_state()[1:]),
+        ),
+        (
+            "memory of 2 rows",
+            VE,
+            "state memory",
+            lambda f: s2s("attn").decoder.attend(
+                attn_state()[0], zeros(2, 3, 3), *attn_state()[2:]
+            ),
+        ),
+        (
+            "H NumPy",
+            TE,
+            "state H",
+            lambda f: s2s("attn").decoder.attend(np.zeros((1, 3)), *attn_state()[1:]),
+        ),
+    ],
+)
+cases(
+    "seq2seq.EncoderDecoder",
+    [
+        ("encoder a str", TE, "encoder", lambda f: S2.EncoderDecoder("enc", S2.Decoder(5, 2, 3))),
+        (
+            "decoder an Encoder",
+            TE,
+            "decoder",
+            lambda f: S2.EncoderDecoder(S2.Encoder(5, 2, 3), S2.Encoder(5, 2, 3)),
+        ),
+        (
+            "num_hiddens differ",
+            VE,
+            "num_hiddens",
+            lambda f: S2.EncoderDecoder(S2.Encoder(5, 2, 3), S2.Decoder(5, 2, 4)),
+        ),
+    ],
+)
+cases(
+    "seq2seq.EncoderDecoder.begin",
+    [
+        ("src NumPy", VE, "src", lambda f: s2s("plain").begin(SRC2, mi([2]))),
+        ("src float", TE, "src", lambda f: s2s("plain").begin(mnp.array([[2.0]]), mi([1]))),
+        ("src_len of 2 rows", VE, "src_len", lambda f: s2s("attn").begin(mi(SRC2), mi([2, 2]))),
+    ],
+)
+cases(
+    "seq2seq.EncoderDecoder.forward",
+    [
+        ("tgt_in NumPy", VE, "tgt_in", lambda f: s2s("plain")(mi(SRC2), mi([2]), np.array([[2]]))),
+        (
+            "tgt_in of 2 rows",
+            VE,
+            "tgt_in",
+            lambda f: s2s("attn")(mi(SRC2), mi([2]), mi([[2], [2]])),
+        ),
+        ("src 1-D", VE, "src", lambda f: s2s("plain")(mi([2, 3]), mi([2]), mi([[2]]))),
+        (
+            "src_len NumPy",
+            VE,
+            "src_len",
+            lambda f: s2s("plain")(mi(SRC2), np.array([2]), mi([[2]])),
+        ),
+    ],
+)
+cases(
+    "seq2seq.EncoderDecoder.step",
+    [
+        ("y NumPy", TE, "y", lambda f: s2s("plain").step(np.array([2]), plain_state())),
+        ("y 2-D", VE, "y", lambda f: s2s("attn").step(mi([[2]]), attn_state())),
+        ("y float", TE, "y", lambda f: s2s("plain").step(mnp.array([2.0]), plain_state())),
+    ],
+)
+cases(
+    "seq2seq.sequence_mask",
+    [
+        ("valid_len NumPy", TE, "valid_len", lambda f: S2.sequence_mask(np.array([1, 2]), 3)),
+        ("valid_len 2-D", VE, "valid_len", lambda f: S2.sequence_mask(mi([[1, 2]]), 3)),
+        ("num_steps -1", VE, "num_steps", lambda f: S2.sequence_mask(mi([1]), -1)),
+        ("num_steps float", TE, "num_steps", lambda f: S2.sequence_mask(mi([1]), 3.0)),
+    ],
+)
+VCE = S2.valid_cross_entropy
+cases(
+    "seq2seq.valid_cross_entropy",
+    [
+        ("output a str", TE, "output", lambda f: VCE("dense", zeros(2, 1, 3), [[1, 2]], [2])),
+        ("hidden NumPy", VE, "hidden", lambda f: VCE(Dense(5), np.zeros((2, 1, 3)), [[1, 2]], [2])),
+        ("Y of 3 steps", VE, "Y", lambda f: VCE(Dense(5), zeros(2, 1, 3), [[1, 2, 3]], [2])),
+        ("Y float", TE, "Y", lambda f: VCE(Dense(5), zeros(2, 1, 3), [[1.0, 2.0]], [2])),
+        ("valid_len 0", VE, "valid_len", lambda f: VCE(Dense(5), zeros(2, 1, 3), [[1, 2]], [0])),
+    ],
+)
+MCE = S2.masked_cross_entropy
+cases(
+    "seq2seq.masked_cross_entropy",
+    [
+        ("NumPy logits", TE, "logits", lambda f: MCE(np.zeros((2, 1, 5)), mi([[1, 2]]), mi([2]))),
+        ("shapes differ", VE, "logits", lambda f: MCE(zeros(2, 1, 5), mi([[1, 2, 3]]), mi([2]))),
+        ("2-D logits", VE, "logits", lambda f: MCE(zeros(2, 5), mi([[1, 2]]), mi([2]))),
+        ("float targets", TE, "Y", lambda f: MCE(zeros(2, 1, 5), mnp.array([[1.0, 2.0]]), mi([2]))),
+        (
+            "valid_len of 2 rows",
+            VE,
+            "valid_len",
+            lambda f: MCE(zeros(2, 1, 5), mi([[1, 2]]), mi([2, 2])),
+        ),
+    ],
+)
+cases(
+    "seq2seq.decoder_loss",
+    [
+        ("model a str", TE, "model", lambda f: S2.decoder_loss("m", s2s("data").train)),
+        (
+            "feed unknown",
+            VE,
+            "feed",
+            lambda f: S2.decoder_loss(s2s("plain"), s2s("data").train, "mixed"),
+        ),
+        (
+            "batch_size 0",
+            VE,
+            "batch_size",
+            lambda f: S2.decoder_loss(s2s("plain"), s2s("data").train, batch_size=0),
+        ),
+        ("split a tuple", TE, "split", lambda f: S2.decoder_loss(s2s("plain"), (SRC2, [2]))),
+    ],
+)
+
+
+def decode(fn, **kwargs):
+    """``fn`` (greedy_decode, beam_search or exhaustive_search) on the tiny setup, with
+    ``kwargs`` replacing its arguments."""
+    data = s2s("data")
+    args = {
+        "model": s2s("attn"),
+        "src": data.train.src[:1],
+        "src_len": data.train.src_len[:1],
+        "bos": data.tgt_vocab["<bos>"],
+        "eos": data.tgt_vocab["<eos>"],
+        "max_len": 3,
+    }
+    return fn(**(args | kwargs))
+
+
+for fn in (S2.greedy_decode, S2.beam_search, S2.exhaustive_search):
+    for arg, bad, e, name in (
+        ("model", "m", TE, "model"), ("max_len", 0, VE, "max_len"), ("max_len", 2.0, TE, "max_len"),
+        ("src", np.zeros((0, 3), int), VE, "src"), ("src", [[2.0, 3.0]], TE, "src"),
+        ("src", [2, 3], VE, "src"), ("src", None, TE, "src"), ("src", [[2, 99]], VE, "src"),
+        ("src_len", [2, 2], VE, "src_len"), ("src_len", [9], VE, "src_len"),
+        ("src_len", [0], VE, "src_len"), ("src_len", [2.0], TE, "src_len"),
+        ("bos", 99, VE, "bos"), ("bos", -1, VE, "bos"), ("eos", None, TE, "eos"),
+        ("eos", 1.0, TE, "eos"), ("device", "cpu", TE, "device"),
+    ):  # fmt: skip
+        add(
+            f"seq2seq.{fn.__name__}",
+            f"{arg} {bad!r}",
+            e,
+            name,
+            lambda f, g=fn, k={arg: bad}: decode(g, **k),
+        )
+for arg, bad, e in (
+    ("beam_size", 0, VE), ("beam_size", 2.0, TE), ("alpha", -0.5, VE), ("alpha", NAN, VE),
+    ("alpha", "1", TE), ("trace", "yes", TE), ("num_pruned", -1, VE),
+):  # fmt: skip
+    add(
+        "seq2seq.beam_search",
+        f"{arg} {bad!r}",
+        e,
+        arg,
+        lambda f, k={arg: bad}: decode(S2.beam_search, **k),
+    )
+for arg, bad, e in (("alpha", INF, VE), ("alpha", -1, VE), ("max_len", 9, VE)):
+    add(
+        "seq2seq.exhaustive_search",
+        f"{arg} {bad!r}",
+        e,
+        arg,
+        lambda f, k={arg: bad}: decode(S2.exhaustive_search, **k),
+    )
+add(
+    "seq2seq.exhaustive_search",
+    "src of two sentences",
+    VE,
+    "src",
+    lambda f: decode(S2.exhaustive_search, src=[[2, 3], [3, 2]], src_len=[2, 2]),
+)
+
+
+def s2s_translate(**kwargs):
+    args = {"model": s2s("plain"), "data": s2s("data"), "sentences": ["a f ."], **kwargs}
+    return S2.translate(**args)
+
+
+for arg, bad, e, name in (
+    ("model", None, TE, "model"), ("data", {}, TE, "data"), ("sentences", "a f .", TE, "sentences"),
+    ("sentences", [], TE, "sentences"), ("sentences", ["a f .", 3], TE, "sentences[1]"),
+    ("sentences", [" "], VE, "sentence"), ("sentences", ["a b c d"], VE, "sentence"),
+    ("beam_size", 0, VE, "beam_size"), ("alpha", NAN, VE, "alpha"),
+    ("batch_size", 0, VE, "batch_size"), ("device", "cpu", TE, "device"),
+):  # fmt: skip
+    add("seq2seq.translate", f"{arg} {bad!r}", e, name, lambda f, k={arg: bad}: s2s_translate(**k))
 
 # ---------------------------------------------------------------- series
 cases(
@@ -2325,6 +2917,138 @@ cases(
     ],
 )
 
+
+def s2s_train(**kwargs):
+    data = s2s("data")
+    encoder, decoder = S2.Encoder(len(data.src_vocab), 2, 3), S2.Decoder(len(data.tgt_vocab), 2, 3)
+    args = {
+        "model": S2.EncoderDecoder(encoder, decoder),
+        "train_batches": translation.TranslationBatches(data.train, 8),
+        "num_epochs": 1,
+        "progress": "none",
+        **kwargs,
+    }
+    return train.train_seq2seq(**args)
+
+
+for arg, bad, e in (
+    ("model", "m", TypeError), ("num_epochs", 0, ValueError), ("num_epochs", 1.0, TypeError),
+    ("lr", 0, ValueError), ("lr", NAN, ValueError), ("lr", "1", TypeError),
+    ("optimizer", "rmsprop", ValueError), ("clip", 0, ValueError), ("clip", NAN, ValueError),
+    ("sampling_probability", 1.5, ValueError), ("sampling_probability", -0.1, ValueError),
+    ("sampling_probability", NAN, ValueError), ("sampling_probability", "0.5", TypeError),
+    ("seed", -1, ValueError), ("device", "cpu", TypeError), ("progress", "loud", ValueError),
+    ("title", 5, TypeError), ("on_epoch", 5, TypeError), ("trainer_states", 5, TypeError),
+    ("val", (1, 2), TypeError), ("train_batches", 5, TypeError), ("train_batches", [], ValueError),
+    ("train_batches", [(1, 2)], TypeError),
+):  # fmt: skip
+    add(
+        "train.train_seq2seq",
+        f"{arg} {bad!r}",
+        e,
+        arg,
+        lambda f, k={arg: bad}: s2s_train(**k),
+    )
+
+# ---------------------------------------------------------------- translation
+TR = translation
+for fn in (TR.normalize, TR.tokenize):
+    add(f"translation.{fn.__name__}", "None", TE, "text", lambda f, g=fn: g(None))
+    add(f"translation.{fn.__name__}", "bytes", TE, "text", lambda f, g=fn: g(b"va !"))
+cases(
+    "translation.detokenize",
+    [
+        ("a str", TE, "tokens", lambda f: TR.detokenize("va !")),
+        ("int tokens", TE, "tokens", lambda f: TR.detokenize([1, 2])),
+    ],
+)
+TR_PAIRS = [(f"{a} {b} .", f"{b} {a} !") for a in "abc" for b in "fgh"]  # 9 English sentences
+for arg, bad, e, name in (
+    ("pairs", "va", TE, "pairs"), ("pairs", None, TE, "pairs"),
+    ("pairs", [("a", "b", "c")], VE, "pairs[0]"), ("pairs", [("a", 3)], TE, "text"),
+    ("max_len", 0, VE, "max_len"), ("min_freq", 0, VE, "min_freq"),
+    ("num_val", 0, VE, "num_val"), ("num_test", 1.0, TE, "num_test"), ("seed", -1, VE, "seed"),
+    ("num_val", 8, VE, "num_val"),
+):  # fmt: skip
+    add(
+        "translation.translation_data",
+        f"{arg} {bad!r}",
+        e,
+        name,
+        lambda f, k={arg: bad}: TR.translation_data(
+            **({"pairs": TR_PAIRS, "num_val": 1, "num_test": 1} | k)
+        ),
+    )
+TB = TR.TranslationBatches
+cases(
+    "translation.TranslationBatches",
+    [
+        ("split a tuple", TE, "split", lambda f: TB((SRC2, [2]), 2)),
+        (
+            "an empty split",
+            VE,
+            "split",
+            lambda f: TB(TR.Split(*(np.zeros((0, 3), int),) * 5), 2),
+        ),
+        ("batch_size 0", VE, "batch_size", lambda f: TB(s2s("data").train, 0)),
+        ("shuffle 'no'", TE, "shuffle", lambda f: TB(s2s("data").train, 2, "no")),
+        ("seed -1", VE, "seed", lambda f: TB(s2s("data").train, 2, seed=-1)),
+        (
+            "reverse_source 1",
+            TE,
+            "reverse_source",
+            lambda f: TB(s2s("data").train, 2, reverse_source=1),
+        ),
+    ],
+)
+cases(
+    "translation.TranslationData.encode_source",
+    [
+        ("an empty sentence", VE, "sentence", lambda f: s2s("data").encode_source(" ")),
+        (
+            "a sentence longer than max_len",
+            VE,
+            "sentence",
+            lambda f: s2s("data").encode_source("a b c d"),
+        ),
+        ("a list", TE, "sentence", lambda f: s2s("data").encode_source(["a", "f"])),
+    ],
+)
+cases(
+    "translation.Split.select",
+    [
+        ("a mask of the wrong length", VE, "rows", lambda f: s2s("data").train.select([True])),
+        ("float rows", TE, "rows", lambda f: s2s("data").train.select([0.5])),
+        ("2-D rows", TE, "rows", lambda f: s2s("data").train.select([[0]])),
+        ("a row past the end", IndexError, "rows", lambda f: s2s("data").train.select([10**6])),
+        ("a negative row", IndexError, "rows", lambda f: s2s("data").train.select([-1])),
+    ],
+)
+TP = TR.trim_padding
+TP_BATCH = (SRC2, np.array([2]), np.array([[2, 3]]), np.array([[3, 4]]), np.array([2]))
+cases(
+    "translation.trim_padding",
+    [
+        ("batch a str", TE, "batch", lambda f: TP("batch")),
+        ("batch of 4 arrays", TE, "batch", lambda f: TP(TP_BATCH[:4])),
+        ("source 'yes'", TE, "source", lambda f: TP(TP_BATCH, "yes")),
+        ("src_len > num_steps", VE, "src_len", lambda f: TP((SRC2, np.array([4]), *TP_BATCH[2:]))),
+        ("src float", TE, "src", lambda f: TP((SRC2 * 1.0, *TP_BATCH[1:]))),
+    ],
+)
+RS = TR.reversed_sources
+cases(
+    "translation.reversed_sources",
+    [
+        ("src 1-D", VE, "src", lambda f: RS(np.array([1, 2]), np.array([2]))),
+        ("src float", TE, "src", lambda f: RS(np.ones((1, 2)), np.array([2]))),
+        ("src None", TE, "src", lambda f: RS(None, np.array([2]))),
+        ("src_len of 2 rows", VE, "src_len", lambda f: RS(SRC2, np.array([2, 2]))),
+        ("src_len > num_steps", VE, "src_len", lambda f: RS(SRC2, np.array([4]))),
+        ("src_len negative", VE, "src_len", lambda f: RS(SRC2, np.array([-1]))),
+    ],
+)
+
 # ---------------------------------------------------------------- vanishing
 VA = vanishing
 for key, call in (
@@ -2500,6 +3224,86 @@ cases(
         ),
     ],
 )
+
+# ---------------------------------------------------------------- widgets.beam
+WB = wbeam
+_BEAM: dict = {}
+
+
+def beam_setup():
+    """A tiny translation set, an untrained model for it, and its BeamData (one setting),
+    built on first use: ``(data, model, beam_data)``."""
+    if not _BEAM:
+        translation, seq2seq = d2lrnn.translation, d2lrnn.seq2seq  # imported by widgets.beam
+        pairs = [(f"{a} {b} .", f"{b} {a} !") for a in "abcde" for b in "fghij"]
+        data = translation.translation_data(pairs, max_len=3, min_freq=1, num_val=2, num_test=2)
+        model = seq2seq.EncoderDecoder(
+            seq2seq.Encoder(len(data.src_vocab), 2, 3), seq2seq.Decoder(len(data.tgt_vocab), 2, 3)
+        )
+        gluon_adapter.initialize(model, device=mx.cpu())
+        _BEAM["setup"] = (data, model, WB.beam_data(model, data, ["a f ."], (1,), (0.0,)))
+    return _BEAM["setup"]
+
+
+def beam_call(**kwargs):
+    """``beam_data`` on the tiny setup, with ``kwargs`` replacing its arguments."""
+    data, model, _ = beam_setup()
+    args = {"model": model, "data": data, "sentences": ["a f ."], "beam_sizes": (1,)}
+    return WB.beam_data(**(args | kwargs))
+
+
+for arg, bad, e, name in (
+    ("model", None, TE, "model"), ("data", {}, TE, "data"),
+    ("sentences", [], VE, "sentences"), ("sentences", "a f .", TE, "sentences"),
+    ("sentences", ["a f .", " "], VE, "sentences[1]"), ("sentences", [3], TE, "sentences[0]"),
+    ("sentences", ["a b c d"], VE, "sentences[0]"),
+    ("sentences", ["A f.", "a f ."], VE, "sentences"),
+    ("beam_sizes", (1, 0), VE, "beam_sizes[1]"), ("beam_sizes", (17,), VE, "beam_sizes[0]"),
+    ("beam_sizes", (2.0,), TE, "beam_sizes[0]"), ("beam_sizes", 4, TE, "beam_sizes"),
+    ("beam_sizes", (2, 2), VE, "beam_sizes"), ("alphas", (0.0, -0.5), VE, "alphas[1]"),
+    ("alphas", (NAN,), VE, "alphas[0]"), ("alphas", ("1",), TE, "alphas[0]"),
+    ("alphas", (), VE, "alphas"), ("alphas", (0, 0.0), VE, "alphas"),
+    ("max_len", 0, VE, "max_len"), ("max_len", 2.0, TE, "max_len"),
+    ("num_pruned", -1, VE, "num_pruned"), ("num_pruned", 9, VE, "num_pruned"),
+    ("device", "cpu", TE, "device"),
+):  # fmt: skip
+    add("widgets.beam.beam_data", f"{arg} {bad!r}", e, name, lambda f, k={arg: bad}: beam_call(**k))
+add(
+    "widgets.beam.beam_data",
+    "a model for other vocabularies",
+    VE,
+    "model",
+    lambda f: beam_call(
+        model=d2lrnn.seq2seq.EncoderDecoder(
+            d2lrnn.seq2seq.Encoder(3, 2, 3), d2lrnn.seq2seq.Decoder(3, 2, 3)
+        )
+    ),
+)
+add("widgets.beam.beam_explorer", "data a dict", TE, "data", lambda f: WB.beam_explorer({}))
+BEAM_SETTINGS = (  # (what, exc, arg, (sentence, beam_size, alpha, step)) on the tiny setup
+    ("sentence not in the data", VE, "sentence", ("b g .", 1, 0.0, 1)),
+    ("sentence None", VE, "sentence", (None, 1, 0.0, 1)),
+    ("beam_size not in the data", VE, "beam_size", ("a f .", 2, 0.0, 1)),
+    ("alpha not in the data", VE, "alpha", ("a f .", 1, 0.5, 1)),
+    ("step 0", VE, "step", ("a f .", 1, 0.0, 0)),
+    ("step past the slider", VE, "step", ("a f .", 1, 0.0, 99)),
+    ("step a float", TE, "step", ("a f .", 1, 0.0, 1.0)),
+)
+for frame_fn in (WB.draw_beam_frame, WB.describe_beam_frame):
+    key = f"widgets.beam.{frame_fn.__name__}"
+    add(key, "data None", TE, "data", lambda f, g=frame_fn: g(None, "a f .", 1, 0.0, 1))
+    for what, e, name, args in BEAM_SETTINGS:
+        add(key, what, e, name, lambda f, g=frame_fn, a=args: g(beam_setup()[2], *a))
+for what, e, name, args in BEAM_SETTINGS:
+    add("widgets.beam.BeamData.key", what, e, name, lambda f, a=args: beam_setup()[2].key(*a))
+    if name != "step":
+        add(
+            "widgets.beam.BeamData.trace",
+            what,
+            e,
+            name,
+            lambda f, a=args: beam_setup()[2].trace(*a[:3]),
+        )
 
 # ---------------------------------------------------------------- widgets.clipping
 WC = wclip
@@ -2726,9 +3530,17 @@ ALLOWED = {
     "gradients.GradientError": "an exception class: what check_gradients raises",
     "layers.Cell": "a frozen record of the CELLS registry (a cell's layers and gate order)",
     "longrange.RecallRun": "the result of train_recall (one run's accuracy and curve)",
+    "scores.Score": "one corpus score that corpus_scores returns (with its interval)",
+    "seq2seq.BeamStep": "one step of a traced beam search (its hypotheses)",
+    "seq2seq.Hypothesis": "one hypothesis of beam search (tokens and scores)",
     "train.FitHistory": "the result of fit (what it measured per epoch)",
     "train.History": "the result of train_lm (what it measured per epoch and step)",
     "train.NonFiniteError": "an exception class: what the training loops raise on NaN",
+    "train.Seq2SeqHistory": "the result of train_seq2seq (what it measured per epoch)",
+    "translation.Split": "one split that translation_data makes (padded arrays, references)",
+    "translation.TranslationData": "the result of translation_data (vocabularies and splits)",
+    "widgets.beam.BeamData": "the result of beam_data (the explorer's traced searches)",
+    "widgets.beam.BeamTrace": "one traced search inside BeamData (its steps and translation)",
     "widgets.clipping.ClippingData": "the result of clipping_data (the explorer's runs and paths)",
     "widgets.clipping.Run": "one short run inside ClippingData (losses and norms per step)",
     "widgets.vanishing.VanishingData": "the result of vanishing_data (the explorer's curves)",

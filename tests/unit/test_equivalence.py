@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 from mxnet import gluon, init
+from mxnet import np as mnp
 
 import d2lrnn
 from d2lrnn import equivalence, layers
@@ -254,3 +255,67 @@ def test_the_tolerance_decides(cells):
     with pytest.raises(NotEquivalentError, match="tolerance 1e-12"):
         check_same_function(cells["gru"](D_IN, H), "gru", tolerance=1e-12)
     assert np.isfinite(comparison.worst())
+
+
+# ---------------------------------------------------------------- check_same_model
+def test_check_same_model_passes_for_the_same_function_and_names_every_gradient():
+    from mxnet.gluon.nn import Dense
+
+    comparison = equivalence.check_same_model(
+        Dense(3, in_units=2), Dense(3, in_units=2), (mnp.ones((4, 2)),), name="dense"
+    )
+    assert set(comparison.differences) == {"outputs", "d loss / d weight", "d loss / d bias"}
+    assert comparison.worst() == 0.0
+
+
+def test_check_same_model_catches_a_different_function_and_a_different_gradient():
+    from mxnet.gluon.nn import Dense
+
+    with pytest.raises(equivalence.NotEquivalentError, match="outputs"):
+        equivalence.check_same_model(
+            Dense(3, in_units=2), Dense(3, in_units=2, activation="relu"), (mnp.ones((4, 2)),)
+        )
+
+    class Rewritten(Dense):  # other code, the same function: passes
+        def forward(self, x):
+            return super().forward(x) + 0 * (self.weight.data() ** 2).sum()
+
+    class Shifted(Dense):  # same parameters, the input scaled: outputs and gradients differ
+        def forward(self, x):
+            return super().forward(1.001 * x)
+
+    equivalence.check_same_model(
+        Dense(3, in_units=2), Rewritten(3, in_units=2), (mnp.ones((4, 2)),)
+    )
+    with pytest.raises(equivalence.NotEquivalentError, match="d loss / d weight"):
+        equivalence.check_same_model(
+            Dense(3, in_units=2), Shifted(3, in_units=2), (mnp.ones((4, 2)),), tolerance=1e-4
+        )
+
+
+def test_check_same_model_with_a_copy_function_compares_outputs_only():
+    from mxnet.gluon.nn import Dense
+
+    calls = []
+
+    def copy(model, reference):
+        calls.append(1)
+        for p, q in zip(model.collect_params().values(), reference.collect_params().values()):
+            q.set_data(p.data())
+
+    comparison = equivalence.check_same_model(
+        Dense(3, in_units=2), Dense(3, in_units=2), (mnp.ones((4, 2)),), copy=copy
+    )
+    assert calls == [1] and list(comparison.differences) == ["outputs"]
+
+
+def test_check_same_model_the_chapters_encoder_decoder_equals_the_librarys():
+    from d2lrnn import seq2seq
+
+    def model():
+        return seq2seq.EncoderDecoder(seq2seq.Encoder(7, 4, 6), seq2seq.Decoder(5, 4, 6))
+
+    src = mnp.array([[1, 2, 3, 0], [4, 5, 0, 0]], dtype="int32")
+    inputs = (src, mnp.array([3, 2], dtype="int32"), mnp.array([[1, 2], [3, 4]], dtype="int32"))
+    comparison = equivalence.check_same_model(model(), model(), inputs)
+    assert len(comparison.differences) == 1 + 12  # outputs and every parameter

@@ -607,3 +607,148 @@ def test_keep_gate_block_keeps_gluons_memory(name):
     _, final = ref(mnp.random.normal(size=(6, 2, 3)), states)
     kept = final[-1] if name == "lstm" else final[0]
     np.testing.assert_allclose(kept.asnumpy(), states[-1].asnumpy(), atol=1e-6)
+
+
+# ------------------------------------------------------------- a per-sequence context
+
+
+def broadcast_context(X, C):
+    """``[X_t, C]`` at every step: the context ``C`` ``(N, c)`` after each step's features."""
+    T, N = X.shape[:2]
+    return mnp.concatenate([X, mnp.broadcast_to(mnp.expand_dims(C, 0), (T, N, C.shape[1]))], -1)
+
+
+def randomize(layer, seed=0):
+    """Every parameter of ``layer`` N(0, 0.5^2), biases too (the input size must be known)."""
+    rng = np.random.default_rng(seed)
+    for p in layer.collect_params().values():
+        p.set_data(mnp.array(rng.normal(0, 0.5, p.shape), dtype=p.dtype))
+
+
+def run_context(layer, X, C, states, R, wide: bool) -> dict:
+    """Outputs, final states and the gradients of every parameter and of X, C and the states
+    for a random linear loss: called ``layer(X, states, C)``, or (``wide``) on ``[X_t, C]``."""
+    x, c, s = X.copy(), C.copy(), [a.copy() for a in states]
+    for a in (x, c, *s):
+        a.attach_grad()
+    with autograd.record():
+        out, final = layer(broadcast_context(x, c), s) if wide else layer(x, s, c)
+        loss = (out * R).sum() + sum(((k + 2) * f).sum() for k, f in enumerate(final))
+    loss.backward()
+    grads = {name: p.grad().copy() for name, p in params(layer).items()}
+    inputs = {"X grad": x.grad, "C grad": c.grad}
+    inputs.update({f"state {k} grad": a.grad for k, a in enumerate(s)})
+    return {"outputs": out, **{f"final {k}": f for k, f in enumerate(final)}, **grads, **inputs}
+
+
+def context_inputs(rng, layer, T=6, N=3, d=3, c=2):
+    """Features ``(T, N, d)``, a context ``(N, c)``, states and the loss's weights ``R``."""
+    X = mnp.array(rng.normal(size=(T, N, d)), dtype="float32")
+    C = mnp.array(rng.normal(size=(N, c)), dtype="float32")
+    states = [mnp.array(rng.normal(size=(1, N, 4)), dtype="float32") for _ in layer.begin_state(N)]
+    R = mnp.array(rng.normal(size=(T, N, 4)), dtype="float32")
+    return X, C, states, R
+
+
+def assert_same(a: dict, b: dict, tol=1e-5, label=None) -> None:
+    assert list(a) == list(b)
+    for quantity in a:
+        assert relative(a[quantity], b[quantity]) < tol, (label, quantity)
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "plain"])
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_context_equals_concatenating_it_to_every_step(kind, fast):
+    """``layer(X, states, C)`` is ``layer([X_t, C] at every t, states)``: the outputs, the
+    final states and the gradients of every parameter, of ``X``, ``C`` and the states."""
+    layer = KINDS[kind][0](4, 5, fast=fast)  # d + c = 3 + 2 inputs
+    layer.initialize()
+    randomize(layer)
+    X, C, states, R = context_inputs(np.random.default_rng(1), layer)
+    by_context = run_context(layer, X, C, states, R, wide=False)
+    wide = run_context(layer, X, C, states, R, wide=True)
+    assert by_context["C grad"].shape == (3, 2) and by_context["X grad"].shape == (6, 3, 3)
+    assert float(mnp.abs(by_context["C grad"]).max()) > 1e-3  # the context is read
+    assert_same(by_context, wide)
+    # Without states it returns the outputs alone, the same ones.
+    alone = layer(X, None, C)
+    zero = layer(broadcast_context(X, C), layer.begin_state(3))[0]
+    assert isinstance(alone, mnp.ndarray) and relative(alone, zero) < 1e-5
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "plain"])
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_context_completes_a_deferred_input_size(kind, fast):
+    """A layer without ``num_inputs`` learns ``d + c`` at its first call with a context."""
+    layer = KINDS[kind][0](4, 0, fast=fast)
+    layer.initialize()
+    X, C, states, R = context_inputs(np.random.default_rng(2), layer, d=4, c=3)
+    assert layer(X, None, C).shape == (6, 3, 4)
+    assert layer.num_inputs == 7 and layer.W_xh.shape == (7, layer.num_gates * 4)
+    randomize(layer, seed=2)
+    assert_same(
+        run_context(layer, X, C, states, R, wide=False),
+        run_context(layer, X, C, states, R, wide=True),
+    )
+    with pytest.raises(ValueError, match=r"num_inputs = 7 features together, got 4 \+ 2"):
+        layer(X, None, C[:, :2])
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_context_over_consecutive_calls_with_carried_states(kind):
+    """Call after call, each from the (detached) final states of the one before and with an
+    Adam step in between, the fast path given a context equals the plain path given the
+    concatenation: its compiled loop (static memory) neither keeps stale inputs nor weights."""
+    fast, plain = twins(kind)  # 5 inputs: 3 features and a context of 2
+    adam = {"learning_rate": 0.05}
+    trainers = [gluon.Trainer(m.collect_params(), "adam", adam) for m in (fast, plain)]
+    rng = np.random.default_rng(3)
+    X, C, start, R = context_inputs(rng, fast)
+    carried = [start, [s.copy() for s in start]]
+    previous = None
+    for call in range(3):
+        X, C, _, R = context_inputs(rng, fast)  # new inputs every call, the same shapes
+        results = []
+        for i, (layer, wide) in enumerate(((fast, False), (plain, True))):
+            results.append(run_context(layer, X, C, [s.detach() for s in carried[i]], R, wide))
+            carried[i] = [results[-1][k] for k in results[-1] if k.startswith("final")]
+            trainers[i].step(1)
+        assert_same(*results, label=call)
+        if previous is not None:  # and the call did not just repeat the one before
+            assert relative(results[0]["outputs"], previous) > 1e-2, call
+        previous = results[0]["outputs"]
+    assert len(fast._loops._loops) == 1  # one compiled loop served the three calls
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "plain"])
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_layer_takes_inputs_with_and_without_a_context(kind, fast):
+    """Full-width inputs and ``(features, context)`` of any split ``d + c``, in any order, on
+    one layer: each call gives what the concatenation gives."""
+    layer = KINDS[kind][0](4, 5, fast=fast)
+    layer.initialize()
+    randomize(layer, seed=4)
+    rng = np.random.default_rng(4)
+    _, _, states, _ = context_inputs(rng, layer)
+    a = [mnp.array(rng.normal(size=(6, 3, 5)), dtype="float32") for _ in range(2)]
+
+    def call(x, c=None):
+        out, final = layer(x, states) if c is None else layer(x, states, c)
+        return mnp.concatenate([out, *final])  # (T + num_states, N, h)
+
+    context_first = call(a[0][..., :3], a[0][0, :, 3:])  # features then context ...
+    wide_after = call(broadcast_context(a[0][..., :3], a[0][0, :, 3:]))  # ... then full width
+    W = broadcast_context(a[1][..., :2], a[1][0, :, 2:])  # its last 3 columns the same each step
+    wide_first = call(W)  # and the other way
+    context_after = call(W[..., :4], W[0, :, 4:])
+    other_split = call(W[..., :2], W[0, :, 2:])  # 2 + 3 after 4 + 1, the same length
+    assert relative(context_first, wide_after) < 1e-5
+    assert relative(context_after, wide_first) < 1e-5
+    assert relative(other_split, wide_first) < 1e-5  # the context is the same broadcast ...
+    assert relative(context_first, context_after) > 1e-2  # ... unlike another call's
+    # Token indices of the full width still work after a context (one-hot of 5 inputs).
+    idx = mnp.array(rng.integers(0, 5, (6, 3)), dtype="int32")
+    assert relative(call(idx), call(mx.npx.one_hot(idx, 5))) < 1e-5
+    if fast:  # a loop per input kind and context width
+        keys = sorted(key[1:2] + key[3:] for key in layer._loops._loops)
+        assert keys == [(False,), (False, 1), (False, 2), (False, 3), (True,)]

@@ -9,8 +9,9 @@ from mxnet import np as mnp
 from mxnet.gluon import rnn
 
 import d2lrnn
-from d2lrnn import batches, classifiers, gluon_adapter, layers, lm, train
+from d2lrnn import batches, classifiers, gluon_adapter, layers, lm, seq2seq, train
 from d2lrnn.batches import ArrayBatches
+from d2lrnn.translation import Split, TranslationBatches
 
 
 def small_corpus(n=3000, V=12):
@@ -484,3 +485,363 @@ def test_evaluate_bad_arguments(kwargs, exc, match):
     model = classifiers.SequenceClassifier(rnn.GRU(3), 4, 2)
     with pytest.raises(exc, match=match):
         train.evaluate(model, **args)
+
+
+# ------------------------------------------------------------ sequence to sequence
+
+PAD, BOS, EOS, V = 1, 2, 3, 8  # the copy task's specials and vocabulary size
+
+
+def copy_split(n=48, T=4, seed=0) -> Split:
+    """A copy task: each target is its source (tokens 4 .. 7), 1 to T tokens long."""
+    rng = np.random.default_rng(seed)
+    src = np.full((n, T), PAD, np.int32)
+    tgt_in, tgt_out = np.full((n, T + 1), PAD, np.int32), np.full((n, T + 1), PAD, np.int32)
+    src_len = rng.integers(1, T + 1, n).astype(np.int32)
+    for i, length in enumerate(src_len):
+        tokens = rng.integers(4, V, length)
+        src[i, :length], tgt_in[i, : length + 1], tgt_out[i, : length + 1] = (
+            tokens,
+            [BOS, *tokens],
+            [*tokens, EOS],
+        )
+    return Split(src, src_len, tgt_in, tgt_out, src_len + 1, [""] * n, [[""]] * n)
+
+
+def seq2seq_model(attention=False) -> seq2seq.EncoderDecoder:
+    d2lrnn.seed(0)
+    decoder = (
+        seq2seq.AttentionDecoder(V, 8, 16, attention_size=8)
+        if attention
+        else seq2seq.Decoder(V, 8, 16)
+    )
+    return seq2seq.EncoderDecoder(seq2seq.Encoder(V, 8, 16), decoder)
+
+
+def train_copy(model=None, num_epochs=3, **kwargs):
+    args = {"lr": 0.02, "progress": "none", **kwargs}
+    model = model or seq2seq_model()
+    batches_ = TranslationBatches(copy_split(), 16, seed=0)
+    return model, train.train_seq2seq(model, batches_, num_epochs, **args)
+
+
+@pytest.mark.parametrize("attention", [False, True])
+def test_train_seq2seq_learns_the_copy_task(attention):
+    val = copy_split(16, seed=1)
+    model, h = train_copy(seq2seq_model(attention), 4, val=val)
+    assert isinstance(h, train.Seq2SeqHistory)
+    assert len(h.train_loss) == len(h.val_loss) == len(h.tokens_per_sec) == 4
+    assert h.train_loss[0] > 1.8  # about log 8 at first: nothing learnt
+    assert all(a > b for a, b in zip(h.train_loss, h.train_loss[1:]))
+    assert h.val_loss[-1] < h.val_loss[0] - 0.3
+    assert h.val_loss[-1] == pytest.approx(seq2seq.decoder_loss(model, val), rel=1e-5)
+    assert h.steps == 4 * 3 and h.tokens == 4 * int(copy_split().tgt_len.sum())
+    assert h.seconds > 0 and h.speed == pytest.approx(h.tokens / h.seconds)
+
+
+def test_train_seq2seq_is_deterministic_with_a_seed():
+    runs = [train_copy(sampling_probability=0.5, seed=3)[1].train_loss for _ in range(2)]
+    assert runs[0] == runs[1]
+    assert train_copy(sampling_probability=0.5, seed=4)[1].train_loss != runs[0]
+
+
+def test_scheduled_sampling_that_never_samples_is_teacher_forcing():
+    """p = 1e-12: the one-step-at-a-time path, every input the reference, as p = 0."""
+    _, forced = train_copy()
+    _, stepwise = train_copy(sampling_probability=1e-12)
+    np.testing.assert_allclose(stepwise.train_loss, forced.train_loss, rtol=1e-4)
+    _, sampled = train_copy(sampling_probability=0.5)
+    assert np.abs(np.subtract(sampled.train_loss, forced.train_loss)).max() > 1e-3
+
+
+class DecoderSpy:
+    """Records the inputs and logits of every call of a decoder."""
+
+    def __init__(self, decoder):
+        self.forward, self.calls = decoder.forward, []
+        decoder.forward = self
+
+    def __call__(self, Y, state):
+        logits, state = self.forward(Y, state)
+        self.calls.append((Y.asnumpy(), logits.asnumpy()))
+        return logits, state
+
+
+@pytest.mark.parametrize("p", [1e-12, 1.0])
+def test_scheduled_sampling_feeds_the_reference_or_the_models_own_tokens(p):
+    model = seq2seq_model()
+    gluon_adapter.initialize(model)
+    spy = DecoderSpy(model.decoder)
+    split = copy_split(16)
+    train.train_seq2seq(
+        model, TranslationBatches(split, 16, shuffle=False), 1, sampling_probability=p,
+        progress="none",
+    )  # fmt: skip
+    assert len(spy.calls) == 5  # one minibatch of 5 steps, one call per step
+    inputs = np.concatenate([Y for Y, _ in spy.calls], axis=1)  # (N, T)
+    np.testing.assert_array_equal(inputs[:, 0], BOS)
+    own = np.stack([logits[0].argmax(-1) for _, logits in spy.calls[:-1]], axis=1)
+    expected = split.tgt_in[:, 1:] if p < 1 else own
+    np.testing.assert_array_equal(inputs[:, 1:], expected)
+    assert (own != split.tgt_in[:, 1:]).any()  # the two feeds do differ
+
+
+def test_train_seq2seq_calls_on_epoch_after_every_epoch():
+    calls = []
+    model, _ = train_copy(on_epoch=lambda *args: calls.append(args))
+    assert [c[0] for c in calls] == [1, 2, 3]
+    assert all(c[1] is model and isinstance(c[2], gluon.Trainer) for c in calls)
+    assert calls[0][2] is calls[2][2]  # one trainer for the whole run
+
+
+def test_train_seq2seq_resumes_the_optimiser_state(tmp_path):
+    states, weights = str(tmp_path / "trainer.states"), str(tmp_path / "model.params")
+
+    def save(epoch, model, trainer):
+        trainer.save_states(states)
+        model.save_parameters(weights)
+
+    model, _ = train_copy(num_epochs=1, on_epoch=save)
+    losses = []
+    for resume in (states, None):  # the same weights go on, with Adam's state or a fresh one
+        model.load_parameters(weights)
+        losses.append(train_copy(model, num_epochs=1, trainer_states=resume)[1].train_loss)
+    assert losses[0] != losses[1]
+    model.load_parameters(weights)
+    assert train_copy(model, num_epochs=1, trainer_states=states)[1].train_loss == losses[0]
+
+
+def test_train_seq2seq_that_diverges_stops_with_the_history():
+    """A huge learning rate: the epoch's mean loss is finite but its exponential is not."""
+    with pytest.raises(train.NonFiniteError, match="epoch 1: the perplexity is inf") as e:
+        train_copy(num_epochs=3, lr=1e12, optimizer="sgd", clip=None)
+    assert isinstance(e.value.history, train.Seq2SeqHistory)
+    assert len(e.value.history.train_loss) == 1 and e.value.history.train_loss[0] > 709
+    assert "lr=1e+12, sgd" in str(e.value) and "clip=None" in str(e.value)
+
+
+def test_train_seq2seq_stops_at_a_nan_loss():
+    model = seq2seq_model()
+    gluon_adapter.initialize(model)
+    one = mnp.ones((1, 1), dtype="int32")
+    model(one, one[0], one)  # completes the deferred shapes
+    model.decoder.output.bias.set_data(mnp.full((V,), float("nan")))
+    with pytest.raises(train.NonFiniteError, match="epoch 1, step 1: the loss is nan") as e:
+        train_copy(model)
+    assert e.value.history.train_loss == [] and e.value.history.steps == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"lr": float("nan")}, ValueError, "lr must be a finite number > 0, got nan"),
+        ({"lr": 0}, ValueError, "lr must be a finite number > 0, got 0"),
+        ({"num_epochs": 0}, ValueError, "num_epochs must be an int >= 1"),
+        ({"sampling_probability": 1.5}, ValueError, "sampling_probability must be a finite"),
+        ({"sampling_probability": -0.1}, ValueError, "sampling_probability must be a finite"),
+        ({"sampling_probability": float("nan")}, ValueError, "sampling_probability must be"),
+        ({"sampling_probability": "0.5"}, TypeError, "sampling_probability must be"),
+        ({"clip": 0}, ValueError, "clip must be a finite number > 0, got 0"),
+        ({"optimizer": "rmsprop"}, ValueError, "optimizer must be one of"),
+        ({"seed": -1}, ValueError, "seed must be an int >= 0"),
+        ({"device": "cpu"}, TypeError, "device must be None or an MXNet device"),
+        ({"model": "net"}, TypeError, "model must be an EncoderDecoder, got str"),
+        ({"train_batches": 5}, TypeError, "train_batches must be an iterable"),
+        ({"train_batches": []}, ValueError, "train_batches must yield at least one minibatch"),
+        ({"train_batches": [(1, 2)]}, TypeError, r"train_batches must yield \(src, src_len"),
+        ({"on_epoch": 5}, TypeError, "on_epoch must be a function"),
+        ({"val": (1, 2)}, TypeError, "val must be None or a non-empty translation Split"),
+        ({"trainer_states": 5}, TypeError, "trainer_states must be a str"),
+        ({"progress": "loud"}, ValueError, "progress must be one of"),
+    ],
+)
+def test_train_seq2seq_bad_arguments(kwargs, exc, match):
+    args = {
+        "model": seq2seq_model(),
+        "train_batches": TranslationBatches(copy_split(16), 8),
+        "num_epochs": 1,
+        "progress": "none",
+        **kwargs,
+    }
+    with pytest.raises(exc, match=match):
+        train.train_seq2seq(**args)
+
+
+# ------------------------------------- seq2seq speed-ups that keep the loss (trim, valid rows)
+
+
+def padded(split: Split, extra: int) -> Split:
+    """``split`` with ``extra`` more columns of padding after every source and target."""
+
+    def pad(a):
+        return np.concatenate([a, np.full((len(a), extra), PAD, a.dtype)], axis=1)
+
+    return Split(pad(split.src), split.src_len, pad(split.tgt_in), pad(split.tgt_out),
+                 split.tgt_len, split.sources, split.references)  # fmt: skip
+
+
+def test_trimming_and_the_valid_rows_give_the_same_training():
+    """train_seq2seq cuts each minibatch to its longest sentences and computes the output layer
+    at the valid target positions only: the same losses and weights as the full computation."""
+    split = padded(copy_split(), 3)
+    runs = []
+    for fast in (True, False):
+        model = seq2seq_model()
+        if not fast:  # an instance's own forward: train_seq2seq then uses it, on all positions
+            model.decoder.forward = model.decoder.forward
+        h = train.train_seq2seq(
+            model, TranslationBatches(split, 16, seed=0), 3, lr=0.02, progress="none", trim=fast
+        )
+        runs.append((h, [p.data().asnumpy() for p in model.collect_params().values()]))
+    (fast_h, fast_w), (full_h, full_w) = runs
+    np.testing.assert_allclose(fast_h.train_loss, full_h.train_loss, rtol=1e-5)
+    for a, b in zip(fast_w, full_w):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert fast_h.tokens == full_h.tokens == 3 * int(split.tgt_len.sum())
+
+
+@pytest.mark.parametrize("bucket", [0, 2])
+@pytest.mark.parametrize("attention", [False, True])
+def test_trim_gives_the_same_losses_as_the_full_minibatches(attention, bucket):
+    """``trim=True`` and ``trim=False`` from the same seed: the same losses and weights, step
+    after step; with ``trim`` the model sees narrower minibatches."""
+    split = padded(copy_split(n=32), 3)  # sources of 1 .. 4 tokens in 7 columns
+    runs, widths = [], {}
+    for trim in (True, False):
+        model = seq2seq_model(attention)
+        seen = widths[trim] = []
+        encode = model.encoder.forward
+        model.encoder.forward = lambda X, valid_len, seen=seen, encode=encode: (
+            seen.append((X.shape[1], int(valid_len.max().item()))) or encode(X, valid_len)
+        )
+        batches_ = TranslationBatches(split, 8, seed=0, bucket=bucket)
+        h = train.train_seq2seq(model, batches_, 2, lr=0.02, progress="none", trim=trim)
+        runs.append((h, [p.data().asnumpy() for p in model.collect_params().values()]))
+    (trim_h, trim_w), (full_h, full_w) = runs
+    np.testing.assert_allclose(trim_h.train_loss, full_h.train_loss, rtol=1e-5)
+    for a, b in zip(trim_w, full_w, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert trim_h.steps == full_h.steps == 2 * 4 and trim_h.tokens == full_h.tokens
+    assert all(width == longest for width, longest in widths[True])  # cut to the longest
+    assert {width for width, _ in widths[False]} == {7}
+
+
+def test_train_seq2seq_keeps_the_source_padding_for_an_encoder_that_reads_it():
+    seen = []
+
+    class Spy(seq2seq.Encoder):
+        def forward(self, X, valid_len):
+            seen.append(X.shape[1])
+            return super().forward(X, valid_len)
+
+    split = padded(copy_split(), 3)  # sources of 1 .. 4 tokens in 7 columns
+    for read_padding in (False, True):
+        d2lrnn.seed(0)
+        model = seq2seq.EncoderDecoder(
+            Spy(V, 8, 16, read_padding=read_padding), seq2seq.Decoder(V, 8, 16)
+        )
+        train.train_seq2seq(model, TranslationBatches(split, 48), 1, progress="none")
+    assert seen == [4, 7]
+
+
+def test_train_seq2seq_with_bucketed_batches_learns_the_copy_task():
+    model = seq2seq_model()
+    batches_ = TranslationBatches(padded(copy_split(), 2), 8, seed=0, bucket=3)
+    h = train.train_seq2seq(model, batches_, 4, lr=0.02, progress="none")
+    assert h.train_loss[-1] < h.train_loss[0] - 0.3
+    assert h.tokens == 4 * int(copy_split().tgt_len.sum())
+
+
+def test_valid_cross_entropy_is_the_masked_loss_with_its_gradients():
+    rng = np.random.default_rng(0)
+    T, N, h = 5, 4, 6
+    output = gluon.nn.Dense(V, flatten=False)
+    output.initialize()
+    Y = rng.integers(0, V, (N, T)).astype(np.int32)
+    for lengths in ([5, 2, 1, 3], [5, 5, 5, 5]):  # padding, and none
+        valid_len = np.array(lengths, np.int32)
+        values = rng.normal(size=(T, N, h)).astype(np.float32)
+        results = []
+        for valid_rows in (True, False):
+            hidden = mnp.array(values)
+            hidden.attach_grad()
+            with autograd.record():
+                if valid_rows:
+                    loss = seq2seq.valid_cross_entropy(output, hidden, Y, valid_len)
+                else:
+                    loss = seq2seq.masked_cross_entropy(
+                        output(hidden), mnp.array(Y), mnp.array(valid_len)
+                    )
+            loss.backward()
+            results.append((float(loss), hidden.grad.asnumpy(), output.weight.grad().asnumpy()))
+        (l1, gh1, gw1), (l2, gh2, gw2) = results
+        assert l1 == pytest.approx(l2, rel=1e-6)
+        np.testing.assert_allclose(gh1, gh2, atol=1e-7)
+        np.testing.assert_allclose(gw1, gw2, atol=1e-7)
+        assert np.all(gh1[np.arange(T)[:, None] >= valid_len[None, :]] == 0)  # padding: none
+
+
+@pytest.mark.parametrize(
+    "args, exc, match",
+    [
+        ((5, "hidden", "Y", "len"), TypeError, "output must be a gluon Block"),
+        (("out", mnp.ones((2, 3)), "Y", "len"), ValueError, "hidden must be an MXNet array"),
+        (("out", "hid", np.ones((2, 3), np.int32), "len"), ValueError, r"Y must have shape"),
+        (("out", "hid", "Y", np.array([1, 4, 1])), ValueError, r"lengths in \[1, 2\]"),
+        (("out", "hid", "Y", np.array([1, 0, 1])), ValueError, r"lengths in \[1, 2\]"),
+    ],
+)
+def test_valid_cross_entropy_bad_arguments(args, exc, match):
+    output = gluon.nn.Dense(V, flatten=False)
+    output.initialize()
+    defaults = {
+        "out": output,
+        "hid": mnp.ones((2, 3, 4)),
+        "Y": np.ones((3, 2), np.int32),
+        "len": np.array([1, 2, 2], np.int32),
+    }
+    args = [defaults.get(a, a) if isinstance(a, str) else a for a in args]
+    with pytest.raises(exc, match=match):
+        seq2seq.valid_cross_entropy(*args)
+
+
+# ---------------------------------------------------------------- optimiser states
+def test_saved_optimiser_states_load_into_another_copy_of_the_model(tmp_path):
+    """make_trainer keeps the model's parameter order, so Adam's moments saved from one copy
+    of a model resume training in another copy (gluon would sort by name, and names carry
+    per-process counters)."""
+    from mxnet import autograd, gluon
+    from mxnet import np as mnp
+
+    def copy_of_model(prefixes):
+        # Names that sort differently in the two copies, as "dense9" and "dense10" would.
+        net = gluon.nn.Sequential()
+        for prefix, units, n_in in zip(prefixes, (3, 5, 2), (4, 3, 5)):
+            net.add(gluon.nn.Dense(units, in_units=n_in, prefix=prefix))
+        net.initialize()
+        return net
+
+    X = mnp.ones((2, 4))
+    first = copy_of_model(("a_", "b_", "c_"))
+    trainer = train.make_trainer(first, "adam", 0.1)
+    with autograd.record():
+        loss = first(X).sum()
+    loss.backward()
+    trainer.step(1)
+    path = str(tmp_path / "adam.states")
+    trainer.save_states(path)
+    second = copy_of_model(("z_", "y_", "x_"))
+    for p, q in zip(first.collect_params().values(), second.collect_params().values()):
+        q.set_data(p.data())
+    resumed = train.make_trainer(second, "adam", 0.1)
+    resumed.load_states(path)
+    with autograd.record():
+        loss = second(X).sum()
+    loss.backward()
+    resumed.step(1)  # raised "Incompatible attr" when the states were matched by sorted name
+    with autograd.record():
+        loss = first(X).sum()
+    loss.backward()
+    trainer.step(1)
+    for p, q in zip(first.collect_params().values(), second.collect_params().values()):
+        np.testing.assert_allclose(p.data().asnumpy(), q.data().asnumpy(), rtol=1e-6)

@@ -1,0 +1,398 @@
+"""English-French sentence pairs for machine translation: normalised, split honestly, padded.
+
+The data is d2l's ``fra-eng.zip`` (Tatoeba): about 167,000 pairs, in which
+many English sentences have several French translations. Translation data
+is easy to split dishonestly: put one translation of a sentence in the
+training set and another in the test set, and the test measures memory, not
+translation. :func:`translation_data` therefore
+
+1. normalises and tokenises every sentence (:func:`normalize`, :func:`tokenize`);
+2. groups the pairs by English sentence and splits the *groups* into
+   training, validation and test sets with a fixed seed, so that no source
+   sentence appears in two splits;
+3. keeps pairs whose source and target fit in ``max_len`` tokens;
+4. builds both vocabularies from the training split only, with ``<pad>``,
+   ``<bos>``, ``<eos>`` and ``<unk>``;
+5. pads every sentence to a fixed length and records its valid length;
+6. keeps, for every test (and validation) sentence, *all* of its French
+   translations as references, for BLEU with multiple references.
+
+Layout: a source is ``(n, max_len)`` token indices, padded with ``<pad>``
+after its valid length; a target is fed to the decoder as ``<bos> y_1 ...
+y_m`` and predicted as ``y_1 ... y_m <eos>``, both ``(n, max_len + 1)``.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .checks import check_array, check_bool, check_int, check_str
+from .text import Vocab
+
+__all__ = [
+    "PAD",
+    "BOS",
+    "EOS",
+    "Split",
+    "TranslationBatches",
+    "TranslationData",
+    "detokenize",
+    "normalize",
+    "reversed_sources",
+    "tokenize",
+    "translation_data",
+    "trim_padding",
+]
+
+PAD, BOS, EOS = "<pad>", "<bos>", "<eos>"
+_PUNCT = re.compile(r"(?<=\S)([,.!?;:])")
+
+
+def normalize(text: str) -> str:
+    """Lower case, Unicode NFC, non-breaking spaces as spaces, a space before ``, . ! ? ; :``.
+
+    ``"Va !"`` and ``"Va!"`` both become ``"va !"``, so that punctuation is a
+    token of its own; apostrophes stay inside words (``"j'ai"``).
+    """
+    check_str(text, "text")
+    text = unicodedata.normalize("NFC", text).replace("\u202f", " ").replace("\xa0", " ")
+    return " ".join(_PUNCT.sub(r" \1", text.lower()).split())
+
+
+def tokenize(text: str) -> list[str]:
+    """The tokens of a normalised sentence: words and punctuation marks."""
+    return normalize(text).split()
+
+
+def detokenize(tokens: list[str]) -> str:
+    """Tokens back to text in the normal form of :func:`normalize` (a space before punctuation).
+
+    References are kept in that form too, so that a hypothesis and its
+    references are tokenised alike by BLEU's own tokeniser.
+    """
+    if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):
+        raise TypeError(f"tokens must be a list of str, got {tokens!r}")
+    return " ".join(tokens)
+
+
+@dataclass
+class Split:
+    """One split: padded sources and targets, valid lengths, and every reference.
+
+    ``src`` ``(n, max_len)``, ``src_len`` ``(n,)``; ``tgt_in`` ``(n, max_len + 1)``
+    (``<bos>`` then the target), ``tgt_out`` ``(n, max_len + 1)`` (the target
+    then ``<eos>``), ``tgt_len`` ``(n,)`` (target length + 1). ``sources``
+    are the normalised English sentences, one per row; ``references[i]``
+    lists every French translation of ``sources[i]`` in the data (normalised),
+    whatever its length.
+    """
+
+    src: np.ndarray
+    src_len: np.ndarray
+    tgt_in: np.ndarray
+    tgt_out: np.ndarray
+    tgt_len: np.ndarray
+    sources: list[str] = field(default_factory=list)
+    references: list[list[str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    def distinct(self) -> Split:
+        """One row per distinct source sentence (its first pair): the rows to translate when
+        scoring, each with all of its references."""
+        first = {}
+        for i, s in enumerate(self.sources):
+            first.setdefault(s, i)
+        return self.select(sorted(first.values()))
+
+    def select(self, rows) -> Split:
+        """The split of the given rows (a sequence of row indices, or a boolean mask of
+        ``len(self)``), in that order."""
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            if rows.shape != (len(self),):
+                raise ValueError(
+                    f"rows must be a boolean mask of length {len(self)}, got shape {rows.shape}"
+                )
+            rows = np.flatnonzero(rows)
+        if rows.ndim != 1 or (rows.size and rows.dtype.kind not in "iu"):
+            raise TypeError(
+                f"rows must be a 1-D sequence of row indices, got {rows.dtype} {rows.shape}"
+            )
+        if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
+            raise IndexError(f"rows must be in [0, {len(self)}), got {rows.min()} to {rows.max()}")
+        rows = rows.astype(np.int64)
+        return Split(
+            self.src[rows],
+            self.src_len[rows],
+            self.tgt_in[rows],
+            self.tgt_out[rows],
+            self.tgt_len[rows],
+            [self.sources[i] for i in rows],
+            [self.references[i] for i in rows],
+        )
+
+
+@dataclass
+class TranslationData:
+    """The vocabularies and the three splits (see :func:`translation_data`)."""
+
+    src_vocab: Vocab
+    tgt_vocab: Vocab
+    train: Split
+    val: Split
+    test: Split
+    max_len: int
+    stats: dict = field(default_factory=dict)
+
+    def encode_source(self, sentence: str) -> tuple[np.ndarray, int]:
+        """A new English sentence as ``(1, max_len)`` padded indices and its length.
+
+        Words outside the vocabulary become ``<unk>``; an empty sentence, or
+        one longer than ``max_len`` tokens, is refused with a ``ValueError``.
+        """
+        tokens = tokenize(check_str(sentence, "sentence"))
+        if not tokens:
+            raise ValueError(f"sentence must hold at least one word, got {sentence!r}")
+        if len(tokens) > self.max_len:
+            raise ValueError(
+                f"sentence must have at most max_len = {self.max_len} tokens (the model was "
+                f"trained on sentences that short), got {len(tokens)}: {tokens}"
+            )
+        row = np.full((1, self.max_len), self.src_vocab[PAD], dtype=np.int32)
+        row[0, : len(tokens)] = self.src_vocab[tokens]
+        return row, len(tokens)
+
+
+def _arrays(pairs, src_vocab: Vocab, tgt_vocab: Vocab, max_len: int) -> tuple[np.ndarray, ...]:
+    n = len(pairs)
+    src = np.full((n, max_len), src_vocab[PAD], dtype=np.int32)
+    tgt_in = np.full((n, max_len + 1), tgt_vocab[PAD], dtype=np.int32)
+    tgt_out = np.full((n, max_len + 1), tgt_vocab[PAD], dtype=np.int32)
+    src_len, tgt_len = np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32)
+    bos, eos = tgt_vocab[BOS], tgt_vocab[EOS]
+    for i, (s, t) in enumerate(pairs):
+        s_ids, t_ids = src_vocab[s], tgt_vocab[t]
+        src[i, : len(s_ids)], src_len[i] = s_ids, len(s_ids)
+        tgt_in[i, : len(t_ids) + 1] = [bos, *t_ids]
+        tgt_out[i, : len(t_ids) + 1] = [*t_ids, eos]
+        tgt_len[i] = len(t_ids) + 1
+    return src, src_len, tgt_in, tgt_out, tgt_len
+
+
+def translation_data(
+    pairs: list[tuple[str, str]],
+    max_len: int = 8,
+    min_freq: int = 5,
+    num_val: int = 1000,
+    num_test: int = 1000,
+    seed: int = 0,
+) -> TranslationData:
+    """Split, filter, index and pad English-French pairs (see the module docstring).
+
+    Args:
+        pairs: ``(english, french)`` sentence pairs, e.g.
+            :func:`d2lrnn.data.read_fra_eng`.
+        max_len: the longest source and target kept, in tokens (the target
+            gets one more position for ``<bos>`` / ``<eos>``).
+        min_freq: the fewest training occurrences of a word in the
+            vocabulary; rarer words become ``<unk>``. A smaller output
+            vocabulary makes the decoder's softmax, which dominates training,
+            cheaper.
+        num_val, num_test: distinct English sentences in the validation and
+            test splits (before the length filter).
+        seed: seed of the shuffle of the distinct English sentences.
+    """
+    if isinstance(pairs, (str, bytes)) or not hasattr(pairs, "__iter__"):
+        raise TypeError(f"pairs must be a list of (english, french) pairs, got {pairs!r}")
+    max_len = check_int(max_len, "max_len", 1)
+    min_freq = check_int(min_freq, "min_freq", 1)
+    num_val, num_test = check_int(num_val, "num_val", 1), check_int(num_test, "num_test", 1)
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    groups: dict[str, list[str]] = collections.defaultdict(list)
+    for i, pair in enumerate(pairs):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise ValueError(f"pairs[{i}] must be a pair (english, french), got {pair!r}")
+        english, french = (normalize(x) for x in pair)
+        if english and french:
+            groups[english].append(french)
+    keys = sorted(groups)
+    if len(keys) <= num_val + num_test:
+        raise ValueError(
+            f"num_val and num_test must leave English sentences for training: pairs hold "
+            f"{len(keys)} distinct English sentences, not enough for num_val={num_val} and "
+            f"num_test={num_test} plus training data"
+        )
+    rng.shuffle(keys)
+    splits = {
+        "test": keys[:num_test],
+        "val": keys[num_test : num_test + num_val],
+        "train": keys[num_test + num_val :],
+    }
+
+    def fitting(split_keys):
+        rows = []
+        for k in split_keys:
+            s = k.split()
+            if len(s) > max_len:
+                continue
+            for f in groups[k]:
+                t = f.split()
+                if len(t) <= max_len:
+                    rows.append((k, s, t))
+        return rows
+
+    rows = {name: fitting(ks) for name, ks in splits.items()}
+    src_vocab = Vocab([s for _, s, _ in rows["train"]], min_freq, [PAD])
+    tgt_vocab = Vocab([t for _, _, t in rows["train"]], min_freq, [PAD, BOS, EOS])
+    out = {}
+    for name, split_rows in rows.items():
+        arrays = _arrays([(s, t) for _, s, t in split_rows], src_vocab, tgt_vocab, max_len)
+        sources = [k for k, _, _ in split_rows]
+        out[name] = Split(*arrays, sources, [list(groups[k]) for k in sources])
+    stats = _stats(rows, out, src_vocab, tgt_vocab, len(pairs), len(keys))
+    return TranslationData(
+        src_vocab, tgt_vocab, out["train"], out["val"], out["test"], max_len, stats
+    )
+
+
+def _stats(rows, out, src_vocab, tgt_vocab, num_pairs, num_sentences) -> dict:
+    """Sizes, the ``<unk>`` rate of each split's tokens, and length histograms."""
+    stats = {"pairs": num_pairs, "distinct_english": num_sentences}
+    for name, split in out.items():
+        unk_s = float((split.src == src_vocab.unk).sum() / max(1, split.src_len.sum()))
+        valid = np.arange(split.tgt_out.shape[1])[None, :] < (split.tgt_len[:, None] - 1)
+        unk_t = float(((split.tgt_out == tgt_vocab.unk) & valid).sum() / max(1, valid.sum()))
+        stats[name] = {
+            "pairs": len(split),
+            "distinct_sources": len(set(split.sources)),
+            "references_per_source": float(
+                np.mean([len(r) for r in split.distinct().references]) if len(split) else 0.0
+            ),
+            "src_unk_rate": unk_s,
+            "tgt_unk_rate": unk_t,
+            "src_lengths": np.bincount(split.src_len, minlength=out["train"].src.shape[1] + 1),
+            "tgt_lengths": np.bincount(split.tgt_len - 1, minlength=out["train"].src.shape[1] + 1),
+        }
+    return stats
+
+
+class TranslationBatches:
+    """Minibatches of a :class:`Split`, in a new random order each epoch (seeded).
+
+    Each ``iter()`` yields ``(src, src_len, tgt_in, tgt_out, tgt_len)``
+    NumPy arrays of ``batch_size`` rows (the last batch may be smaller);
+    ``reverse_source`` reverses each source's valid tokens, keeping the
+    padding at the end (Sutskever et al., 2014).
+
+    ``bucket=k > 0`` groups pairs of similar lengths (*length bucketing*):
+    each epoch the shuffled pairs are cut into pools of ``k`` minibatches,
+    each pool is sorted by target and then source length (a stable sort,
+    so pairs of equal lengths stay in random order) and cut into
+    minibatches, and the minibatches are served in random order. Each
+    minibatch then has little padding, which :func:`trim_padding` (and
+    :func:`~d2lrnn.train.train_seq2seq`) cuts off. Every pair is still seen
+    once an epoch, and there are as many minibatches.
+    """
+
+    def __init__(
+        self,
+        split: Split,
+        batch_size: int,
+        shuffle: bool = True,
+        seed: int = 0,
+        reverse_source: bool = False,
+        bucket: int = 0,
+    ):
+        if not isinstance(split, Split):
+            raise TypeError(f"split must be a translation Split, got {type(split).__name__}")
+        if not len(split):
+            raise ValueError("split must hold at least one pair, got none")
+        self.split = split
+        self.batch_size = check_int(batch_size, "batch_size", 1)
+        self.shuffle = check_bool(shuffle, "shuffle")
+        self.reverse_source = check_bool(reverse_source, "reverse_source")
+        self.rng = np.random.default_rng(check_int(seed, "seed", 0))
+        self.bucket = check_int(bucket, "bucket", 0)
+        self.src = reversed_sources(split.src, split.src_len) if reverse_source else split.src
+
+    def __len__(self) -> int:
+        return -(-len(self.split) // self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
+        n = len(self.split)
+        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+        s, size = self.split, self.batch_size
+        batches = [order[i : i + size] for i in range(0, n, size)]
+        if self.bucket:
+            batches, pool = [], self.bucket * size
+            for i in range(0, n, pool):
+                chunk = order[i : i + pool]
+                chunk = chunk[np.lexsort((s.src_len[chunk], s.tgt_len[chunk]))]  # stable
+                batches += [chunk[j : j + size] for j in range(0, len(chunk), size)]
+            if self.shuffle:
+                batches = [batches[k] for k in self.rng.permutation(len(batches))]
+        for idx in batches:
+            yield self.src[idx], s.src_len[idx], s.tgt_in[idx], s.tgt_out[idx], s.tgt_len[idx]
+
+
+def trim_padding(batch: tuple, source: bool = True) -> tuple:
+    """A minibatch ``(src, src_len, tgt_in, tgt_out, tgt_len)`` cut to its longest sentences.
+
+    The columns after the longest target (and, with ``source=True``, after
+    the longest source) hold only padding. A loss masked to the valid target
+    positions, and an encoder that keeps its state at each source's last
+    valid token, do not read them, so cutting them off gives the same loss
+    and gradients for less work. (An encoder that reads the padding, like
+    d2l's, needs ``source=False``.)
+    """
+    if not isinstance(batch, (tuple, list)) or len(batch) != 5:
+        raise TypeError(
+            "batch must be a minibatch (src, src_len, tgt_in, tgt_out, tgt_len), got "
+            f"{type(batch).__name__}"
+        )
+    source = check_bool(source, "source")
+    src, src_len, tgt_in, tgt_out, tgt_len = (np.asarray(a) for a in batch)
+    names = ("src", "src_len", "tgt_in", "tgt_out", "tgt_len")
+    for name, a in zip(names, (src, src_len, tgt_in, tgt_out, tgt_len)):
+        check_array(a, name, ndim=1 if name.endswith("len") else 2, kind="i")
+    if not (len(src) == len(src_len) == len(tgt_in) == len(tgt_out) == len(tgt_len) > 0):
+        raise ValueError("batch's five arrays must have the same number of rows, at least one")
+    if tgt_in.shape != tgt_out.shape:
+        raise ValueError(
+            f"tgt_in and tgt_out must have one shape, got {tgt_in.shape} and {tgt_out.shape}"
+        )
+    if src_len.min() < 1 or src_len.max() > src.shape[1]:
+        raise ValueError(
+            f"src_len must hold lengths in [1, {src.shape[1]}], got {src_len.tolist()}"
+        )
+    if tgt_len.min() < 1 or tgt_len.max() > tgt_in.shape[1]:
+        raise ValueError(
+            f"tgt_len must hold lengths in [1, {tgt_in.shape[1]}], got {tgt_len.tolist()}"
+        )
+    T = int(tgt_len.max())
+    if source:
+        src = src[:, : int(src_len.max())]
+    return src, src_len, tgt_in[:, :T], tgt_out[:, :T], tgt_len
+
+
+def reversed_sources(src: np.ndarray, src_len: np.ndarray) -> np.ndarray:
+    """Each row's first ``src_len`` tokens in reverse order, the padding left in place."""
+    src = check_array(src, "src", ndim=2, kind="i")
+    src_len = check_array(src_len, "src_len", ndim=1, kind="i", shape=(src.shape[0],))
+    if src_len.min() < 0 or src_len.max() > src.shape[1]:
+        raise ValueError(
+            f"src_len must hold lengths in [0, {src.shape[1]}] (src's num_steps), got "
+            f"{src_len.tolist()}"
+        )
+    out = src.copy()
+    for i, n in enumerate(src_len):
+        out[i, :n] = src[i, :n][::-1]
+    return out
