@@ -2502,6 +2502,34 @@ cases(
         ("seed -1", VE, "seed", lambda f: tasks.language_data(PAIRS, 3, -1)),
     ],
 )
+NGC = tasks.NgramClassifier
+NGC_X, NGC_Y = np.array([[0, 1, 2], [2, 1, 0]]), np.array([0, 1])
+cases(
+    "tasks.NgramClassifier",
+    [
+        ("n 0", VE, "n", lambda f: NGC(0, 3)),
+        ("n float", TE, "n", lambda f: NGC(2.0, 3)),
+        ("vocab_size 0", VE, "vocab_size", lambda f: NGC(2, 0)),
+    ],
+)
+cases(
+    "tasks.NgramClassifier.fit",
+    [
+        ("X 1-D", VE, "X", lambda f: NGC(2, 3).fit(np.array([0, 1]), NGC_Y)),
+        ("X float", VE, "X", lambda f: NGC(2, 3).fit(NGC_X * 1.0, NGC_Y)),
+        ("X index out of range", VE, "X", lambda f: NGC(2, 3).fit(NGC_X + 1, NGC_Y)),
+        ("X narrower than n", VE, "X", lambda f: NGC(4, 3).fit(NGC_X, NGC_Y)),
+        ("y of the wrong length", VE, "y", lambda f: NGC(2, 3).fit(NGC_X, NGC_Y[:1])),
+        ("y negative", VE, "y", lambda f: NGC(2, 3).fit(NGC_X, -NGC_Y)),
+    ],
+)
+cases(
+    "tasks.NgramClassifier.predict",
+    [
+        ("X negative", VE, "X", lambda f: NGC(2, 3).fit(NGC_X, NGC_Y).predict(-NGC_X)),
+        ("X empty", VE, "X", lambda f: NGC(2, 3).fit(NGC_X, NGC_Y).predict(NGC_X[:0])),
+    ],
+)
 
 # ---------------------------------------------------------------- text
 cases(
