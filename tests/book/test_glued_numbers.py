@@ -1,0 +1,94 @@
+"""Numbers in the prose that a cell computes are glued, not typed.
+
+A typed copy of a printed number goes stale the day the code changes (issue
+18 found several). For every chapter, the test takes the prose of its
+markdown (code cells, math, roles such as ``{glue:text}``, inline code and
+links removed) and looks up each number in it that has a decimal point, a
+thousands separator or three or more digits in the text that the chapter's
+executed notebook printed (``make notebooks`` saves it under
+``test-output/notebooks``). A number found there must be glued from the
+cell that computes it, unless it is one of the chapter's constants in
+``CONSTANTS``: a setting the reader chooses (a learning rate, a size, a
+number of steps), which the code and the prose both state.
+"""
+
+import re
+
+import nbformat
+import pytest
+
+from tests.notebooks.runner import OUTPUT, toc_chapters
+
+CHAPTERS = toc_chapters()
+
+#: Per chapter, the numbers that the prose may state because they are settings, not results.
+CONSTANTS = {
+    "03_rnn_from_scratch": {"0.5", "2.5"},  # a learning rate; an exercise's hand arithmetic
+    "04_vanishing_exploding_gradients": {"0.9", "1.1", "1.5", "100", "256"},  # radii, steps
+    "05_lstm_gru": {"1.1", "100", "128", "150"},  # a radius, steps, units, Adam steps
+    "06_deep_bidirectional": {"0.2", "128", "216"},  # dropout, units
+    "appendix_fast_layers": {"128", "256"},  # batch sizes and MiB of the worked sizes
+}
+
+NUMBER = re.compile(r"(?<![\w.$^_{\\-])(\d{1,3}(?:,\d{3})+|\d+\.\d+|\d{3,})(?![\w.]*\d)")
+
+
+def prose(markdown: str) -> str:
+    """The markdown cells' text, without code, math, roles, inline code, links and front matter."""
+    text = re.sub(r"^---\n.*?\n---\n", "", markdown, count=1, flags=re.S)
+    text = re.sub(r"```.*?```", " ", text, flags=re.S)
+    text = re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S)
+    text = re.sub(r"\$[^$\n]+\$", " ", text)
+    text = re.sub(r"\{[a-z:-]+\}`[^`]*`", " ", text)
+    text = re.sub(r"`[^`]*`", " ", text)
+    return re.sub(r"\]\([^)]*\)", "]", text)
+
+
+def printed(nb: nbformat.NotebookNode) -> str:
+    """Everything the notebook printed as text (streams and plain-text results)."""
+    parts = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            if o.output_type == "stream":
+                parts.append(o.text)
+            elif "text/plain" in o.get("data", {}) and "image/png" not in o["data"]:
+                parts.append(o["data"]["text/plain"])
+    return "\n".join(parts)
+
+
+def typed_copies(markdown: str, output: str, constants: set[str]) -> list[str]:
+    """The numbers of the prose that also appear in ``output`` and are not ``constants``."""
+    found = []
+    for line in prose(markdown).split("\n"):
+        for m in NUMBER.finditer(line):
+            n = m.group(1)
+            if n in constants:
+                continue
+            if re.search(r"(?<![\d.,])" + re.escape(n) + r"(?!\d)", output):
+                found.append(f"{n!r} in: {line.strip()}")
+    return found
+
+
+def test_the_check_finds_a_typed_copy_and_ignores_glue_math_and_code():
+    output = "validation perplexity 5.10\n12,345 pairs\n"
+    assert typed_copies("It reaches 5.10 on 12,345 pairs.", output, set()) == [
+        "'5.10' in: It reaches 5.10 on 12,345 pairs.",
+        "'12,345' in: It reaches 5.10 on 12,345 pairs.",
+    ]
+    glued = "It reaches {glue:text}`ppl:.2f` ($5.10$, `5.10`).\n```{code-cell}\nprint(5.10)\n```"
+    assert typed_copies(glued, output, set()) == []
+    assert typed_copies("At lr 5.10 it trains.", output, {"5.10"}) == []
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_numbers_the_chapter_prints_are_glued_in_its_prose(path):
+    tested = OUTPUT / path.name
+    assert tested.exists(), f"{tested} is missing: run `make notebooks` first"
+    markdown = path.with_suffix(".md").read_text()
+    copies = typed_copies(
+        markdown, printed(nbformat.read(tested, as_version=4)), CONSTANTS.get(path.stem, set())
+    )
+    assert not copies, (
+        f"{path.stem}: numbers the chapter prints are typed in its prose; glue them from the "
+        "cell that computes them (or add a setting to CONSTANTS):\n" + "\n".join(copies)
+    )
