@@ -99,6 +99,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import machine
 from benchmarks.seq2seq import DEFAULTS as SEQ2SEQ_DEFAULTS
 from benchmarks.seq2seq import RESULTS, THREADS_ENV, _score, load_split, run_isolated, set_threads
 
@@ -550,12 +551,7 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"  {r['variant']:18s} {src!r} -> {hyp!r}")
     entry = {
         "date": datetime.date.today().isoformat(),
-        "machine": {
-            "node": platform.node(),
-            "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine(),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
         "settings": dict(s, seeds=args.seeds, variants=variants),
         "runs": runs,
         "summary": summary,

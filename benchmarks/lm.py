@@ -56,6 +56,8 @@ import platform
 import time
 from pathlib import Path
 
+from benchmarks import machine
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.json"
 README = ROOT / "README.md"
@@ -481,13 +483,7 @@ def main(argv: list[str] | None = None) -> dict:
     print("\n" + "\n".join(table(summary)))
     results = {
         "date": datetime.date.today().isoformat(),
-        "machine": {
-            "node": platform.node(),
-            "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine(),
-            "python": platform.python_version(),
-            "device": runs[0]["device"],
-        },
+        "machine": dict(machine(), device=runs[0]["device"]),
         "settings": {
             "batch_size": BATCH,
             "num_steps": STEPS,

@@ -97,6 +97,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import machine
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.json"
 THREADS_ENV = "MXNET_OMP_MAX_THREADS"
@@ -796,12 +798,7 @@ def main(argv: list[str] | None = None) -> dict:
         )
     entry = {
         "date": datetime.date.today().isoformat(),
-        "machine": {
-            "node": platform.node(),
-            "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine(),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
         "threads": {"MXNET_OMP_MAX_THREADS": args.threads, "probe": probe},
         "settings": dict(s, seeds=args.seeds, sides=sides, recipe=not args.no_recipe),
         "summary": summary,
