@@ -7,16 +7,19 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Binder's lean environment, built here to test it (see binder-env).
+BINDER_VENV := .binder-venv
 BOOK_FLAGS ?= --warningiserror --nitpick --keep-going
 # JavaScript the HTML book serves itself (MathJax, require.js, the ipywidgets
 # HTML manager), installed from npm (package-lock.json) at build time.
 VENDOR := _assets/static/vendor
 
-.PHONY: help setup vendor book test unit notebooks test-book browser lint format sync lab serve bench clean distclean lock
+.PHONY: help setup vendor book test unit notebooks test-book browser binder-env lint format sync lab serve bench clean distclean lock
 
 help:
 	@echo "make book      set up .venv if needed, execute every chapter (cached) and build _build/html"
 	@echo "make test      set up .venv if needed, lint, unit tests, execute every chapter, build and browser-test the book"
+	@echo "make binder-env build Binder's lean environment (binder/) in .binder-venv, as repo2docker would"
 	@echo "make lab       JupyterLab; open any chapters/*.md as a notebook (jupytext pairing)"
 	@echo "make serve     serve the built book (_build/html) on http://127.0.0.1:$(PORT)"
 	@echo "make bench     the book's language models, then its translation model, against d2l's, chapter 7's ablations: benchmarks/results.json"
@@ -81,22 +84,30 @@ $(CHROMIUM):
 # The built book in Chromium (every page, math, figures, widgets, search,
 # accessibility basics), and a chapter run in JupyterLab; screenshots go to
 # test-output/browser/.
-browser: book $(CHROMIUM)
+browser: book $(CHROMIUM) $(BINDER_VENV)/.built
 	CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser
 
+# Binder's environment (binder/), built here as repo2docker builds it: a clean
+# venv from exactly binder/requirements.txt and binder/postBuild (about a
+# minute). tests/browser/test_binder_env.py opens every chapter in its JupyterLab.
+$(BINDER_VENV)/.built: binder/requirements.txt binder/postBuild binder/runtime.txt pyproject.toml
+	bash binder/verify.sh
+
+binder-env: $(BINDER_VENV)/.built
+
 unit: $(STAMP)
-	$(BIN)/pytest tests/unit tests/benchmarks
+	$(BIN)/pytest tests/unit tests/benchmarks tests/binder
 
 notebooks: $(STAMP)
 	$(BIN)/pytest -x tests/notebooks
 
 lint: $(STAMP)
-	$(BIN)/ruff check d2lrnn tests benchmarks
-	$(BIN)/ruff format --check d2lrnn tests benchmarks
+	$(BIN)/ruff check d2lrnn tests benchmarks binder
+	$(BIN)/ruff format --check d2lrnn tests benchmarks binder
 
 format: $(STAMP)
-	$(BIN)/ruff format d2lrnn tests benchmarks
-	$(BIN)/ruff check --fix d2lrnn tests benchmarks
+	$(BIN)/ruff format d2lrnn tests benchmarks binder
+	$(BIN)/ruff check --fix d2lrnn tests benchmarks binder
 
 sync: $(STAMP)
 	$(BIN)/jupytext --sync chapters/*.md
@@ -128,10 +139,11 @@ clean:
 	find chapters -name .ipynb_checkpoints -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) *.egg-info node_modules
+	rm -rf $(VENV) $(BINDER_VENV) *.egg-info node_modules
 
 lock:
 	rm -rf /tmp/d2lrnn-lock && $(PYTHON) -m venv /tmp/d2lrnn-lock
 	/tmp/d2lrnn-lock/bin/python -m pip install --quiet -e '.[book,test]'
 	{ sed -n '1,3p' requirements.txt; /tmp/d2lrnn-lock/bin/python -m pip freeze --exclude-editable; } > requirements.txt.new
 	mv requirements.txt.new requirements.txt
+	/tmp/d2lrnn-lock/bin/python binder/lock.py

@@ -26,6 +26,7 @@ from mxnet import autograd, gluon, init
 from mxnet import np as mnp
 from mxnet.gluon import rnn
 
+from . import runtime  # noqa: F401 (imported for its effect: MXNet's NumPy interface is on)
 from .checks import check_device, check_int
 
 __all__ = [

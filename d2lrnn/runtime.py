@@ -1,4 +1,12 @@
-"""Seeds and devices: the one place that decides where and how reproducibly code runs."""
+"""Seeds and devices: the one place that decides where and how reproducibly code runs.
+
+Importing this module also switches on, once per process, what the book's
+MXNet code needs: MXNet's NumPy interface (``npx.set_np()``, which gluon needs
+before any block is built with it) and :func:`keep_freed_memory`. Every module
+of d2lrnn that uses MXNet imports this one, directly or through
+:mod:`d2lrnn.gluon_adapter`, so that ``from d2lrnn import layers`` is enough;
+``import d2lrnn`` alone imports no MXNet (see :func:`d2lrnn.doctor`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ import random
 
 import mxnet as mx
 import numpy as np
+from mxnet import npx
 
 from .checks import check_int
 
@@ -49,7 +58,7 @@ def keep_freed_memory() -> bool:
     threshold to its maximum (32 MB) and the trim threshold to 1 GB keeps
     those blocks for reuse: training the book's models is about 15% faster,
     and the peak memory is unchanged (what is kept had been in use).
-    Called once when :mod:`d2lrnn` is imported; returns ``False`` where
+    Called once when this module is imported; returns ``False`` where
     there is no glibc (macOS, Windows, musl), and changes nothing there.
     """
     name = ctypes.util.find_library("c")
@@ -59,3 +68,7 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError, TypeError):
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, 1 << 30))
+
+
+npx.set_np()
+keep_freed_memory()

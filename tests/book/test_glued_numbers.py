@@ -30,6 +30,10 @@ CONSTANTS = {
     "appendix_fast_layers": {"128", "256"},  # batch sizes and MiB of the worked sizes
 }
 
+#: In every chapter: the versions the book pins, which ``d2lrnn.doctor()`` prints in the
+#: first cell and the prose names when it explains them.
+PINNED_VERSIONS = {"3.11", "1.9.1", "1.23.5", "1.24"}
+
 NUMBER = re.compile(r"(?<![\w.$^_{\\-])(\d{1,3}(?:,\d{3})+|\d+\.\d+|\d{3,})(?![\w.]*\d)")
 
 
@@ -86,7 +90,9 @@ def test_numbers_the_chapter_prints_are_glued_in_its_prose(path):
     assert tested.exists(), f"{tested} is missing: run `make notebooks` first"
     markdown = path.with_suffix(".md").read_text()
     copies = typed_copies(
-        markdown, printed(nbformat.read(tested, as_version=4)), CONSTANTS.get(path.stem, set())
+        markdown,
+        printed(nbformat.read(tested, as_version=4)),
+        CONSTANTS.get(path.stem, set()) | PINNED_VERSIONS,
     )
     assert not copies, (
         f"{path.stem}: numbers the chapter prints are typed in its prose; glue them from the "

@@ -872,6 +872,37 @@ for name in ("num_directions", "num_hiddens", "num_rows", "num_states"):
     add(f"deep.{name}", "a Dense", TE, "layer", lambda f, fn=fn: fn(Dense(2)))
     add(f"deep.{name}", "None", TE, "layer", lambda f, fn=fn: fn(None))
 
+# ---------------------------------------------------------------- notebook
+NOTEBOOK = importlib.import_module("d2lrnn.notebook")
+cases(
+    "notebook.glue",
+    [
+        ("name an int", TE, "name", lambda f: NOTEBOOK.glue(3, 1.0)),
+        ("name None", TE, "name", lambda f: NOTEBOOK.glue(None, 1.0)),
+        ("display a str", TE, "display", lambda f: NOTEBOOK.glue("x", 1.0, display="no")),
+        ("display an int", TE, "display", lambda f: NOTEBOOK.glue("x", 1.0, display=1)),
+    ],
+)
+
+# ---------------------------------------------------------------- doctor
+DOCTOR = importlib.import_module("d2lrnn.doctor")  # d2lrnn.doctor is the function
+cases(
+    "doctor.doctor",
+    [
+        ("strict a str", TE, "strict", lambda f: DOCTOR.doctor(strict="no")),
+        ("strict an int", TE, "strict", lambda f: DOCTOR.doctor(strict=1)),
+        ("strict None", TE, "strict", lambda f: DOCTOR.doctor(strict=None)),
+    ],
+)
+cases(
+    "doctor.diagnose",
+    [
+        ("facts a dict", TE, "facts", lambda f: DOCTOR.diagnose({"python": "3.11.7"})),
+        ("facts None", TE, "facts", lambda f: DOCTOR.diagnose(None)),
+    ],
+)
+CASES.append(no_arguments("doctor.gather", lambda f: DOCTOR.gather(10)))
+
 # ---------------------------------------------------------------- equivalence
 SAME_MODEL = equivalence.check_same_model
 
@@ -3551,6 +3582,11 @@ ALLOWED = {
     "batches.Corpus": "a NamedTuple (train, val, vocab) that time_machine_corpus returns",
     "data.DataFile": "a frozen record (name, sha1, description) of the data files d2lrnn knows",
     "data.DataFileError": "an exception class: what d2lrnn raises",
+    "doctor.EnvironmentProblem": "an exception class: what doctor raises on a setup that fails",
+    "doctor.Facts": "the result of gather (versions, platform, how import mxnet went)",
+    "doctor.Finding": "one finding of diagnose (level, message, fix)",
+    "doctor.MXNetImport": "what import mxnet did in gather's subprocess",
+    "doctor.Report": "the result of doctor (the facts, the findings and their text)",
     "equivalence.Comparison": "the result of check_same_function (a table of differences)",
     "equivalence.NotEquivalentError": "an exception class: what check_same_function raises",
     "gluon_adapter.GluonLayout": "a frozen record that gluon_layout reads from a gluon layer",

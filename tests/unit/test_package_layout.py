@@ -3,10 +3,13 @@
 * every module of d2lrnn has its test file, ``tests/unit[/widgets]/test_<module>.py``;
 * no module imports a private name (``_x``) from another module;
 * only :mod:`d2lrnn.gluon_adapter` reads private attributes of other objects (gluon's);
-* every public module-level function and class has a docstring.
+* every public module-level function and class has a docstring;
+* every module that imports MXNet imports :mod:`d2lrnn.runtime` (directly or
+  not), which switches on MXNet's NumPy interface: ``import d2lrnn`` does not.
 """
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -117,3 +120,69 @@ def missing_docstrings(path: Path) -> list[str]:
 @pytest.mark.parametrize("source", SOURCES, ids=rel)
 def test_public_functions_and_classes_have_docstrings(source):
     assert missing_docstrings(source) == []
+
+
+def module_name(path: Path) -> str:
+    """``d2lrnn/widgets/beam.py`` -> ``d2lrnn.widgets.beam``."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def top_level_imports(path: Path) -> tuple[set[str], bool]:
+    """The d2lrnn modules ``path`` imports when it is imported, and whether it imports MXNet."""
+    package = module_name(path) if path.name == "__init__.py" else module_name(path.parent)
+    modules, mxnet = set(), False
+    for node in parse(path).body:  # module level only: imports inside functions run later
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
+                base += f".{node.module}" if node.module else ""
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        mxnet |= any(n.split(".")[0] == "mxnet" for n in names)
+        modules |= {n for n in names if n.split(".")[0] == "d2lrnn"}
+    return modules, mxnet
+
+
+def modules_needing_runtime(sources: list[Path]) -> list[str]:
+    """The modules that import MXNet but not, even through others, d2lrnn.runtime."""
+    graph, uses_mxnet = {}, set()
+    for path in sources:
+        graph[module_name(path)], mxnet = top_level_imports(path)
+        if mxnet:
+            uses_mxnet.add(module_name(path))
+
+    def reaches_runtime(start: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            name = todo.pop()
+            if name == "d2lrnn.runtime":
+                return True
+            if name not in seen:
+                seen.add(name)
+                todo += graph.get(name, ())
+        return False
+
+    return sorted(m for m in uses_mxnet if not reaches_runtime(m))
+
+
+def test_every_module_that_imports_mxnet_switches_on_its_numpy_interface():
+    uses = [p for p in SOURCES if top_level_imports(p)[1]]
+    assert PACKAGE / "layers.py" in uses and PACKAGE / "__init__.py" not in uses
+    assert modules_needing_runtime(SOURCES) == []
+
+
+def test_the_runtime_rule_catches_a_module_that_skips_it(tmp_path, monkeypatch):
+    package = tmp_path / "d2lrnn"
+    package.mkdir()
+    (package / "runtime.py").write_text("from mxnet import npx\n")
+    (package / "adapter.py").write_text("import mxnet as mx\nfrom . import runtime\n")
+    (package / "good.py").write_text("from mxnet import gluon\nfrom .adapter import x\n")
+    (package / "bad.py").write_text("from mxnet import gluon\nfrom .checks import y\n")
+    (package / "checks.py").write_text("def f():\n    import mxnet\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert modules_needing_runtime(sorted(package.glob("*.py"))) == ["d2lrnn.bad"]

@@ -1,6 +1,8 @@
 """Seeds and devices, and glibc's malloc settings."""
 
 import platform
+import subprocess
+import sys
 
 import mxnet as mx
 import numpy as np
@@ -42,3 +44,17 @@ def test_default_device_is_used():
 def test_malloc_keeps_freed_memory_on_glibc():
     kept = d2lrnn.keep_freed_memory()
     assert kept is (platform.system() == "Linux" and platform.libc_ver()[0] == "glibc")
+
+
+def test_importing_a_module_that_uses_mxnet_switches_on_its_numpy_interface():
+    """``import d2lrnn`` imports no MXNet; the first module that uses it imports runtime."""
+    code = (
+        "import d2lrnn, mxnet\n"
+        "assert not mxnet.util.is_np_array()\n"
+        "from d2lrnn import layers\n"
+        "assert mxnet.util.is_np_array()\n"
+        "net = layers.RNNScratch(4, 3)\n"
+        "net.initialize()\n"
+        "assert net(mxnet.np.zeros((2, 1, 3))).shape == (2, 1, 4)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -1,0 +1,630 @@
+"""The environment doctor: can this Python run the book, and if not, what is the fix.
+
+Every chapter starts with::
+
+    import d2lrnn
+    d2lrnn.doctor()
+
+before it imports MXNet. On a good setup the doctor prints one line; otherwise
+it prints a short report, one finding per problem, each with its fix, and
+raises :class:`EnvironmentProblem`, so that "Run all" stops at the first cell
+instead of failing obscurely later.
+
+MXNet is retired (the project is in the Apache Attic); the book pins its last
+release, 1.9.1, which needs Python 3.11 and numpy < 1.24. Most problems are
+that pin meeting a newer environment (Colab's, a new Python, numpy 2), or a
+platform without an MXNet 1.9.1 wheel (Windows, Apple Silicon).
+
+The work is split in three, so that the logic is tested without faking a machine:
+
+* :func:`gather` collects the :class:`Facts`: versions, platform, Colab, GPU,
+  the MXNet distributions installed, and the result of ``import mxnet`` tried
+  **in a subprocess**, so that a failing import cannot leave this process
+  half-loaded;
+* :func:`diagnose` is a pure function from the facts to :class:`Finding` s;
+* :func:`doctor` prints the :class:`Report` and raises on an error.
+
+This module imports the standard library only (no numpy, no MXNet), so that
+it speaks on any broken setup. ``d2lrnn.doctor`` is the function; the module
+itself is ``sys.modules["d2lrnn.doctor"]``.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+
+__all__ = [
+    "IMPORT_TIMEOUT_S",
+    "LEVELS",
+    "MXNET_VERSION",
+    "EnvironmentProblem",
+    "Facts",
+    "Finding",
+    "MXNetImport",
+    "Report",
+    "diagnose",
+    "doctor",
+    "gather",
+]
+
+#: The MXNet release the book pins: MXNet's last.
+MXNET_VERSION = "1.9.1"
+#: How long :func:`gather` waits for ``import mxnet`` in its subprocess, in seconds.
+IMPORT_TIMEOUT_S = 120
+#: A finding's levels: a note, something to know, something that stops the book.
+LEVELS = ("ok", "warning", "error")
+
+_NUMPY_PINNED = "1.23.5"
+_STDERR_LINES = 40  # how much of a failed import's output the report shows
+_RETIRED = (
+    "MXNet is retired (the project is in the Apache Attic); the book pins its last release, "
+    f"{MXNET_VERSION}, with numpy {_NUMPY_PINNED} on Python 3.11."
+)
+_BINDER = "Binder (the rocket button at the top of the chapter's page)"
+_INSTALL = "pip install -r requirements.txt && pip install -e ."
+_MARK = "d2lrnn-doctor:"  # prefixes the probe's answer on its stdout
+
+# Run by sys.executable: import MXNet, then report its version and whether it sees a GPU.
+_PROBE = f"""
+import json
+import mxnet
+try:
+    from mxnet.runtime import Features
+    cuda = Features().is_enabled("CUDA")
+except Exception:
+    cuda = None
+try:
+    gpus = mxnet.context.num_gpus()
+except Exception:  # a CPU-only build may refuse to count
+    gpus = 0
+print({_MARK!r} + json.dumps({{"version": mxnet.__version__, "cuda": cuda, "num_gpus": gpus}}))
+"""
+
+
+# ----------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True)
+class MXNetImport:
+    """What ``import mxnet`` did in a fresh Python process.
+
+    ``error`` is the line that names the exception (``"AttributeError: module
+    'numpy' has no attribute 'bool'."``), ``stderr`` the last lines the process
+    printed, verbatim; both are empty when the import worked. ``cuda`` says
+    whether this MXNet was built with CUDA (``None`` when unknown) and
+    ``num_gpus`` how many GPUs it can use.
+    """
+
+    ok: bool
+    version: str | None = None
+    cuda: bool | None = None
+    num_gpus: int = 0
+    error: str = ""
+    stderr: str = ""
+
+    @property
+    def missing(self) -> bool:
+        """True when the import failed because no ``mxnet`` package is installed."""
+        return not self.ok and self.error.startswith("ModuleNotFoundError: No module named 'mxnet'")
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What :func:`gather` found about this Python, this machine and its MXNet.
+
+    ``python`` and ``numpy`` are version strings (``numpy`` is ``None`` when it
+    is not installed); ``system`` and ``machine`` are :func:`platform.system`
+    and :func:`platform.machine` (``"Linux"``, ``"x86_64"``); ``mxnet`` holds
+    the installed MXNet distributions as ``(name, version)`` pairs
+    (``("mxnet-cu117", "1.9.1")``), empty when there is none.
+    """
+
+    python: str
+    numpy: str | None
+    system: str
+    machine: str
+    colab: bool
+    gpu_visible: bool
+    mxnet: tuple[tuple[str, str], ...]
+    mxnet_import: MXNetImport
+    executable: str = ""
+
+
+def gather() -> Facts:
+    """Collect the :class:`Facts` of this process and machine (``import mxnet`` runs apart).
+
+    Nothing here imports numpy or MXNet into this process: versions come from
+    the installed packages' metadata, and the import is tried in a subprocess
+    (``sys.executable -c``) that is given :data:`IMPORT_TIMEOUT_S` seconds.
+    """
+    return Facts(
+        python=platform.python_version(),
+        numpy=_installed_version("numpy"),
+        system=platform.system(),
+        machine=platform.machine(),
+        colab=_in_colab(),
+        gpu_visible=_gpu_visible(),
+        mxnet=_mxnet_distributions(),
+        mxnet_import=_try_import_mxnet(),
+        executable=sys.executable or "",
+    )
+
+
+def _installed_version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _in_colab() -> bool:
+    return "google.colab" in sys.modules or any(
+        key in os.environ for key in ("COLAB_RELEASE_TAG", "COLAB_GPU")
+    )
+
+
+def _gpu_visible() -> bool:
+    """An NVIDIA driver is loaded or its tool is on the PATH (whether MXNet can use it or not)."""
+    return shutil.which("nvidia-smi") is not None or os.path.isdir("/proc/driver/nvidia")
+
+
+# mxnet, mxnet-mkl, mxnet-native, mxnet-cu117, mxnet-cu112mkl ... (not mxnet-model-server)
+_MXNET_DIST = re.compile(r"mxnet(-(cu\d+[a-z]*|mkl|native))?")
+
+
+def _mxnet_distributions() -> tuple[tuple[str, str], ...]:
+    found = set()
+    for dist in importlib.metadata.distributions():
+        name = re.sub(r"[-_.]+", "-", (dist.metadata["Name"] or "").lower())
+        if _MXNET_DIST.fullmatch(name):
+            found.add((name, dist.version))
+    return tuple(sorted(found))
+
+
+def _try_import_mxnet(timeout: float = IMPORT_TIMEOUT_S) -> MXNetImport:
+    if not sys.executable:
+        return MXNetImport(False, error="cannot start Python: sys.executable is empty")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as expired:
+        stderr = expired.stderr or ""
+        stderr = stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr
+        error = f"TimeoutExpired: did not finish in {timeout:g} s"
+        return MXNetImport(False, error=error, stderr=_tail(stderr))
+    except OSError as error:
+        return MXNetImport(False, error=f"cannot start {sys.executable}: {error}")
+    for line in reversed(done.stdout.splitlines()):
+        if done.returncode == 0 and line.startswith(_MARK):
+            answer = json.loads(line[len(_MARK) :])
+            return MXNetImport(True, answer["version"], answer["cuda"], int(answer["num_gpus"]))
+    stderr = _tail(done.stderr)
+    return MXNetImport(False, error=_error_line(stderr, done.returncode), stderr=stderr)
+
+
+def _tail(text: str) -> str:
+    return "\n".join(text.rstrip().splitlines()[-_STDERR_LINES:])
+
+
+# "AttributeError: ...", "mxnet.base.MXNetError: ...", "OSError: ...": unindented, a class name.
+_EXCEPTION_LINE = re.compile(r"([A-Za-z_]\w*\.)*[A-Za-z_]\w*(Error|Exception|Exit|Interrupt)\b.*")
+
+
+def _error_line(stderr: str, returncode: int) -> str:
+    """The line naming the exception; else how the process ended."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if _EXCEPTION_LINE.fullmatch(line):
+            return line
+    if returncode < 0:
+        try:
+            return f"the process was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"the process was killed by signal {-returncode}"
+    if lines:
+        return lines[-1]
+    return f"the process exited with status {returncode} without an error message"
+
+
+# ------------------------------------------------------------------------- diagnosis
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the doctor found: its level (one of :data:`LEVELS`), what it is, the fix.
+
+    ``details`` is output shown verbatim under the finding (the end of what a
+    failed ``import mxnet`` printed, when the doctor does not recognise it).
+    """
+
+    level: str
+    message: str
+    fix: str = ""
+    details: str = ""
+
+
+def _version(text: str | None) -> tuple[int, ...]:
+    """``"1.23.5"`` -> ``(1, 23, 5)``; ``"2.0.0rc1"`` -> ``(2, 0, 0)``; ``None`` -> ``()``."""
+    match = re.match(r"\d+(\.\d+)*", text or "")
+    return tuple(int(part) for part in match.group().split(".")) if match else ()
+
+
+def diagnose(facts: Facts) -> list[Finding]:
+    """The findings about ``facts``, most fundamental first; empty on a good setup.
+
+    Pure: the same facts always give the same findings. A finding that another
+    explains is left out (on Colab, for instance, only the Colab finding speaks
+    for Python, numpy and the missing MXNet), and an ``import mxnet`` failure
+    that the doctor does not recognise is reported verbatim.
+    """
+    if not isinstance(facts, Facts):
+        raise TypeError(
+            f"facts must be a Facts (what gather() returns), got {type(facts).__name__} {facts!r}"
+        )
+    works = facts.mxnet_import.ok
+    # A mismatch is an error while MXNet does not import; once it does, it is only untested.
+    level = "warning" if works else "error"
+    python, numpy = _version(facts.python), _version(facts.numpy)
+    numpy_too_new = numpy >= (1, 24)
+    findings: list[Finding] = []
+    explained = False  # is a missing MXNet already explained (and its fix given)?
+
+    if facts.colab:
+        findings.append(_colab(facts, level))
+        explained = True
+    else:
+        platform_finding = _platform(facts, level) if not works else None
+        if platform_finding:
+            findings.append(platform_finding)
+            explained = True
+        if python[:2] != (3, 11):
+            findings.append(_python(facts, level, python, numpy_too_new))
+            explained = explained or python[:2] >= (3, 12)
+        if python[:2] <= (3, 11):  # from 3.12 on, the Python finding speaks for numpy
+            findings += _numpy(facts, level, numpy)
+    findings += _mxnet(facts, explained, numpy_too_new)
+    if works and facts.gpu_visible and not facts.colab:
+        findings += _gpu(facts)
+    return findings
+
+
+def _colab(facts: Facts, level: str) -> Finding:
+    gpu = ", GPU" if facts.gpu_visible else ""
+    message = (
+        f"Google Colab (Python {facts.python}, numpy {facts.numpy or 'none'}{gpu}): the book "
+        f"pins MXNet {MXNET_VERSION}, which needs Python 3.11 and numpy < 1.24; Colab's "
+        "runtimes (Python 3.12 or 3.13, numpy 2, CUDA 12 and cuDNN 9) cannot run it."
+    )
+    if facts.gpu_visible:
+        message += (
+            " Its GPU cannot be used either: mxnet-cu117, MXNet 1.9.1's GPU build, needs "
+            "CUDA 11 and cuDNN 8."
+        )
+    fix = (
+        f"Open the chapter on {_BINDER}, or run it on your own machine with Python 3.11 "
+        "(`make lab` in the book's folder)."
+    )
+    return Finding(level, message, fix)
+
+
+def _platform(facts: Facts, level: str) -> Finding | None:
+    if facts.system == "Windows":
+        return Finding(
+            level,
+            f"Windows: MXNet {MXNET_VERSION} has no Windows wheel, so it cannot be installed here.",
+            f"Use WSL2 (Ubuntu, with Python 3.11: `make lab` in the book's folder), or {_BINDER}.",
+        )
+    if facts.system == "Darwin" and facts.machine == "arm64":
+        return Finding(
+            level,
+            f"macOS on Apple Silicon (arm64): MXNet {MXNET_VERSION} has no arm64 wheel for macOS.",
+            "Use an x86_64 Python 3.11 under Rosetta 2 (for instance "
+            f"`CONDA_SUBDIR=osx-64 conda create -n d2lrnn python=3.11`, then `{_INSTALL}` in "
+            f"it), or {_BINDER}.",
+        )
+    return None
+
+
+def _python(facts: Facts, level: str, python: tuple[int, ...], numpy_too_new: bool) -> Finding:
+    fix = (
+        f"Use {_BINDER}, or Python 3.11 on your machine: install python3.11, then `make lab` "
+        "in the book's folder (it makes .venv with the pinned versions)."
+    )
+    if python[:2] < (3, 12):  # MXNet 1.9.1 runs there, but the book's pinned set is for 3.11
+        message = (
+            f"Python {facts.python}: the book's pinned versions are for Python 3.11 (it is tested "
+            "there only, and `pip install -e .` refuses other versions)."
+        )
+        return Finding(level, message, fix)
+    if python[:2] == (3, 12):
+        why = (
+            "numpy 1.23.5 cannot be installed on Python 3.12 (no wheel, and it does not build "
+            "there: d2l-ai/d2l-en#2608)."
+        )
+    else:
+        why = f"there is no numpy < 2 wheel for Python {python[0]}.{python[1]}."
+    with_numpy = f" with numpy {facts.numpy}" if numpy_too_new else ""
+    message = (
+        f"Python {facts.python}{with_numpy}: MXNet {MXNET_VERSION} needs Python 3.11 and "
+        f"numpy < 1.24; {why}"
+    )
+    return Finding(level, message, fix)
+
+
+def _numpy(facts: Facts, level: str, numpy: tuple[int, ...]) -> list[Finding]:
+    fix = f"`pip install numpy=={_NUMPY_PINNED}`, the version the book (and d2l) pins."
+    if facts.numpy is None:
+        return [Finding("error", "numpy is not installed.", f"`{_INSTALL}`, or `make lab`.")]
+    if numpy >= (2,):
+        message = (
+            f"numpy {facts.numpy}: MXNet {MXNET_VERSION} fails at import with numpy 2, which "
+            "removed names it uses (`np.PZERO`), as with any numpy >= 1.24 (`np.bool`, "
+            "apache/mxnet#21165)."
+        )
+        return [Finding(level, message, fix)]
+    if numpy >= (1, 24):
+        message = (
+            f"numpy {facts.numpy}: MXNet {MXNET_VERSION} fails at import with numpy >= 1.24, "
+            "which removed `np.bool` (apache/mxnet#21165)."
+        )
+        return [Finding(level, message, fix)]
+    if numpy < (1, 23):
+        message = f"numpy {facts.numpy}: the book is tested with numpy {_NUMPY_PINNED} only."
+        return [Finding("warning", message, fix)]
+    return []
+
+
+# What a failed import printed -> why: numpy too new, CUDA missing, a system library missing.
+_NUMPY_SIGNS = (
+    "has no attribute 'bool'",  # numpy >= 1.24
+    "was removed in the NumPy 2.0 release",  # numpy 2: np.PZERO ...
+    "compiled using NumPy 1.x cannot be run in",
+    "numpy.core.multiarray failed to import",
+)
+_MISSING_LIBRARY = re.compile(r"(lib[\w.+-]*?\.so(\.\d+)*): cannot open shared object file")
+_CUDA_LIBRARY = re.compile(
+    r"lib(cuda|cudart|cublas\w*|cudnn\w*|cufft|curand|cusolver|cusparse|nccl|nvrtc)\b"
+)
+_DEBIAN_PACKAGES = {"libquadmath.so.0": "libquadmath0", "libgomp.so.1": "libgomp1"}
+
+
+def _mxnet(facts: Facts, explained: bool, numpy_too_new: bool) -> list[Finding]:
+    found = []
+    imp = facts.mxnet_import
+    names = [name for name, _ in facts.mxnet]
+    name = names[0] if len(names) == 1 else "mxnet"
+    if len(names) > 1:
+        listed = ", ".join(f"{n} {v}" for n, v in facts.mxnet)
+        found.append(
+            Finding(
+                "warning",
+                f"{len(names)} MXNet distributions are installed ({listed}): they share one "
+                "`mxnet` folder, and the one installed last overwrote the others.",
+                f"`pip uninstall -y {' '.join(names)}`, then `pip install mxnet=={MXNET_VERSION}`.",
+            )
+        )
+    version = imp.version or (facts.mxnet[0][1] if len(facts.mxnet) == 1 else None)
+    if version and version != MXNET_VERSION:
+        major = _version(version)[:1] >= (2,)
+        why = "MXNet 2's interface differs" if major else "it is tested with that one only"
+        found.append(
+            Finding(
+                "error" if major else "warning",
+                f"MXNet {version} is installed; the book pins MXNet {MXNET_VERSION}, MXNet's "
+                f"last release ({why}).",
+                f"`pip install {name}=={MXNET_VERSION}`.",
+            )
+        )
+    if imp.ok:
+        return found
+    if imp.missing and not names:
+        if not explained:
+            found.append(
+                Finding(
+                    "error",
+                    "MXNet is not installed.",
+                    f"On Python 3.11, in the book's folder: `{_INSTALL}` (or `make lab`, which "
+                    f"does it in .venv); or use {_BINDER}.",
+                )
+            )
+        return found
+    return [*found, _import_failure(facts, name, numpy_too_new)]
+
+
+def _import_failure(facts: Facts, name: str, numpy_too_new: bool) -> Finding:
+    imp = facts.mxnet_import
+    failed = f"`import mxnet` fails: {imp.error}"
+    if imp.error.startswith("TimeoutExpired"):
+        fix = (
+            "Run `python -c 'import mxnet'` in a terminal to see where it stops (a first import "
+            "on a busy machine can be slow), then run this cell again."
+        )
+        return Finding("error", f"`import mxnet` {imp.error.partition(': ')[2]}.", fix, imp.stderr)
+    if numpy_too_new and any(sign in imp.stderr for sign in _NUMPY_SIGNS):
+        return Finding("error", failed, f"numpy {facts.numpy} is too new for MXNet: see above.")
+    library = _MISSING_LIBRARY.search(imp.stderr)
+    if library and _CUDA_LIBRARY.match(library.group(1)):
+        fix = (
+            f"{name} is a GPU build, which needs CUDA 11 and cuDNN 8 on this machine; install "
+            f"the CPU build (the chapters run on a CPU): `pip uninstall -y {name} && "
+            f"pip install mxnet=={MXNET_VERSION}`."
+        )
+        return Finding("error", failed, fix)
+    if library:
+        lib, package = library.group(1), _DEBIAN_PACKAGES.get(library.group(1))
+        how = f"`sudo apt-get install {package}` on Debian or Ubuntu" if package else "install it"
+        return Finding("error", failed, f"MXNet needs the system library {lib}: {how}.")
+    # Not recognised: say so, and show what the import printed, verbatim.
+    fix = (
+        "What the import printed is below, verbatim. Reinstalling often helps: "
+        f"`pip install --force-reinstall mxnet=={MXNET_VERSION} numpy=={_NUMPY_PINNED}`."
+    )
+    message = f"`import mxnet` fails with an error the doctor does not recognise: {imp.error}"
+    return Finding("error", message, fix, imp.stderr or "(it printed nothing)")
+
+
+def _gpu(facts: Facts) -> list[Finding]:
+    imp = facts.mxnet_import
+    if imp.cuda and imp.num_gpus > 0:
+        return []
+    if imp.cuda:
+        return [
+            Finding(
+                "ok",
+                "An NVIDIA GPU is visible and MXNet is a GPU build, but MXNet counts no GPU: "
+                "the chapters run on the CPU.",
+                "Check the driver with `nvidia-smi`; MXNet 1.9.1's GPU builds need CUDA 11 and "
+                "cuDNN 8.",
+            )
+        ]
+    return [
+        Finding(
+            "ok",
+            "An NVIDIA GPU is visible, but MXNet here is a CPU build: the chapters run on the "
+            "CPU (they are sized for it).",
+            f"Nothing to do. For the GPU: `pip uninstall -y mxnet && pip install "
+            f"mxnet-cu117=={MXNET_VERSION}` (it needs CUDA 11.7 and cuDNN 8).",
+        )
+    ]
+
+
+# ---------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True)
+class Report:
+    """The doctor's report: the facts, the findings, and the text :func:`doctor` prints.
+
+    ``printed_in_cell`` is the IPython cell in which :func:`doctor` printed it
+    (``None`` outside IPython): shown as that cell's value, the report is not
+    printed a second time.
+    """
+
+    facts: Facts
+    findings: tuple[Finding, ...]
+    printed_in_cell: int | None = None
+
+    @property
+    def ready(self) -> bool:
+        """True when no finding is an error: the book can run here."""
+        return not self.errors
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        """The error-level findings."""
+        return tuple(f for f in self.findings if f.level == "error")
+
+    @property
+    def summary(self) -> str:
+        """One line of facts: ``"Python 3.11.7, numpy 1.23.5, MXNet 1.9.1 (CPU), Linux x86_64"``."""
+        facts, imp = self.facts, self.facts.mxnet_import
+        if imp.ok:
+            device = f"{imp.num_gpus} GPU" if imp.cuda and imp.num_gpus else "CPU"
+            mxnet = f"MXNet {imp.version} ({device})"
+        elif imp.missing and not facts.mxnet:
+            mxnet = "no MXNet"
+        else:
+            versions = "/".join(v for _, v in facts.mxnet) or "?"
+            mxnet = f"MXNet {versions} (import fails)"
+        where = f"{facts.system} {facts.machine}".strip() + (
+            ", Google Colab" if facts.colab else ""
+        )
+        return f"Python {facts.python}, numpy {facts.numpy or 'missing'}, {mxnet}, {where}"
+
+    @property
+    def text(self) -> str:
+        """The report as :func:`doctor` prints it: one line when the setup is good."""
+        n = len(self.errors)
+        warnings = sum(f.level == "warning" for f in self.findings)
+        if n:
+            verdict = f"this setup cannot run the book ({n} problem{'s' * (n > 1)})."
+        elif warnings:
+            verdict = f"ready, with {warnings} warning{'s' * (warnings > 1)}."
+        else:
+            verdict = "ready."
+        lines = [f"d2lrnn doctor: {self.summary}: {verdict}"]
+        if n:
+            lines.append(_RETIRED)
+            if self.facts.executable:
+                lines.append(f"Python executable: {self.facts.executable}")
+        for finding in self.findings:
+            lines.append(f"{'note' if finding.level == 'ok' else finding.level}: {finding.message}")
+            if finding.fix:
+                lines.append(f"  fix: {finding.fix}")
+            lines += [f"    | {line}" for line in finding.details.splitlines()]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        levels = [f.level for f in self.findings]
+        return (
+            f"Report(ready={self.ready}, errors={levels.count('error')}, "
+            f"warnings={levels.count('warning')}, notes={levels.count('ok')})"
+        )
+
+    def _ipython_display_(self) -> None:
+        if self.printed_in_cell is None or self.printed_in_cell != _cell_number():
+            print(self.text)
+
+
+def _cell_number() -> int | None:
+    """The number of the IPython cell running now; ``None`` outside IPython (never imported)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "execution_count", None)
+
+
+class EnvironmentProblem(RuntimeError):
+    """What :func:`doctor` raises when this setup cannot run the book; ``report`` says why."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        count = len(report.errors)
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        super().__init__(
+            f"this environment cannot run the book: {report.errors[0].message.rstrip('.')}"
+            f"{more}. The doctor's report above gives the fix; d2lrnn.doctor(strict=False) "
+            "only reports."
+        )
+
+
+def _check_bool(value: object, arg: str) -> bool:
+    """:func:`d2lrnn.checks.check_bool`, without numpy (the doctor must work without it)."""
+    numpy_bool = type(value).__module__ == "numpy" and type(value).__name__ in ("bool_", "bool")
+    if not (isinstance(value, bool) or numpy_bool):
+        raise TypeError(f"{arg} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def doctor(*, strict: bool = True) -> Report:
+    """Check that this Python can run the book; print the report and return it.
+
+    On a good setup the report is one line. Otherwise it lists each problem
+    with its fix and, when ``strict`` (the default) and a problem is an error,
+    raises :class:`EnvironmentProblem` after printing, so that a notebook's
+    "Run all" stops at its first cell. ``strict=False`` only reports.
+    """
+    strict = _check_bool(strict, "strict")
+    facts = gather()
+    report = Report(facts, tuple(diagnose(facts)), _cell_number())
+    print(report.text, flush=True)
+    if strict and not report.ready:
+        raise EnvironmentProblem(report)
+    return report
