@@ -33,4 +33,5 @@ def perplexity(log_probs: Iterable[float] | np.ndarray) -> float:
         raise ValueError("log_probs must not hold NaN: the model's loss is not a number")
     if np.any(lp > 0):
         raise ValueError("log_probs must be <= 0 (logs of probabilities), got a positive value")
-    return math.exp(-lp.mean())
+    cross_entropy = -lp.mean()
+    return math.exp(cross_entropy) if cross_entropy < 709 else math.inf  # beyond float's range

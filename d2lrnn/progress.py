@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 
@@ -22,6 +23,13 @@ def in_notebook() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _check_perplexity(value: object, arg: str) -> float:
+    """A perplexity: a number >= 1, or infinite (a mean loss beyond float's range, 709 nats)."""
+    if isinstance(value, float) and value == math.inf:
+        return value
+    return check_number(value, arg, 1)
 
 
 class Progress:
@@ -58,9 +66,9 @@ class Progress:
     def update(self, epoch: int, train: float, val: float | None, tokens_per_sec: float) -> None:
         """Record one epoch's perplexities and speed, and show them."""
         check_int(epoch, "epoch", 1)
-        check_number(train, "train", 1)
+        train = _check_perplexity(train, "train")
         if val is not None:
-            check_number(val, "val", 1)
+            val = _check_perplexity(val, "val")
         check_number(tokens_per_sec, "tokens_per_sec", 0)
         self.epochs.append(epoch)
         self.train.append(train)
@@ -81,9 +89,10 @@ class Progress:
             self._handle = display(self._fig, display_id=True)
         ax = self._ax
         ax.cla()
-        ax.plot(self.epochs, self.train, "-", label="train")
+        finite = lambda values: [v if math.isfinite(v) else math.nan for v in values]  # noqa: E731
+        ax.plot(self.epochs, finite(self.train), "-", label="train")
         if self.val:
-            ax.plot(self.epochs[: len(self.val)], self.val, "--", label="validation")
+            ax.plot(self.epochs[: len(self.val)], finite(self.val), "--", label="validation")
         ax.set_xlim(1, max(2, self.num_epochs))
         ax.set_xlabel("epoch")
         ax.set_ylabel("perplexity")

@@ -276,7 +276,7 @@ def evaluate_lm(model: gluon.Block, batches: Iterable, device=None) -> float:
         count += Y.size
     if count == 0:
         raise ValueError("batches must yield at least one minibatch, got none")
-    return math.exp(total / count)
+    return _perplexity(total / count)
 
 
 def train_lm(
@@ -357,7 +357,7 @@ def train_lm(
         history.seconds += seconds
         history.tokens += count
         history.tokens_per_sec.append(count / seconds)
-        history.train_ppl.append(math.exp(total / count))
+        history.train_ppl.append(_perplexity(total / count))
         val = evaluate_lm(model, val_batches, device) if val_batches is not None else None
         if val is not None:
             history.val_ppl.append(val)

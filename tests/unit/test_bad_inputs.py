@@ -872,6 +872,38 @@ for name in ("num_directions", "num_hiddens", "num_rows", "num_states"):
     add(f"deep.{name}", "a Dense", TE, "layer", lambda f, fn=fn: fn(Dense(2)))
     add(f"deep.{name}", "None", TE, "layer", lambda f, fn=fn: fn(None))
 
+# ---------------------------------------------------------------- exercises
+EXERCISES = importlib.import_module("d2lrnn.exercises.core")
+cases(
+    "exercises.core.judge",
+    [
+        ("key an int", TE, "key", lambda f: EXERCISES.judge(31, print)),
+        ("key unknown", VE, "key", lambda f: EXERCISES.judge("3.99", print)),
+        ("key a title", VE, "key", lambda f: EXERCISES.judge("clipping", print)),
+    ],
+)
+cases(
+    "exercises.core.check_exercise",
+    [
+        ("key None", TE, "key", lambda f: EXERCISES.check_exercise(None, print)),
+        ("key unknown", VE, "key", lambda f: EXERCISES.check_exercise("0.0", print)),
+    ],
+)
+cases(
+    "exercises.core.exercise",
+    [
+        ("key an int", TE, "key", lambda f: EXERCISES.exercise(3, "t", "h")),
+        ("key malformed", VE, "key", lambda f: EXERCISES.exercise("3-1", "t", "h")),
+        ("title None", TE, "title", lambda f: EXERCISES.exercise("99.9", None, "h")),
+        ("hint a list", TE, "hint", lambda f: EXERCISES.exercise("99.9", "t", ["h"])),
+    ],
+)
+cases(
+    "exercises.core.call",
+    [("answer not callable", EXERCISES.Wrong, "answer", lambda f: EXERCISES.call(3, 1))],
+)
+CASES.append(no_arguments("exercises.core.exercises", lambda f: EXERCISES.exercises(1)))
+
 # ---------------------------------------------------------------- notebook
 NOTEBOOK = importlib.import_module("d2lrnn.notebook")
 cases(
@@ -1972,7 +2004,7 @@ add(PU, "epoch float", TE, "epoch", lambda f: f.progress.update(1.0, 5.0, None, 
 add(PU, "train NaN", VE, "train", lambda f: f.progress.update(1, NAN, None, 100.0))
 add(PU, "train below 1", VE, "train", lambda f: f.progress.update(1, 0.5, None, 100.0))
 add(PU, "train str", TE, "train", lambda f: f.progress.update(1, "5", None, 100.0))
-add(PU, "val inf", VE, "val", lambda f: f.progress.update(1, 5.0, INF, 100.0))
+add(PU, "val -inf", VE, "val", lambda f: f.progress.update(1, 5.0, -INF, 100.0))
 add(PU, "tokens_per_sec -1", VE, "tokens_per_sec", lambda f: f.progress.update(1, 5.0, None, -1.0))
 CASES.append(no_arguments("progress.in_notebook", lambda f: progress.in_notebook(True)))
 
@@ -3582,6 +3614,10 @@ ALLOWED = {
     "batches.Corpus": "a NamedTuple (train, val, vocab) that time_machine_corpus returns",
     "data.DataFile": "a frozen record (name, sha1, description) of the data files d2lrnn knows",
     "data.DataFileError": "an exception class: what d2lrnn raises",
+    "exercises.core.AnswerFailed": "an exception class: the student's answer raised (call)",
+    "exercises.core.Exercise": "a frozen record of one registered exercise (key, title, check)",
+    "exercises.core.Verdict": "the result of judge (passed, message, hint)",
+    "exercises.core.Wrong": "an exception class: what a check raises for a wrong answer",
     "doctor.EnvironmentProblem": "an exception class: what doctor raises on a setup that fails",
     "doctor.Facts": "the result of gather (versions, platform, how import mxnet went)",
     "doctor.Finding": "one finding of diagnose (level, message, fix)",
@@ -3635,11 +3671,8 @@ def test_bad_input_is_refused(case, fx, monkeypatch, tmp_path):
 
 
 def modules() -> list:
-    """Every module of d2lrnn, the widgets included."""
-    names = ["d2lrnn", "d2lrnn.widgets"]
-    for package in (d2lrnn, d2lrnn.widgets):
-        prefix = package.__name__ + "."
-        names += [prefix + m.name for m in pkgutil.iter_modules(package.__path__) if not m.ispkg]
+    """Every module of d2lrnn, its subpackages' (widgets, exercises) included."""
+    names = ["d2lrnn"] + [m.name for m in pkgutil.walk_packages(d2lrnn.__path__, "d2lrnn.")]
     return [importlib.import_module(name) for name in names]
 
 

@@ -12,6 +12,11 @@ def test_uniform_model_has_perplexity_V():
     assert perplexity(np.log(np.full(10, 1 / 7))) == pytest.approx(7)
 
 
+def test_a_cross_entropy_beyond_floats_range_is_infinite_not_an_overflow():
+    assert perplexity([-1000.0, -1000.0]) == math.inf
+    assert perplexity([-708.0]) == pytest.approx(math.exp(708))
+
+
 def test_perfect_model_has_perplexity_one_and_any_iterable_works():
     assert metrics.perplexity([0.0, 0.0]) == 1.0
     lp = [math.log(0.5), math.log(0.25)]

@@ -32,6 +32,20 @@ def test_uniform_model_has_perplexity_vocab_size():
     assert train.evaluate_lm(model, b) == pytest.approx(7, rel=1e-5)
 
 
+def test_a_loss_beyond_floats_range_is_an_infinite_perplexity_not_an_overflow():
+    # A finite mean loss above 709 nats overflows exp(); a confidently wrong model reaches it.
+    model = lm.RNNLM(rnn.RNN(4), 7)
+    model.initialize()
+    corpus = np.zeros(200, dtype=np.int64)  # every target is token 0
+    b = batches.SeqBatches(corpus, 2, 5)
+    model(mnp.zeros((2, 5), dtype="int32"))
+    model.output.weight.set_data(mnp.zeros_like(model.output.weight.data()))
+    model.output.bias.set_data(mnp.array([0.0, 1000, 0, 0, 0, 0, 0]))  # token 0: -1000 nats
+    assert train.evaluate_lm(model, b) == math.inf
+    history = train.train_lm(model, b, b, 1, lr=1e-9, clip=None, progress="none")
+    assert history.train_ppl == [math.inf] and history.val_ppl == [math.inf]
+
+
 class Spy(gluon.Block):
     """Wraps a language model and records whether each call got a state."""
 

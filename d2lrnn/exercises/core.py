@@ -1,0 +1,185 @@
+"""Self-checks for the chapters' coding exercises: a registry, a judge, and a verdict.
+
+Each coding exercise of a chapter has a starter cell that the student fills in
+and a check the student calls on their answer::
+
+    check_exercise("3.1", my_clip_by_value)
+
+The check runs the answer on inputs of its own and compares it with a
+reference or tests the properties it must have; it never compares a hash of
+the answer. It prints one verdict: correct, or what is wrong and a hint. An
+untouched starter (which raises ``NotImplementedError``) is "not attempted
+yet". An error in the student's code is reported as such, with its message,
+never hidden.
+
+A chapter's checks live in ``d2lrnn/exercises/chNN.py`` and register
+themselves with :func:`exercise`::
+
+    @exercise("3.1", "clip a gradient by value", hint="np.clip(g, -c, c) ...")
+    def _clip_by_value(answer):
+        ...
+        if not close:
+            raise Wrong("for g = [...] and c = 1 you return [...], expected [...]")
+
+:func:`judge` is the pure function (it returns a :class:`Verdict`); the
+chapters call :func:`check_exercise`, which prints the verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..checks import check_str
+
+__all__ = [
+    "AnswerFailed",
+    "Exercise",
+    "Verdict",
+    "Wrong",
+    "call",
+    "check_exercise",
+    "exercise",
+    "exercises",
+    "judge",
+]
+
+KEY = re.compile(r"^\d+\.\d+$")
+NOT_ATTEMPTED = "not attempted yet"
+
+
+class Wrong(Exception):
+    """Raised by a check: the answer is wrong. ``reason`` says how; ``hint`` (optional)
+    replaces the exercise's general hint for this particular mistake."""
+
+    def __init__(self, reason: str, hint: str | None = None):
+        super().__init__(reason)
+        self.reason, self.hint = reason, hint
+
+
+class AnswerFailed(Exception):
+    """The student's answer raised an exception while a check ran it (see :func:`call`)."""
+
+    def __init__(self, error: Exception):
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.error = error
+
+
+def call(answer: object, *args, **kwargs):
+    """Run the student's ``answer(*args, **kwargs)`` for a check.
+
+    ``NotImplementedError`` (the untouched starter) passes through; any other
+    exception becomes :class:`AnswerFailed`, so that :func:`judge` reports it
+    as the answer's error, while an error in the check itself is not mistaken
+    for one. A non-callable answer is :class:`Wrong`.
+    """
+    if not callable(answer):
+        raise Wrong(f"the answer must be a function, got {type(answer).__name__} {answer!r}")
+    try:
+        return answer(*args, **kwargs)
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise AnswerFailed(error) from error
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One registered exercise: its key (``"3.1"``), what it asks, its check and hint."""
+
+    key: str
+    title: str
+    check: Callable[[object], str | None]
+    hint: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What :func:`judge` decided: ``passed``, and a message (with a hint when not passed)."""
+
+    key: str
+    passed: bool
+    message: str
+    hint: str = ""
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def text(self) -> str:
+        """The verdict as the student reads it (one line, two when there is a hint)."""
+        if self.message.startswith(NOT_ATTEMPTED):
+            line = f"Exercise {self.key}: {self.message}"
+        else:
+            mark = "correct" if self.passed else "not yet"
+            line = f"Exercise {self.key}: {mark}. {self.message[:1].upper()}{self.message[1:]}"
+        return line + (f"\n  Hint: {self.hint}" if self.hint and not self.passed else "")
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def exercise(key: str, title: str, hint: str) -> Callable:
+    """Register the decorated function as the check of exercise ``key``.
+
+    The check takes the student's answer, raises :class:`Wrong` when it is
+    wrong, and returns ``None`` or a short description of what it verified.
+    """
+    check_str(key, "key")
+    if not KEY.match(key):
+        raise ValueError(f"key must look like '3.1' (chapter.exercise), got {key!r}")
+    check_str(title, "title")
+    check_str(hint, "hint")
+
+    def register(check: Callable) -> Callable:
+        if key in _REGISTRY:
+            raise ValueError(f"exercise {key} is registered twice")
+        _REGISTRY[key] = Exercise(key, title, check, hint)
+        return check
+
+    return register
+
+
+def exercises() -> dict[str, Exercise]:
+    """Every registered exercise, by key, in the book's order."""
+
+    def order(key: str) -> tuple[int, int]:
+        chapter, number = key.split(".")
+        return int(chapter), int(number)
+
+    return {key: _REGISTRY[key] for key in sorted(_REGISTRY, key=order)}
+
+
+def judge(key: str, answer: object) -> Verdict:
+    """Check ``answer`` for exercise ``key`` and return the :class:`Verdict` (prints nothing).
+
+    A wrong answer, an untouched starter and an error raised by the answer
+    are verdicts, not exceptions; a ``key`` that names no exercise raises
+    ``ValueError``, and an error in a check itself propagates (a bug of the
+    book, not of the answer).
+    """
+    check_str(key, "key")
+    if key not in _REGISTRY:
+        known = ", ".join(exercises()) or "none"
+        raise ValueError(f"key must name an exercise with a check, got {key!r}; known: {known}")
+    ex = _REGISTRY[key]
+    try:
+        done = ex.check(answer)
+    except Wrong as wrong:
+        return Verdict(key, False, wrong.reason, wrong.hint or ex.hint)
+    except NotImplementedError:
+        return Verdict(
+            key,
+            False,
+            f"{NOT_ATTEMPTED}: the starter still raises NotImplementedError; replace that "
+            "line with your code and run the cell again.",
+            ex.hint,
+        )
+    except AnswerFailed as failed:  # the student's code failed: say so, with its message
+        return Verdict(key, False, f"your answer raised {failed}", ex.hint)
+    return Verdict(key, True, done or f"{ex.title}: every test passed.")
+
+
+def check_exercise(key: str, answer: object) -> None:
+    """Check ``answer`` for exercise ``key`` and print the verdict (see :func:`judge`)."""
+    print(judge(key, answer).text())

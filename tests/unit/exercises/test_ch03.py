@@ -1,0 +1,85 @@
+"""Chapter 3's checks: its solutions pass; its starters and plausible wrong answers fail."""
+
+import pytest
+
+from d2lrnn.exercises import judge
+from tests.chapter_code import define
+
+
+def solution(name, replace=None):
+    return define(3, [name], replace=replace)[name]
+
+
+@pytest.mark.parametrize(
+    ("key", "name"), [("3.1", "rnn_step"), ("3.2", "clip_by_norm"), ("3.3", "perplexity")]
+)
+def test_the_chapters_solution_passes_and_its_starter_does_not(key, name):
+    verdict = judge(key, solution(name))
+    assert verdict.passed, verdict.text()
+    starter = judge(key, solution(f"my_{name}"))
+    assert not starter.passed and "not attempted yet" in starter.message and starter.hint
+
+
+@pytest.mark.parametrize(
+    ("replace", "message"),
+    [
+        ({"mnp.tanh(": "("}, "no tanh"),
+        ({"H @ W_hh": "H @ W_hh.T"}, "W_hh transposed"),  # square: runs, but wrong
+        ({"+ b_h)": "- b_h)"}, "the bias subtracted"),
+        ({"X_t @ W_xh": "X_t @ W_xh.T"}, "raised"),  # (n, d) @ (h, d): shapes do not fit
+    ],
+)
+def test_wrong_rnn_steps_fail_with_a_reason_and_the_hint(replace, message):
+    verdict = judge("3.1", solution("rnn_step", replace))
+    assert not verdict.passed and message in verdict.message and "tanh(X_t W_xh" in verdict.hint
+
+
+def per_array(grads, theta):  # a plausible mistake: each array by its own norm
+    out = []
+    for g in grads:
+        n = float((g * g).sum() ** 0.5)
+        out.append(g * min(1.0, theta / n))
+    return out
+
+
+def by_value(grads, theta):  # min-char-rnn's rule, not this exercise's
+    return [g.clip(-theta, theta) for g in grads]
+
+
+def always(grads, theta):  # scales even when the norm is below theta
+    n = float(sum((g * g).sum() for g in grads) ** 0.5)
+    return [g * theta / n for g in grads]
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (per_array, "by its own norm"),
+        (by_value, "clip each value"),
+        (always, "returned unchanged"),
+        (lambda grads, theta: grads, "should have norm"),
+    ],
+)
+def test_wrong_clippings_fail_with_a_reason(answer, message):
+    verdict = judge("3.2", answer)
+    assert not verdict.passed and message in verdict.message and verdict.hint
+
+
+@pytest.mark.parametrize(
+    ("replace", "message"),
+    [
+        ({"-picked.mean()": "-picked.sum()"}, "the sum instead of the mean"),
+        ({"float(mnp.exp(-picked.mean()))": "float(-picked.mean())"}, "no exp"),
+        ({"npx.log_softmax(logits, axis=-1)": "logits"}, "raw logits"),
+        ({"Y.T": "Y"}, "raised"),  # (n, T) against (T, n): the shapes do not fit
+    ],
+)
+def test_wrong_perplexities_fail_with_a_reason(replace, message):
+    verdict = judge("3.3", solution("perplexity", replace))
+    assert not verdict.passed and message in verdict.message and "log_softmax" in verdict.hint
+
+
+def test_an_array_instead_of_one_number_is_wrong():
+    replace = {"float(mnp.exp(-picked.mean()))": "mnp.exp(-picked.mean(axis=0))"}
+    verdict = judge("3.3", solution("perplexity", replace))
+    assert not verdict.passed and "return one number" in verdict.message
