@@ -17,31 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Wrong, call, exercise
+from .core import Wrong, as_array, as_number, call, exercise, same
 
 __all__: list[str] = []
-
-
-def _numpy(x: object, what: str) -> np.ndarray:
-    """An answer's array (NumPy, MXNet or a list) as NumPy float64, or :class:`Wrong`."""
-    if hasattr(x, "asnumpy"):
-        x = x.asnumpy()
-    try:
-        return np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Wrong(f"{what} must be an array, got {type(x).__name__}") from None
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-6)
-
-
-def _number(x: object, what: str) -> float:
-    """An answer that must be one number, as a float, or :class:`Wrong`."""
-    arr = _numpy(x, what)
-    if arr.size != 1:
-        raise Wrong(f"{what} must be one number, got an array of shape {arr.shape}")
-    return float(arr.reshape(-1)[0])
 
 
 # ------------------------------------------------------------------ 1.1 lag features
@@ -65,11 +43,11 @@ def _lag_features(answer) -> str:
         got = call(answer, x.copy(), tau)
         if not (isinstance(got, (tuple, list)) and len(got) == 2):
             raise Wrong(f"return two arrays, (features, labels); got {type(got).__name__}")
-        F, L = _numpy(got[0], "features"), _numpy(got[1], "labels")
+        F, L = as_array(got[0], "features"), as_array(got[1], "labels")
         windows = np.lib.stride_tricks.sliding_window_view(x, tau)  # (T - tau + 1, tau)
         want_F, want_L = windows[: T - tau], x[tau:]
         where = f"for x = {np.round(x, 2).tolist()} and tau = {tau}"
-        if F.shape == (tau, T - tau) and _same(F.T, want_F) and tau != T - tau:
+        if F.shape == (tau, T - tau) and same(F.T, want_F) and tau != T - tau:
             raise Wrong(
                 f"your features are transposed: shape {F.shape}, expected (T - tau, tau) = "
                 f"{want_F.shape}, one row per example."
@@ -84,13 +62,13 @@ def _lag_features(answer) -> str:
                 f"the features must have shape (T - tau, tau) = {want_F.shape} {where}; "
                 f"yours have shape {F.shape}"
             )
-        if not _same(F, want_F):
-            if _same(F, want_F[:, ::-1]):
+        if not same(F, want_F):
+            if same(F, want_F[:, ::-1]):
                 raise Wrong(
                     "your windows are newest first; keep them oldest first, as in the "
                     "chapter: row i is x[i], ..., x[i + tau - 1]."
                 )
-            if _same(F, windows[1:]):
+            if same(F, windows[1:]):
                 raise Wrong(
                     "your window for row i is x[i + 1], ..., x[i + tau]: it holds its own "
                     "label x[i + tau], so the model could just copy it. Row i starts at x[i]."
@@ -103,8 +81,8 @@ def _lag_features(answer) -> str:
                 f"the labels must have shape (T - tau,) = {want_L.shape} {where}; yours have "
                 f"shape {L.shape}"
             )
-        if not _same(L, want_L):
-            if _same(L, x[tau - 1 : -1]):
+        if not same(L, want_L):
+            if same(L, x[tau - 1 : -1]):
                 raise Wrong(
                     "each label must be the value after its window, x[i + tau]; yours is the "
                     "window's last value x[i + tau - 1] (off by one)."
@@ -134,7 +112,7 @@ def _markov_log_prob(answer) -> str:
     # sequence of states will do).
     long = np.random.default_rng(1).integers(0, 3, size=2000)
     for seq in (np.array([0, 0, 1, 2, 2, 0, 1]), long):
-        got = _number(call(answer, seq.copy(), _P0.copy(), _P.copy()), "the log-probability")
+        got = as_number(call(answer, seq.copy(), _P0.copy(), _P.copy()), "the log-probability")
         prev, nxt = seq[:-1], seq[1:]
         first = np.log(_P0[seq[0]])
         steps = np.log(_P[prev, nxt])
@@ -186,7 +164,7 @@ def _k_step_forecast(answer) -> str:
 
     def predict(window):
         """The check's model: windows (n, tau) -> predictions (n,)."""
-        window = _numpy(window, "the window passed to predict")
+        window = as_array(window, "the window passed to predict")
         if window.shape != (n, tau):
             raise ValueError(
                 f"predict takes windows of shape (n, tau) = ({n}, {tau}), got shape {window.shape}"
@@ -208,16 +186,16 @@ def _k_step_forecast(answer) -> str:
     for seed in (0, 1):
         window = np.random.default_rng(seed).normal(size=(n, tau))
         given = window.copy()
-        got = _numpy(call(answer, predict, given, k), "the forecast")
+        got = as_array(call(answer, predict, given, k), "the forecast")
         want = forecast(window)
         if not np.array_equal(given, window):
             raise Wrong(
                 "your function changed the window it was given (the caller's observations); "
                 "slide a copy of it instead, e.g. window = np.array(window)."
             )
-        if _same(got, want):
+        if same(got, want):
             continue
-        if got.shape == (k, n) and _same(got.T, want):
+        if got.shape == (k, n) and same(got.T, want):
             raise Wrong(
                 f"your forecast is transposed: shape {got.shape}, expected (n, k) = {(n, k)}"
             )
@@ -240,7 +218,7 @@ def _k_step_forecast(answer) -> str:
             "the newest value dropped instead of the oldest": forecast(window, drop="newest"),
         }
         for name, wrong in mistakes.items():
-            if _same(got, wrong):
+            if same(got, wrong):
                 raise Wrong(f"your forecast matches {name}.")
         col = int(np.argmax(~np.isclose(got, want, rtol=1e-5, atol=1e-6).all(axis=0)))
         raise Wrong(

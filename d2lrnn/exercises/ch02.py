@@ -18,31 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Wrong, call, exercise
+from .core import Wrong, as_array, as_number, call, exercise, same
 
 __all__: list[str] = []
-
-
-def _numpy(x: object, what: str) -> np.ndarray:
-    """An answer's array (NumPy, MXNet or a list) as NumPy float64, or :class:`Wrong`."""
-    if hasattr(x, "asnumpy"):
-        x = x.asnumpy()
-    try:
-        return np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Wrong(f"{what} must be an array, got {type(x).__name__}") from None
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-9)
-
-
-def _number(x: object, what: str) -> float:
-    """An answer that must be one number, as a float, or :class:`Wrong`."""
-    arr = _numpy(x, what)
-    if arr.size != 1:
-        raise Wrong(f"{what} must be one number, got an array of shape {arr.shape}")
-    return float(arr.reshape(-1)[0])
 
 
 # ------------------------------------------------------------------ 2.1 Zipf's exponent
@@ -69,7 +47,7 @@ def _zipf_exponent(answer) -> str:
     counts = np.maximum(1, np.round(5e4 * ranks_all**-1.2 * rng.lognormal(0, 0.3, 2000)))
     counts = rng.permutation(counts).astype(int)
     for lo, hi in ((10, 1000), (3, 60)):
-        got = _number(call(answer, counts.tolist(), lo, hi), "alpha")
+        got = as_number(call(answer, counts.tolist(), lo, hi), "alpha")
         desc = np.sort(counts)[::-1].astype(float)
         ranks = np.arange(lo, hi + 1)
         want = -_slope(np.log(ranks), np.log(desc[lo - 1 : hi]))
@@ -122,10 +100,10 @@ def _smoothed_bigram(answer) -> str:
     C[3] = 0  # token 3 never seen as a context: its row must come out uniform
     for alpha in (1.0, 0.1):
         with np.errstate(divide="ignore", invalid="ignore"):
-            got = _numpy(call(answer, C.copy(), alpha), "P")
+            got = as_array(call(answer, C.copy(), alpha), "P")
             rows = C.sum(axis=1, keepdims=True)
             want = (C + alpha) / (rows + alpha * V)
-            if _same(got, want):
+            if same(got, want):
                 continue
             if got.shape != want.shape:
                 raise Wrong(f"P must have the shape of C, (V, V) = {want.shape}; got {got.shape}")
@@ -147,7 +125,7 @@ def _smoothed_bigram(answer) -> str:
                 "no smoothing (alpha not added)": C / rows,
             }
             for name, wrong in mistakes.items():
-                if _same(got[seen], wrong[seen]):
+                if same(got[seen], wrong[seen]):
                     raise Wrong(f"your P matches {name}.")
             ratio = got / (C + alpha)
             if np.allclose(ratio, ratio.flat[0], rtol=1e-6):
@@ -182,7 +160,7 @@ def _perplexity(answer) -> str:
         "a uniform model over V = 28 tokens": np.full(40, -np.log(28.0)),
     }
     for what, log_probs in trials.items():
-        got = _number(call(answer, log_probs.copy()), "the perplexity")
+        got = as_number(call(answer, log_probs.copy()), "the perplexity")
         want = float(np.exp(-log_probs.mean()))
         if np.isclose(got, want, rtol=1e-6):
             continue
@@ -203,7 +181,7 @@ def _perplexity(answer) -> str:
         raise Wrong(f"for {what} you return {got:.4g}, expected {want:.4g}.")
     zero = np.array([np.log(0.5), np.log(0.25), -np.inf, np.log(0.5)])  # one of probability 0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        got = _number(call(answer, zero), "the perplexity")
+        got = as_number(call(answer, zero), "the perplexity")
     if not got == np.inf:
         raise Wrong(
             f"a token of probability 0 (log-probability -inf) makes the perplexity infinite; you "
@@ -266,7 +244,7 @@ def _sequential_batches(answer) -> str:
         for i, pair in enumerate(got):
             if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
                 raise Wrong(f"minibatch {i} must be a pair (X, Y), got {type(pair).__name__}")
-            X, Y = _numpy(pair[0], "X"), _numpy(pair[1], "Y")
+            X, Y = as_array(pair[0], "X"), as_array(pair[1], "Y")
             for name, arr in (("X", X), ("Y", Y)):
                 if arr.shape == (t, b):
                     raise Wrong(

@@ -17,28 +17,14 @@ import numpy as np
 from mxnet import np as mnp
 
 from .. import runtime  # noqa: F401  (MXNet's NumPy interface, switched on once)
-from .core import Wrong, call, exercise
+from .core import Wrong, as_array, call, exercise, same
 
 __all__: list[str] = []
-
-
-def _numpy(x: object, what: str) -> np.ndarray:
-    """An answer's array as NumPy float64, or :class:`Wrong` naming ``what``."""
-    if hasattr(x, "asnumpy"):
-        x = x.asnumpy()
-    try:
-        return np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Wrong(f"{what} must be an array, got {type(x).__name__}") from None
 
 
 def _rng_arrays(seed: int, *shapes: tuple[int, ...], scale: float = 1.0) -> list:
     rng = np.random.default_rng(seed)
     return [mnp.array(scale * rng.normal(size=s), dtype="float32") for s in shapes]
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
 @exercise(
@@ -51,10 +37,10 @@ def _rnn_step(answer) -> str:
     n, d, h = 3, 5, 4  # all different, so that a transposed weight shows
     for seed in (0, 1):
         X, H, W_xh, W_hh, b = _rng_arrays(seed, (n, d), (n, h), (d, h), (h, h), (h,))
-        got = _numpy(call(answer, X, H, W_xh, W_hh, b), "H_t")
+        got = as_array(call(answer, X, H, W_xh, W_hh, b), "H_t")
         x, s, wx, wh, bb = (a.asnumpy().astype(np.float64) for a in (X, H, W_xh, W_hh, b))
         want = np.tanh(x @ wx + s @ wh + bb)
-        if _same(got, want):
+        if same(got, want):
             continue
         if got.shape != want.shape:
             raise Wrong(f"H_t must have shape (n, h) = {want.shape}, got {got.shape}")
@@ -66,7 +52,7 @@ def _rnn_step(answer) -> str:
             "ReLU instead of tanh": np.maximum(x @ wx + s @ wh + bb, 0),
         }
         for name, wrong in mistakes.items():
-            if _same(got, wrong):
+            if same(got, wrong):
                 raise Wrong(f"your H_t matches the recurrence with {name}.")
         raise Wrong(
             f"for random inputs (seed {seed}) your H_t differs from tanh(X_t W_xh + H W_hh + "
@@ -93,8 +79,8 @@ def _clip_by_norm(answer) -> str:
             raise Wrong(
                 f"return the list of {len(shapes)} clipped arrays, got {type(got).__name__}"
             )
-        got = [_numpy(a, "each clipped gradient") for a in got]
-        if all(_same(a, factor * b) for a, b in zip(got, g)):
+        got = [as_array(a, "each clipped gradient") for a in got]
+        if all(same(a, factor * b) for a, b in zip(got, g)):
             continue
         if any(a.shape != b.shape for a, b in zip(got, g)):
             raise Wrong("each clipped array must keep the shape of its gradient.")
@@ -105,13 +91,13 @@ def _clip_by_norm(answer) -> str:
                 "be returned unchanged."
             )
         per_array = [b * min(1.0, theta / np.linalg.norm(b)) for b in g]
-        if all(_same(a, b) for a, b in zip(got, per_array)):
+        if all(same(a, b) for a, b in zip(got, per_array)):
             raise Wrong(
                 "you clip each array by its own norm; the rule clips all of them together "
                 f"(their global norm is {norm:.3g}, yours after clipping {got_norm:.3g}).",
                 "One norm over every array, then one common factor min(1, theta / ||g||).",
             )
-        if all(_same(a, np.clip(b, -theta, theta)) for a, b in zip(got, g)):
+        if all(same(a, np.clip(b, -theta, theta)) for a, b in zip(got, g)):
             raise Wrong(
                 "you clip each value to [-theta, theta]; that changes the gradient's "
                 "direction. Clip the norm instead.",
@@ -138,7 +124,7 @@ def _perplexity(answer) -> str:
         logits = rng.normal(scale=2.0, size=(T, n, V))
         Y = rng.integers(0, V, size=(n, T))
         got = call(answer, mnp.array(logits, dtype="float32"), mnp.array(Y, dtype="int32"))
-        got = _numpy(got, "the perplexity")
+        got = as_array(got, "the perplexity")
         if got.size != 1:
             raise Wrong(
                 "return one number, the perplexity of all T * n predictions together; got an "

@@ -15,30 +15,18 @@ have, and names the likely mistake when the answer matches a common wrong one.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from .core import Wrong, call, exercise
+from .core import Wrong, as_array, call, exercise, first_match, same
 
 __all__: list[str] = []
 
 
-def _numpy(x: object, what: str) -> np.ndarray:
-    """An answer's array as NumPy float64, or :class:`Wrong` naming ``what``."""
-    if hasattr(x, "asnumpy"):
-        x = x.asnumpy()
-    try:
-        return np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Wrong(f"{what} must be an array, got {type(x).__name__}") from None
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-8)  # float32 answers pass
-
-
-def _first_match(got: np.ndarray, mistakes: dict[str, np.ndarray]) -> str | None:
-    """The name of the first wrong answer that ``got`` equals, if any."""
-    return next((name for name, wrong in mistakes.items() if _same(got, wrong)), None)
+# Tight tolerances: the answers are float64 Jacobians and norms as small as 1e-15.
+_same = functools.partial(same, rtol=1e-5, atol=1e-8)
+_first_match = functools.partial(first_match, rtol=1e-5, atol=1e-8)
 
 
 @exercise(
@@ -52,7 +40,7 @@ def _step_jacobian(answer) -> str:
     for seed, alpha in ((0, 0.0), (1, 0.3), (2, 0.9)):
         rng = np.random.default_rng(seed)
         a, W = rng.normal(size=h), rng.normal(size=(h, h))  # W is not symmetric
-        got = _numpy(call(answer, a.copy(), W.copy(), alpha), "J")
+        got = as_array(call(answer, a.copy(), W.copy(), alpha), "J")
         eye, d = np.eye(h), 1.0 - np.tanh(a) ** 2
         want = alpha * eye + (1 - alpha) * d[:, None] * W.T
         if _same(got, want):
@@ -123,7 +111,7 @@ def _jacobian_norms(answer) -> str:
     T, h = 6, 3
     for seed in (0, 1):
         J = np.random.default_rng(seed).normal(size=(T, h, h))  # products do not commute
-        got = _numpy(call(answer, J.copy()), "the norms")
+        got = as_array(call(answer, J.copy()), "the norms")
         want = _spectral(_products(J))
         if _same(got, want):
             continue
@@ -173,7 +161,7 @@ def _jacobian_norms(answer) -> str:
 def _scaled_orthogonal(answer) -> str:
     matrices = {}
     for h, radius, seed in ((5, 0.9, 0), (5, 0.9, 1), (8, 2.0, 3)):
-        W = _numpy(call(answer, h, radius, seed), "the matrix")
+        W = as_array(call(answer, h, radius, seed), "the matrix")
         if W.shape != (h, h):
             raise Wrong(f"for num_hiddens = {h} the matrix must be ({h}, {h}), got {W.shape}")
         s = np.linalg.svd(W, compute_uv=False)
@@ -196,7 +184,7 @@ def _scaled_orthogonal(answer) -> str:
             raise Wrong(
                 f"for radius = {radius} the singular values must all equal it; yours are {shown}."
             )
-        again = _numpy(call(answer, h, radius, seed), "the matrix")
+        again = as_array(call(answer, h, radius, seed), "the matrix")
         if not _same(W, again):
             raise Wrong(
                 f"two calls with seed = {seed} return different matrices: draw from "

@@ -31,10 +31,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..checks import check_str
+import numpy as np
+
+from ..checks import check_array, check_number, check_str
 
 __all__ = [
     "AnswerFailed",
+    "as_array",
+    "as_number",
+    "first_match",
+    "log_softmax",
+    "same",
     "Exercise",
     "Verdict",
     "Wrong",
@@ -183,3 +190,47 @@ def judge(key: str, answer: object) -> Verdict:
 def check_exercise(key: str, answer: object) -> None:
     """Check ``answer`` for exercise ``key`` and print the verdict (see :func:`judge`)."""
     print(judge(key, answer).text())
+
+
+# ---------------------------------------------------------------- helpers for the checks
+
+
+def as_array(x: object, what: str) -> np.ndarray:
+    """An answer's array (NumPy, MXNet or a list) as NumPy float64, or :class:`Wrong` naming
+    ``what``."""
+    if hasattr(x, "asnumpy"):
+        x = x.asnumpy()
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Wrong(f"{what} must be an array, got {type(x).__name__}") from None
+
+
+def as_number(x: object, what: str) -> float:
+    """An answer that must be one number, as a float, or :class:`Wrong` naming ``what``."""
+    arr = as_array(x, what)
+    if arr.size != 1:
+        raise Wrong(f"{what} must be one number, got an array of shape {arr.shape}")
+    return float(arr.reshape(-1)[0])
+
+
+def same(a: np.ndarray, b: np.ndarray, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
+    """Equal shapes and values within float32 rounding (answers may be float32)."""
+    check_number(rtol, "rtol", 0)
+    check_number(atol, "atol", 0)
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=atol)
+
+
+def first_match(got: np.ndarray, mistakes: dict, rtol: float = 1e-4, atol: float = 1e-5):
+    """The name of the first of ``mistakes`` (name -> wrong answer) that ``got`` equals, or None."""
+    if not isinstance(mistakes, dict):
+        raise TypeError(f"mistakes must be a dict (name -> wrong answer), got {mistakes!r}")
+    return next((name for name, wrong in mistakes.items() if same(got, wrong, rtol, atol)), None)
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """``log softmax`` over the last axis, in NumPy, without overflow."""
+    logits = check_array(logits, "logits")
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))

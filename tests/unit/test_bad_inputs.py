@@ -903,6 +903,37 @@ cases(
     [("answer not callable", EXERCISES.Wrong, "answer", lambda f: EXERCISES.call(3, 1))],
 )
 CASES.append(no_arguments("exercises.core.exercises", lambda f: EXERCISES.exercises(1)))
+W = EXERCISES.Wrong
+cases(
+    "exercises.core.as_array",
+    [("an object", W, "H_t", lambda f: EXERCISES.as_array(object(), "H_t"))],
+)
+cases(
+    "exercises.core.as_number",
+    [
+        (
+            "three numbers",
+            W,
+            "the perplexity",
+            lambda f: EXERCISES.as_number([1, 2, 3], "the perplexity"),
+        )
+    ],
+)
+cases(
+    "exercises.core.same",
+    [
+        ("rtol negative", VE, "rtol", lambda f: EXERCISES.same(1.0, 1.0, rtol=-1)),
+        ("atol NaN", VE, "atol", lambda f: EXERCISES.same(1.0, 1.0, atol=NAN)),
+    ],
+)
+cases(
+    "exercises.core.first_match",
+    [("mistakes a list", TE, "mistakes", lambda f: EXERCISES.first_match(1.0, [1.0]))],
+)
+cases(
+    "exercises.core.log_softmax",
+    [("logits a str", TE, "logits", lambda f: EXERCISES.log_softmax("abc"))],
+)
 
 # ---------------------------------------------------------------- notebook
 NOTEBOOK = importlib.import_module("d2lrnn.notebook")

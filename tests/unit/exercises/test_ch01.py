@@ -5,6 +5,7 @@ import pytest
 
 from d2lrnn.exercises import judge
 from tests.chapter_code import define
+from tests.unit.exercises import assert_solution_passes_and_starter_fails
 
 
 def solution(name, replace=None):
@@ -16,10 +17,7 @@ def solution(name, replace=None):
     [("1.1", "lag_features"), ("1.2", "markov_log_prob"), ("1.3", "k_step_forecast")],
 )
 def test_the_chapters_solution_passes_and_its_starter_does_not(key, name):
-    verdict = judge(key, solution(name))
-    assert verdict.passed, verdict.text()
-    starter = judge(key, solution(f"my_{name}"))
-    assert not starter.passed and "not attempted yet" in starter.message and starter.hint
+    assert_solution_passes_and_starter_fails(key, name, solution)
 
 
 def test_the_library_passes_its_own_exercise():

@@ -5,6 +5,7 @@ import pytest
 
 from d2lrnn.exercises import judge
 from tests.chapter_code import define
+from tests.unit.exercises import assert_solution_passes_and_starter_fails
 
 
 def solution(name, replace=None):
@@ -16,10 +17,7 @@ def solution(name, replace=None):
     [("4.1", "step_jacobian"), ("4.2", "jacobian_norms"), ("4.3", "scaled_orthogonal")],
 )
 def test_the_chapters_solution_passes_and_its_starter_does_not(key, name):
-    verdict = judge(key, solution(name))
-    assert verdict.passed, verdict.text()
-    starter = judge(key, solution(f"my_{name}"))
-    assert not starter.passed and "not attempted yet" in starter.message and starter.hint
+    assert_solution_passes_and_starter_fails(key, name, solution)
 
 
 def test_mxnet_float32_arrays_are_accepted_as_answers():
