@@ -1,40 +1,99 @@
 # d2lrnn: the two commands are `make book` and `make test` (see README.md).
 SHELL := /bin/bash
-# Both create .venv with the pinned set in requirements.txt when it is missing
-# or older than requirements.txt/pyproject.toml.
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-# Binder's lean environment, built here to test it (see binder-env).
+# ------------------------------------------------------------------ Pythons and environments
+# A working pythonX.Y: on the PATH if it runs (pyenv's shims refuse a version that is not
+# selected), else pyenv's own copy.
+find_python = $(firstword $(foreach p,$(shell command -v python$(1) 2>/dev/null) \
+  $(wildcard $(shell pyenv root 2>/dev/null)/versions/$(1).*/bin/python$(1)),\
+  $(if $(shell $(p) -c 'print(1)' 2>/dev/null),$(p))))
+
+# The Python that builds the book and runs the browser tests: 3.11 when there is one (the
+# oldest set, numpy 1.23.5), else 3.13, else 3.12, else python3. Choose another with, for
+# example, `make test PYTHON=python3.13`.
+PYTHON ?= $(or $(call find_python,3.11),$(call find_python,3.13),$(call find_python,3.12),python3)
+PY := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+# One venv per environment, each installed from its exact set (requirements/py3.X.txt).
+VENV := .venvs/$(PY)
+BIN  := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# What `make test` runs besides $(PY): the other supported Pythons and a Colab-like runtime
+# (Python 3.13 with Colab's numpy 2.1.3, IPython 7.34 and ipywidgets 7.7.1). Every chapter
+# runs in 3.11, 3.13 and colab; 3.12 (numpy 1.26) runs the unit tests and CHAPTERS_3.12.
+MATRIX ?= 3.11 3.13 3.12 colab
+CHAPTERS_3.12 ?= 01,02
+python_of = $(call find_python,$(if $(filter colab,$(1)),3.13,$(1)))
+FOUND   := $(foreach e,$(MATRIX),$(if $(call python_of,$(e)),$(e)))
+MISSING := $(filter-out $(FOUND),$(MATRIX))
+OTHERS  := $(filter-out $(PY),$(FOUND))
+PYTHON_ENVS := $(filter-out colab,$(OTHERS))
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# Two processes share the two cores everywhere below (two chapters, two test workers): an
+# OpenMP thread that waits should sleep, not spin and take the other's core. No number
+# changes (see tests/notebooks/execute.py).
+export OMP_WAIT_POLICY ?= PASSIVE
+
+# The Binder environment (binder/), built here to test it (see binder-env).
 BINDER_VENV := .binder-venv
 BOOK_FLAGS ?= --warningiserror --nitpick --keep-going
 # JavaScript the HTML book serves itself (MathJax, require.js, the ipywidgets
 # HTML manager), installed from npm (package-lock.json) at build time.
 VENDOR := _assets/static/vendor
 
-.PHONY: help setup vendor book test unit notebooks test-book browser binder-env lint format sync lab serve bench clean distclean lock
+.PHONY: help setup envs setup-all vendor execute execute-all book test unit unit-matrix notebooks \
+        test-book browser binder-env lint format sync lab serve bench clean distclean lock \
+        chapter-times check-matrix
 
 help:
-	@echo "make book      set up .venv if needed, execute every chapter (cached) and build _build/html"
-	@echo "make test      set up .venv if needed, lint, unit tests, execute every chapter, build and browser-test the book"
-	@echo "make binder-env build Binder's lean environment (binder/) in .binder-venv, as repo2docker would"
+	@echo "make book      set up $(VENV) if needed, execute every chapter (two at a time, cached) and build _build/html"
+	@echo "make test      set up every environment, lint, unit tests, execute every chapter in each, build and browser-test the book"
+	@echo "               Python $(PY) builds the book ($(PYTHON)); environments found: $(FOUND); missing: $(or $(MISSING),none)"
+	@echo "make binder-env build Binder's lean environment (binder/) in $(BINDER_VENV), as repo2docker would"
 	@echo "make lab       JupyterLab; open any chapters/*.md as a notebook (jupytext pairing)"
 	@echo "make serve     serve the built book (_build/html) on http://127.0.0.1:$(PORT)"
 	@echo "make bench     the book's language models, then its translation model, against d2l's, chapter 7's ablations: benchmarks/results.json"
+	@echo "make chapter-times  each chapter alone, and in the last parallel build: the README's table"
 	@echo "make sync      re-pair chapters/*.md and chapters/*.ipynb after editing either"
-	@echo "make clean     remove the built book, caches and test output (keeps .venv)"
-	@echo "make distclean clean, and remove .venv too"
-	@echo "make lock      re-resolve pyproject.toml's ranges into requirements.txt"
+	@echo "make clean     remove the built book, caches and test output (keeps the environments)"
+	@echo "make distclean clean, and remove the environments too"
+	@echo "make lock      re-resolve pyproject.toml's ranges into requirements/ (every Python, Colab, Binder)"
+
+# .venvs/3.X from requirements/py3.X.txt, made anew when that file or pyproject.toml changes.
+# The set is closed, so --no-deps installs exactly it (see requirements/lock.py).
+.venvs/%/.installed: requirements/py%.txt pyproject.toml
+	@py="$(call find_python,$*)"; test -n "$$py" || { echo "python$* is not on this machine"; exit 1; }; \
+	  rm -rf .venvs/$* && "$$py" -m venv .venvs/$*
+	.venvs/$*/bin/python -m pip install -qq --disable-pip-version-check --no-deps -r requirements/py$*.txt
+	.venvs/$*/bin/python -m pip install -qq --disable-pip-version-check --no-deps -e .
+	@sha256sum requirements/py$*.txt pyproject.toml > $@
+
+# Colab-like: Python 3.13 with exactly Colab's packages (requirements/colab.txt); d2lrnn,
+# MXNet and sacrebleu are not installed: each chapter's first cell installs them, as on Colab.
+.venvs/colab/.installed: requirements/colab.txt
+	@py="$(call find_python,3.13)"; test -n "$$py" || { echo "python3.13 is not on this machine"; exit 1; }; \
+	  rm -rf .venvs/colab && "$$py" -m venv .venvs/colab
+	.venvs/colab/bin/python -m pip install -qq --disable-pip-version-check --no-deps -r requirements/colab.txt
+	@sha256sum requirements/colab.txt > $@
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
-	@touch $@
+# A supported Python missing from this machine is skipped with a note, except in CI.
+check-matrix:
+	@if [ -n "$(MISSING)" ]; then \
+	  if [ -n "$$CI" ]; then echo "CI needs every environment of MATRIX; missing: $(MISSING)"; exit 1; fi; \
+	  echo "note: no Python for $(MISSING) on this machine: those environments are skipped"; fi
+
+ENV_STAMPS := $(STAMP) $(foreach e,$(OTHERS),.venvs/$(e)/.installed)
+envs: check-matrix
+	@$(MAKE) --no-print-directory -j$(JOBS) $(ENV_STAMPS)
+
+# Everything make test needs installed, $(JOBS) at a time (pip and apt wait on the disk and
+# the network as much as on the CPU): the environments, Binder's, the book's JavaScript,
+# Chromium.
+setup-all: check-matrix
+	@$(MAKE) --no-print-directory -j$(JOBS) $(ENV_STAMPS) $(BINDER_VENV)/.built \
+	  $(VENDOR)/.copied $(CHROMIUM)
 
 vendor: $(VENDOR)/.copied
 
@@ -55,24 +114,51 @@ $(VENDOR)/.copied: node_modules/.installed
 	  cp node_modules/@jupyter-widgets/html-manager/dist/*.{woff,woff2,ttf,eot,svg} $$d/; done
 	@touch $@
 
-# The execution cache keys on each notebook's code only; when d2lrnn itself
-# changes, every chapter must run again, so the cache is dropped.
-_build/.d2lrnn-version: $(wildcard d2lrnn/*.py d2lrnn/*/*.py) requirements.txt
-	rm -rf _build/.jupyter_cache _build/html _build/.doctrees _build/jupyter_execute
-	@mkdir -p _build && touch $@
+# ------------------------------------------------------------------ executing the chapters
+# tests/notebooks/execute.py runs the chapters $(JOBS) at a time in fresh kernels of each
+# environment's Python, into _build/executed/<env>/ (and, for $(PY), into the book's
+# jupyter-cache, which `jupyter-book build` then renders without executing anything). A
+# chapter already executed with the same code, d2lrnn and environment is not run again.
+EXECUTE = $(BIN)/python -m tests.notebooks.execute --book $(PY) --jobs $(JOBS) --env $(PY)=$(VENV)
 
-book: $(STAMP) $(VENDOR)/.copied _build/.d2lrnn-version
+# What the book needs: every chapter in $(PY).
+execute: $(STAMP)
+	$(EXECUTE)
+
+# What the tests need: every chapter in every environment, all in one pool.
+execute-all: envs
+	$(EXECUTE) $(foreach e,$(PYTHON_ENVS),--env $(e)=.venvs/$(e)) \
+	  $(if $(filter colab,$(OTHERS)),--env colab=.venvs/colab:colab) \
+	  $(if $(filter 3.12,$(OTHERS)),--only "3.12:$(CHAPTERS_3.12)")
+
+book: $(STAMP) $(VENDOR)/.copied execute
 	$(BIN)/jupyter-book build . --builder html $(BOOK_FLAGS)
 
-test: lint unit notebooks test-book browser
+# ------------------------------------------------------------------ tests
+test: setup-all lint unit unit-matrix execute-all notebooks test-book browser
 
-# The book builds with warnings as errors, with every chapter executed; then
-# each chapter's printed numbers must equal those of the `notebooks` run.
+# Unit tests on both cores (pytest-xdist), in $(PY), then in the other Pythons.
+PYTEST_UNIT = -n $(JOBS) tests/unit tests/benchmarks tests/binder
+unit: $(STAMP)
+	$(BIN)/pytest $(PYTEST_UNIT)
+
+unit-matrix: envs
+	@for e in $(PYTHON_ENVS); do echo "== unit tests on Python $$e"; \
+	  .venvs/$$e/bin/pytest $(PYTEST_UNIT) -p no:cacheprovider || exit 1; done
+
+# The executed chapters: no error in any environment, the same printed numbers in all of
+# them (the determinism check: independent executions), Colab's packages untouched; and
+# the notebook tests that need a kernel of their own.
+notebooks: $(STAMP)
+	D2LRNN_ENVS="$(PY) $(OTHERS)" $(BIN)/pytest -n $(JOBS) tests/notebooks
+
+# The book builds with warnings as errors from the executions above; then its glued
+# numbers are checked against its prose.
 test-book: book
 	$(BIN)/pytest tests/book
 
 # The browser tests drive Debian's Chromium headless through Playwright for
-# Python (pinned in requirements.txt); no browser is downloaded. On a fresh
+# Python (pinned in requirements/); no browser is downloaded. On a fresh
 # machine the package is installed from Debian's archive.
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -84,30 +170,25 @@ $(CHROMIUM):
 # The built book in Chromium (every page, math, figures, widgets, search,
 # accessibility basics), and a chapter run in JupyterLab; screenshots go to
 # test-output/browser/.
+# On both cores, a test file per worker (a file's tests share its server and its timings).
 browser: book $(CHROMIUM) $(BINDER_VENV)/.built
-	CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest -n $(JOBS) --dist loadfile tests/browser
 
 # Binder's environment (binder/), built here as repo2docker builds it: a clean
 # venv from exactly binder/requirements.txt and binder/postBuild (about a
 # minute). tests/browser/test_binder_env.py opens every chapter in its JupyterLab.
 $(BINDER_VENV)/.built: binder/requirements.txt binder/postBuild binder/runtime.txt pyproject.toml
-	bash binder/verify.sh
+	BINDER_PYTHON="$(call find_python,$(shell sed -n 's/^python-//p' binder/runtime.txt))" bash binder/verify.sh
 
 binder-env: $(BINDER_VENV)/.built
 
-unit: $(STAMP)
-	$(BIN)/pytest tests/unit tests/benchmarks tests/binder
-
-notebooks: $(STAMP)
-	$(BIN)/pytest -x tests/notebooks
-
 lint: $(STAMP)
-	$(BIN)/ruff check d2lrnn tests benchmarks binder
-	$(BIN)/ruff format --check d2lrnn tests benchmarks binder
+	$(BIN)/ruff check d2lrnn tests benchmarks binder requirements
+	$(BIN)/ruff format --check d2lrnn tests benchmarks binder requirements
 
 format: $(STAMP)
-	$(BIN)/ruff format d2lrnn tests benchmarks binder
-	$(BIN)/ruff check --fix d2lrnn tests benchmarks binder
+	$(BIN)/ruff format d2lrnn tests benchmarks binder requirements
+	$(BIN)/ruff check --fix d2lrnn tests benchmarks binder requirements
 
 sync: $(STAMP)
 	$(BIN)/jupytext --sync chapters/*.md
@@ -120,6 +201,11 @@ PORT ?= 8000
 serve:
 	@test -f _build/html/index.html || { echo "no built book: run 'make book' first"; exit 1; }
 	$(PYTHON) -m http.server --directory _build/html --bind 127.0.0.1 $(PORT)
+
+# Each chapter executed alone on a quiet machine, next to its time in the last parallel
+# build (_build/executed/$(PY)/times.json): the table of the README.
+chapter-times: $(STAMP)
+	$(BIN)/python -m benchmarks chapters --build _build/executed/$(PY)
 
 # Speed and perplexity against d2l, side by side (about 35 minutes on 2 cores
 # for 3 seeds); BENCH_ARGS passes options, e.g. BENCH_ARGS="--models lstm --seeds 5".
@@ -135,15 +221,13 @@ bench: $(STAMP)
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache test-output $(VENDOR)
-	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	find . -name __pycache__ -not -path './.venvs/*' -not -path './$(BINDER_VENV)/*' -prune -exec rm -rf {} +
 	find chapters -name .ipynb_checkpoints -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) $(BINDER_VENV) *.egg-info node_modules
+	rm -rf .venvs $(BINDER_VENV) *.egg-info node_modules
 
+# Every pinned set, from pyproject.toml's ranges: requirements/py3.X.txt and
+# student-py3.X.txt for each Python, requirements/colab.txt, binder/requirements.txt.
 lock:
-	rm -rf /tmp/d2lrnn-lock && $(PYTHON) -m venv /tmp/d2lrnn-lock
-	/tmp/d2lrnn-lock/bin/python -m pip install --quiet -e '.[book,test]'
-	{ sed -n '1,3p' requirements.txt; /tmp/d2lrnn-lock/bin/python -m pip freeze --exclude-editable; } > requirements.txt.new
-	mv requirements.txt.new requirements.txt
-	/tmp/d2lrnn-lock/bin/python binder/lock.py
+	python3 requirements/lock.py $(foreach v,3.11 3.12 3.13,--python $(v)=$(call find_python,$(v)))

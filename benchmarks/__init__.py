@@ -3,6 +3,10 @@
 import os
 import platform
 
+# d2lrnn first: its compatibility layer lets MXNet 1.9.1 import on numpy >= 1.24, and the
+# benchmarks import MXNet (and d2l, which imports it) directly (see d2lrnn.compat).
+import d2lrnn  # noqa: F401, I001
+
 
 def machine() -> dict:
     """The machine a benchmark ran on, as every entry of ``results.json`` records it."""

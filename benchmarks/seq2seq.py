@@ -567,6 +567,7 @@ def set_threads(threads: int) -> None:
 
 _PROBE = """
 import json, os, time
+import d2lrnn  # first: its compatibility layer lets MXNet import on numpy >= 1.24
 import mxnet as mx
 from mxnet import gluon, npx
 from mxnet import np as mnp

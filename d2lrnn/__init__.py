@@ -26,7 +26,12 @@ imports :mod:`d2lrnn.runtime`, which does them once):
 
 import importlib
 
+from . import compat
 from .doctor import doctor
+
+# MXNet 1.9.1 on numpy >= 1.24: its modules, when imported after this, see numpy
+# with the names it lacks filled in (numpy itself is left as it is; see d2lrnn.compat).
+compat.install()
 
 __version__ = "0.1.0"
 

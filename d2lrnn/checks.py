@@ -39,6 +39,12 @@ def _scalar(value: Any) -> Any:
     return value
 
 
+def _shown(value: Any) -> str:
+    """``repr(value)``, a NumPy scalar as its Python value: ``-3``, not numpy 2's
+    ``np.int8(-3)``, so that a message reads the same with numpy 1 and 2."""
+    return repr(value.item()) if isinstance(value, np.generic) else repr(value)
+
+
 def _is_bool(value: Any) -> bool:
     return isinstance(value, (bool, np.bool_))
 
@@ -54,9 +60,9 @@ def check_int(value: object, arg: str, minimum: int, maximum: int | None = None)
     scalar = _scalar(value)
     expected = f"an int >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
     if _is_bool(scalar) or not isinstance(scalar, (int, np.integer)):
-        raise TypeError(f"{arg} must be {expected}, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{arg} must be {expected}, got {type(value).__name__} {_shown(value)}")
     if scalar < minimum or (maximum is not None and scalar > maximum):
-        raise ValueError(f"{arg} must be {expected}, got {value!r}")
+        raise ValueError(f"{arg} must be {expected}, got {_shown(value)}")
     return int(scalar)
 
 
@@ -84,7 +90,7 @@ def check_number(
     expected = "a finite number" + (" " + " and ".join(bounds) if bounds else "")
     scalar = _scalar(value)
     if _is_bool(scalar) or not isinstance(scalar, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{arg} must be {expected}, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{arg} must be {expected}, got {type(value).__name__} {_shown(value)}")
     x = float(scalar)
     bad = (
         not math.isfinite(x)
@@ -92,7 +98,7 @@ def check_number(
         or (maximum is not None and (x >= maximum if below else x > maximum))
     )
     if bad:
-        raise ValueError(f"{arg} must be {expected}, got {value!r}")
+        raise ValueError(f"{arg} must be {expected}, got {_shown(value)}")
     return x
 
 
@@ -100,7 +106,7 @@ def check_bool(value: object, arg: str) -> bool:
     """Return ``value`` if it is a ``bool`` (or NumPy bool); a string like ``'no'`` is refused."""
     scalar = _scalar(value)
     if not _is_bool(scalar):
-        raise TypeError(f"{arg} must be True or False, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{arg} must be True or False, got {type(value).__name__} {_shown(value)}")
     return bool(scalar)
 
 
@@ -111,7 +117,7 @@ def check_choice(value: object, arg: str, options: Sequence) -> Any:
     except TypeError:  # e.g. an unhashable value against a dict
         ok = False
     if not ok:
-        raise ValueError(f"{arg} must be one of {list(options)}, got {value!r}")
+        raise ValueError(f"{arg} must be one of {list(options)}, got {_shown(value)}")
     return value
 
 

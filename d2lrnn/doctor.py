@@ -11,9 +11,14 @@ raises :class:`EnvironmentProblem`, so that "Run all" stops at the first cell
 instead of failing obscurely later.
 
 MXNet is retired (the project is in the Apache Attic); the book pins its last
-release, 1.9.1, which needs Python 3.11 and numpy < 1.24. Most problems are
-that pin meeting a newer environment (Colab's, a new Python, numpy 2), or a
-platform without an MXNet 1.9.1 wheel (Windows, Apple Silicon).
+release, 1.9.1. Through :mod:`d2lrnn.compat` it runs on Python 3.11 to 3.13
+with numpy 1.23.5 to 2.5, Colab's runtime included, and the doctor accepts
+all of these in one line. What it still reports: a platform without an MXNet
+1.9.1 wheel (Windows, Apple Silicon), a Python or numpy the book is not tested
+with (3.14, numpy 2.6), MXNet missing (on Colab: run the chapter's first cell),
+a GPU that MXNet 1.9.1 cannot use (Colab's), and an ``import mxnet`` that
+fails, with its cause when it is a known one (distutils on Python 3.12 without
+setuptools, a missing system library, a GPU build without CUDA 11).
 
 The work is split in three, so that the logic is tested without faking a machine:
 
@@ -46,6 +51,9 @@ __all__ = [
     "IMPORT_TIMEOUT_S",
     "LEVELS",
     "MXNET_VERSION",
+    "NUMPY_NEWEST",
+    "NUMPY_OLDEST",
+    "PYTHONS",
     "EnvironmentProblem",
     "Facts",
     "Finding",
@@ -63,19 +71,32 @@ IMPORT_TIMEOUT_S = 120
 #: A finding's levels: a note, something to know, something that stops the book.
 LEVELS = ("ok", "warning", "error")
 
-_NUMPY_PINNED = "1.23.5"
+#: The Pythons ``make test`` runs the book on (3.11 and 3.13 every chapter, 3.12 the unit tests).
+PYTHONS = ((3, 11), (3, 12), (3, 13))
+#: The oldest and the newest numpy release the book is tested with (major, minor).
+NUMPY_OLDEST, NUMPY_NEWEST = (1, 23), (2, 5)
+
+_NUMPY_OLDEST_TEXT = "1.23.5"  # d2l 1.0.3's pin, and the oldest the book is tested with
+_NUMPY_TESTED = f"{_NUMPY_OLDEST_TEXT} to {NUMPY_NEWEST[0]}.{NUMPY_NEWEST[1]}"
 _STDERR_LINES = 40  # how much of a failed import's output the report shows
 _RETIRED = (
     "MXNet is retired (the project is in the Apache Attic); the book pins its last release, "
-    f"{MXNET_VERSION}, with numpy {_NUMPY_PINNED} on Python 3.11."
+    f"{MXNET_VERSION}, which runs on Python 3.11 to 3.13 with numpy {_NUMPY_TESTED} "
+    "through d2lrnn.compat."
 )
 _BINDER = "Binder (the rocket button at the top of the chapter's page)"
-_INSTALL = "pip install -r requirements.txt && pip install -e ."
+_INSTALL = "pip install -e . (in the book's folder)"
 _MARK = "d2lrnn-doctor:"  # prefixes the probe's answer on its stdout
+# The folder that holds the d2lrnn package: the probe imports d2lrnn from there.
+_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Run by sys.executable: import MXNet, then report its version and whether it sees a GPU.
+# Run by sys.executable: import d2lrnn first (its compatibility layer, d2lrnn.compat, lets
+# MXNet 1.9.1 import on numpy >= 1.24), then MXNet; report its version and GPUs.
 _PROBE = f"""
 import json
+import sys
+sys.path.insert(0, {_PACKAGE_PARENT!r})
+import d2lrnn
 import mxnet
 try:
     from mxnet.runtime import Features
@@ -268,9 +289,9 @@ def diagnose(facts: Facts) -> list[Finding]:
     """The findings about ``facts``, most fundamental first; empty on a good setup.
 
     Pure: the same facts always give the same findings. A finding that another
-    explains is left out (on Colab, for instance, only the Colab finding speaks
-    for Python, numpy and the missing MXNet), and an ``import mxnet`` failure
-    that the doctor does not recognise is reported verbatim.
+    explains is left out (Windows, for instance, speaks for the missing MXNet),
+    and an ``import mxnet`` failure that the doctor does not recognise is
+    reported verbatim.
     """
     if not isinstance(facts, Facts):
         raise TypeError(
@@ -280,46 +301,46 @@ def diagnose(facts: Facts) -> list[Finding]:
     # A mismatch is an error while MXNet does not import; once it does, it is only untested.
     level = "warning" if works else "error"
     python, numpy = _version(facts.python), _version(facts.numpy)
-    numpy_too_new = numpy >= (1, 24)
     findings: list[Finding] = []
     explained = False  # is a missing MXNet already explained (and its fix given)?
 
-    if facts.colab:
-        findings.append(_colab(facts, level))
+    platform_finding = _platform(facts, level) if not works else None
+    if platform_finding:
+        findings.append(platform_finding)
         explained = True
-    else:
-        platform_finding = _platform(facts, level) if not works else None
-        if platform_finding:
-            findings.append(platform_finding)
-            explained = True
-        if python[:2] != (3, 11):
-            findings.append(_python(facts, level, python, numpy_too_new))
-            explained = explained or python[:2] >= (3, 12)
-        if python[:2] <= (3, 11):  # from 3.12 on, the Python finding speaks for numpy
-            findings += _numpy(facts, level, numpy)
-    findings += _mxnet(facts, explained, numpy_too_new)
-    if works and facts.gpu_visible and not facts.colab:
-        findings += _gpu(facts)
+    if python[:2] not in PYTHONS:
+        findings.append(_python(facts, level))
+    findings += _numpy(facts, level, numpy)
+    if facts.colab and not works and facts.mxnet_import.missing and not facts.mxnet:
+        findings.append(_colab_missing(facts))
+        explained = True
+    findings += _mxnet(facts, explained, python)
+    if works and facts.gpu_visible:
+        findings += _colab_gpu(facts) if facts.colab else _gpu(facts)
     return findings
 
 
-def _colab(facts: Facts, level: str) -> Finding:
-    gpu = ", GPU" if facts.gpu_visible else ""
-    message = (
-        f"Google Colab (Python {facts.python}, numpy {facts.numpy or 'none'}{gpu}): the book "
-        f"pins MXNet {MXNET_VERSION}, which needs Python 3.11 and numpy < 1.24; Colab's "
-        "runtimes (Python 3.12 or 3.13, numpy 2, CUDA 12 and cuDNN 9) cannot run it."
+def _colab_missing(facts: Facts) -> Finding:
+    return Finding(
+        "error",
+        f"Google Colab (Python {facts.python}, numpy {facts.numpy or 'none'}): MXNet "
+        f"{MXNET_VERSION} is not installed in this runtime yet.",
+        "Run the chapter's first cell: on Colab it installs MXNet and d2lrnn (Colab's numpy, "
+        "IPython and ipywidgets stay as they are), then run this cell again.",
     )
-    if facts.gpu_visible:
-        message += (
-            " Its GPU cannot be used either: mxnet-cu117, MXNet 1.9.1's GPU build, needs "
-            "CUDA 11 and cuDNN 8."
+
+
+def _colab_gpu(facts: Facts) -> list[Finding]:
+    return [
+        Finding(
+            "ok",
+            "Colab's GPU cannot be used: MXNet 1.9.1's GPU build, mxnet-cu117, needs CUDA 11 and "
+            "cuDNN 8, and Colab has CUDA 12 and cuDNN 9. The chapters run on the CPU (they are "
+            "sized for it).",
+            "Nothing to do; a CPU runtime (Runtime > Change runtime type) leaves the GPU to "
+            "someone who can use it.",
         )
-    fix = (
-        f"Open the chapter on {_BINDER}, or run it on your own machine with Python 3.11 "
-        "(`make lab` in the book's folder)."
-    )
-    return Finding(level, message, fix)
+    ]
 
 
 def _platform(facts: Facts, level: str) -> Finding | None:
@@ -327,75 +348,59 @@ def _platform(facts: Facts, level: str) -> Finding | None:
         return Finding(
             level,
             f"Windows: MXNet {MXNET_VERSION} has no Windows wheel, so it cannot be installed here.",
-            f"Use WSL2 (Ubuntu, with Python 3.11: `make lab` in the book's folder), or {_BINDER}.",
+            "Use WSL2 (Ubuntu, with Python 3.11 to 3.13: `make lab` in the book's folder), "
+            f"Google Colab, or {_BINDER}.",
         )
     if facts.system == "Darwin" and facts.machine == "arm64":
         return Finding(
             level,
             f"macOS on Apple Silicon (arm64): MXNet {MXNET_VERSION} has no arm64 wheel for macOS.",
-            "Use an x86_64 Python 3.11 under Rosetta 2 (for instance "
-            f"`CONDA_SUBDIR=osx-64 conda create -n d2lrnn python=3.11`, then `{_INSTALL}` in "
-            f"it), or {_BINDER}.",
+            "Use an x86_64 Python under Rosetta 2 (for instance "
+            f"`CONDA_SUBDIR=osx-64 conda create -n d2lrnn python=3.13`, then `make lab` in the "
+            f"book's folder), Google Colab, or {_BINDER}.",
         )
     return None
 
 
-def _python(facts: Facts, level: str, python: tuple[int, ...], numpy_too_new: bool) -> Finding:
-    fix = (
-        f"Use {_BINDER}, or Python 3.11 on your machine: install python3.11, then `make lab` "
-        "in the book's folder (it makes .venv with the pinned versions)."
-    )
-    if python[:2] < (3, 12):  # MXNet 1.9.1 runs there, but the book's pinned set is for 3.11
-        message = (
-            f"Python {facts.python}: the book's pinned versions are for Python 3.11 (it is tested "
-            "there only, and `pip install -e .` refuses other versions)."
-        )
-        return Finding(level, message, fix)
-    if python[:2] == (3, 12):
-        why = (
-            "numpy 1.23.5 cannot be installed on Python 3.12 (no wheel, and it does not build "
-            "there: d2l-ai/d2l-en#2608)."
-        )
+def _python(facts: Facts, level: str) -> Finding:
+    tested = "the book is tested on Python 3.11, 3.12 and 3.13"
+    if _version(facts.python)[:2] > PYTHONS[-1]:
+        message = f"Python {facts.python}: {tested}, not yet on this newer one."
     else:
-        why = f"there is no numpy < 2 wheel for Python {python[0]}.{python[1]}."
-    with_numpy = f" with numpy {facts.numpy}" if numpy_too_new else ""
-    message = (
-        f"Python {facts.python}{with_numpy}: MXNet {MXNET_VERSION} needs Python 3.11 and "
-        f"numpy < 1.24; {why}"
+        message = f"Python {facts.python}: {tested}; this one is older."
+    fix = (
+        f"Use Python 3.13 (or 3.11, 3.12): `make lab PYTHON=python3.13` in the book's folder, "
+        f"Google Colab, or {_BINDER}."
     )
     return Finding(level, message, fix)
 
 
 def _numpy(facts: Facts, level: str, numpy: tuple[int, ...]) -> list[Finding]:
-    fix = f"`pip install numpy=={_NUMPY_PINNED}`, the version the book (and d2l) pins."
     if facts.numpy is None:
         return [Finding("error", "numpy is not installed.", f"`{_INSTALL}`, or `make lab`.")]
-    if numpy >= (2,):
-        message = (
-            f"numpy {facts.numpy}: MXNet {MXNET_VERSION} fails at import with numpy 2, which "
-            "removed names it uses (`np.PZERO`), as with any numpy >= 1.24 (`np.bool`, "
-            "apache/mxnet#21165)."
-        )
+    tested = f"the book is tested with numpy {_NUMPY_TESTED}"
+    if numpy[:2] > NUMPY_NEWEST:
+        message = f"numpy {facts.numpy}: {tested}; this one is newer."
+        fix = f"If something fails, `pip install 'numpy<{_next_minor(NUMPY_NEWEST)}'`."
         return [Finding(level, message, fix)]
-    if numpy >= (1, 24):
-        message = (
-            f"numpy {facts.numpy}: MXNet {MXNET_VERSION} fails at import with numpy >= 1.24, "
-            "which removed `np.bool` (apache/mxnet#21165)."
-        )
-        return [Finding(level, message, fix)]
-    if numpy < (1, 23):
-        message = f"numpy {facts.numpy}: the book is tested with numpy {_NUMPY_PINNED} only."
-        return [Finding("warning", message, fix)]
+    if numpy[:2] < NUMPY_OLDEST:
+        message = f"numpy {facts.numpy}: {tested}; this one is older."
+        return [Finding("warning", message, f"`pip install 'numpy>={_NUMPY_OLDEST_TEXT}'`.")]
     return []
+
+
+def _next_minor(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1] + 1}"
 
 
 # What a failed import printed -> why: numpy too new, CUDA missing, a system library missing.
 _NUMPY_SIGNS = (
-    "has no attribute 'bool'",  # numpy >= 1.24
+    "module 'numpy' has no attribute",  # numpy >= 1.24: np.bool, np.in1d ...
     "was removed in the NumPy 2.0 release",  # numpy 2: np.PZERO ...
     "compiled using NumPy 1.x cannot be run in",
     "numpy.core.multiarray failed to import",
 )
+_NO_DISTUTILS = "No module named 'distutils'"
 _MISSING_LIBRARY = re.compile(r"(lib[\w.+-]*?\.so(\.\d+)*): cannot open shared object file")
 _CUDA_LIBRARY = re.compile(
     r"lib(cuda|cudart|cublas\w*|cudnn\w*|cufft|curand|cusolver|cusparse|nccl|nvrtc)\b"
@@ -403,7 +408,7 @@ _CUDA_LIBRARY = re.compile(
 _DEBIAN_PACKAGES = {"libquadmath.so.0": "libquadmath0", "libgomp.so.1": "libgomp1"}
 
 
-def _mxnet(facts: Facts, explained: bool, numpy_too_new: bool) -> list[Finding]:
+def _mxnet(facts: Facts, explained: bool, python: tuple[int, ...]) -> list[Finding]:
     found = []
     imp = facts.mxnet_import
     names = [name for name, _ in facts.mxnet]
@@ -438,15 +443,25 @@ def _mxnet(facts: Facts, explained: bool, numpy_too_new: bool) -> list[Finding]:
                 Finding(
                     "error",
                     "MXNet is not installed.",
-                    f"On Python 3.11, in the book's folder: `{_INSTALL}` (or `make lab`, which "
-                    f"does it in .venv); or use {_BINDER}.",
+                    f"{_install_mxnet(python)}, or `make lab` in the book's folder (it makes "
+                    f".venv with the tested versions); or use {_BINDER}.",
                 )
             )
         return found
-    return [*found, _import_failure(facts, name, numpy_too_new)]
+    return [*found, _import_failure(facts, name)]
 
 
-def _import_failure(facts: Facts, name: str, numpy_too_new: bool) -> Finding:
+def _install_mxnet(python: tuple[int, ...]) -> str:
+    if python[:2] >= (3, 13):
+        return (
+            f"`pip install --no-deps mxnet=={MXNET_VERSION} requests` (its metadata asks for "
+            "numpy < 2, which has no wheel for this Python and which d2lrnn.compat makes "
+            "unnecessary)"
+        )
+    return f"`pip install mxnet=={MXNET_VERSION}`"
+
+
+def _import_failure(facts: Facts, name: str) -> Finding:
     imp = facts.mxnet_import
     failed = f"`import mxnet` fails: {imp.error}"
     if imp.error.startswith("TimeoutExpired"):
@@ -455,8 +470,20 @@ def _import_failure(facts: Facts, name: str, numpy_too_new: bool) -> Finding:
             "on a busy machine can be slow), then run this cell again."
         )
         return Finding("error", f"`import mxnet` {imp.error.partition(': ')[2]}.", fix, imp.stderr)
-    if numpy_too_new and any(sign in imp.stderr for sign in _NUMPY_SIGNS):
-        return Finding("error", failed, f"numpy {facts.numpy} is too new for MXNet: see above.")
+    if _NO_DISTUTILS in imp.stderr:
+        fix = (
+            f"Python {facts.python} has no distutils (removed in 3.12), which MXNet imports; "
+            "setuptools provides it: `pip install setuptools`."
+        )
+        return Finding("error", failed, fix)
+    if any(sign in imp.stderr for sign in _NUMPY_SIGNS):
+        fix = (
+            f"numpy {facts.numpy} lacks a name that MXNet {MXNET_VERSION} reads and that "
+            f"d2lrnn.compat does not fill in. Install a numpy the book is tested with: "
+            f"`pip install 'numpy>={_NUMPY_OLDEST_TEXT},<{_next_minor(NUMPY_NEWEST)}'`, and "
+            "import d2lrnn before mxnet."
+        )
+        return Finding("error", failed, fix, imp.stderr)
     library = _MISSING_LIBRARY.search(imp.stderr)
     if library and _CUDA_LIBRARY.match(library.group(1)):
         fix = (
@@ -472,7 +499,7 @@ def _import_failure(facts: Facts, name: str, numpy_too_new: bool) -> Finding:
     # Not recognised: say so, and show what the import printed, verbatim.
     fix = (
         "What the import printed is below, verbatim. Reinstalling often helps: "
-        f"`pip install --force-reinstall mxnet=={MXNET_VERSION} numpy=={_NUMPY_PINNED}`."
+        f"`pip install --force-reinstall --no-deps mxnet=={MXNET_VERSION}`."
     )
     message = f"`import mxnet` fails with an error the doctor does not recognise: {imp.error}"
     return Finding("error", message, fix, imp.stderr or "(it printed nothing)")

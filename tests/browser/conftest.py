@@ -8,11 +8,17 @@ host fails its test instead of silently loading from the internet.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
+import json
 import os
 import shutil
+import socket
+import subprocess
 import threading
+import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +48,114 @@ def chromium_path() -> str:
             "as 'make test' does, or set CHROMIUM to a Chromium binary"
         )
     return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def jupyterlab(work: Path, python: Path | str, env: dict[str, str], log_name: str):
+    """JupyterLab run by ``python`` over the folder ``work`` on 127.0.0.1; yields its URL.
+
+    Every cell is rendered (JupyterLab 4 otherwise attaches only the cells in
+    view, and a test could not find a widget's output), no news, update or
+    extension listing is fetched, and there is no token. ``env`` is the
+    server's environment (its runtime, settings and workspace folders go
+    under ``work``). Its log is copied to ``test-output/browser/<log_name>``.
+    """
+    settings = work / "settings" / "@jupyterlab"
+    (settings / "notebook-extension").mkdir(parents=True)
+    (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none"})
+    )
+    (settings / "apputils-extension").mkdir(parents=True)
+    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    port = free_port()
+    log_path = work / "jupyterlab.log"
+    env = env | {
+        "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
+    }
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [
+                str(python),
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ip=127.0.0.1",
+                f"--port={port}",
+                f"--ServerApp.root_dir={work}",
+                "--IdentityProvider.token=",
+                "--ServerApp.password=",
+                "--expose-app-in-browser",
+                "--allow-root",  # CI runs as root in a container
+                "--LabApp.extension_manager=readonly",  # no extension listing from PyPI
+                "--LabApp.news_url=None",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            ],
+            cwd=work,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        try:
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/api/status", timeout=2):
+                        break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"JupyterLab did not start:\n{log_path.read_text()}")
+                    time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copy(log_path, SHOTS / log_name)
+
+
+# In the notebook on show: the index of the first code cell that matches ``pattern``, made
+# the active cell, so that RUN_UP_TO runs every cell before it and then it.
+PREPARE = """([pattern]) => {
+  const nb = window.jupyterapp.shell.currentWidget;
+  const re = new RegExp(pattern, 'm');
+  const cells = nb.content.widgets;
+  const i = cells.findIndex(
+      c => c.model.type === 'code' && re.test(c.model.sharedModel.getSource()));
+  if (i >= 0) nb.content.activeCellIndex = i;
+  return i;
+}"""
+
+# Done when the kernel is idle and every code cell up to ``last`` has run, or one raised.
+STATE = """([last]) => {
+  const nb = window.jupyterapp.shell.currentWidget;
+  const kernel = nb.sessionContext.session && nb.sessionContext.session.kernel;
+  const cells = nb.content.widgets.slice(0, last + 1).filter(c => c.model.type === 'code');
+  return {
+    kernel: kernel ? kernel.status : 'none',
+    cells: cells.length,
+    pending: cells.filter(c => c.model.executionCount === null).length,
+    running: cells.filter(c => c.model.executionState === 'running').length,
+    errors: cells.flatMap(c => c.model.outputs.toJSON().filter(o => o.output_type === 'error')
+        .map(o => `${c.model.sharedModel.getSource().slice(0, 60)}... -> ${o.ename}: ${o.evalue}`)),
+  };
+}"""
+
+RUN_UP_TO = """() => window.jupyterapp.commands.execute('notebook:run-all-above')
+  .then(() => window.jupyterapp.commands.execute('notebook:run-cell')).then(() => true)"""
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

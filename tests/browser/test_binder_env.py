@@ -13,18 +13,14 @@ the chapters; each kernel is shut down before the next chapter opens.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import subprocess
 import time
-import urllib.request
 
 import pytest
 
-from .conftest import ROOT, SHOTS, watch
-from .test_lab import free_port
+from .conftest import PREPARE, ROOT, RUN_UP_TO, SHOTS, STATE, jupyterlab, watch
 
 VENV = ROOT / os.environ.get("BINDER_VENV", ".binder-venv")
 BUILT = VENV / ".built"
@@ -64,63 +60,12 @@ def binder_lab(tmp_path_factory):
     now = time.time()
     for path in (work / "chapters").iterdir():
         os.utime(path, (now, now))
-    settings = work / "settings" / "@jupyterlab"
-    (settings / "notebook-extension").mkdir(parents=True)
-    (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
-        json.dumps({"windowingMode": "none"})
-    )
-    (settings / "apputils-extension").mkdir(parents=True)
-    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-    port = free_port()
-    log = open(work / "jupyterlab.log", "w")  # noqa: SIM115 (closed below)
     env = lean_env() | {
-        "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
         "JUPYTER_DATA_DIR": str(work / "data"),  # no user-level kernels
         "JUPYTER_CONFIG_DIR": str(work / "config"),
-        "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
     }
-    proc = subprocess.Popen(
-        [
-            str(VENV / "bin" / "jupyter"),
-            "lab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--ServerApp.root_dir={work}",
-            "--IdentityProvider.token=",
-            "--ServerApp.password=",
-            "--expose-app-in-browser",
-            "--allow-root",
-            "--LabApp.extension_manager=readonly",
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ],
-        cwd=work,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/status", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                log.close()
-                pytest.fail(f"JupyterLab did not start:\n{(work / 'jupyterlab.log').read_text()}")
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(work / "jupyterlab.log", SHOTS / "jupyterlab-binder.log")
+    with jupyterlab(work, VENV / "bin" / "python", env, "jupyterlab-binder.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -141,33 +86,6 @@ OPEN = """async ([path, factory]) => {
   await w.context.ready;
   await w.sessionContext.ready;
   return true;
-}"""
-
-# Index of the setup cell; make it active, so that
-# "run all above" then runs everything before it, and "run cell" runs it.
-PREPARE = """([pattern]) => {
-  const nb = window.jupyterapp.shell.currentWidget;
-  const re = new RegExp(pattern, 'm');
-  const cells = nb.content.widgets;
-  const i = cells.findIndex(
-      c => c.model.type === 'code' && re.test(c.model.sharedModel.getSource()));
-  if (i >= 0) nb.content.activeCellIndex = i;
-  return i;
-}"""
-
-# Done when the kernel is idle and every code cell up to ``last`` has run, or one raised.
-STATE = """([last]) => {
-  const nb = window.jupyterapp.shell.currentWidget;
-  const kernel = nb.sessionContext.session && nb.sessionContext.session.kernel;
-  const cells = nb.content.widgets.slice(0, last + 1).filter(c => c.model.type === 'code');
-  return {
-    kernel: kernel ? kernel.status : 'none',
-    cells: cells.length,
-    pending: cells.filter(c => c.model.executionCount === null).length,
-    running: cells.filter(c => c.model.executionState === 'running').length,
-    errors: cells.flatMap(c => c.model.outputs.toJSON().filter(o => o.output_type === 'error')
-        .map(o => `${c.model.sharedModel.getSource().slice(0, 60)}... -> ${o.ename}: ${o.evalue}`)),
-  };
 }"""
 
 # What the kernel says about itself: its Python and where d2lrnn comes from.
@@ -212,11 +130,7 @@ def test_chapter_starts_in_binder_env(lab_page, chapter):
     )
     last = page.evaluate(PREPARE, [SETUP_CELL])
     assert last >= 0, f"{path}: no code cell imports from d2lrnn's modules"
-    page.evaluate(
-        "() => window.jupyterapp.commands.execute('notebook:run-all-above')"
-        ".then(() => window.jupyterapp.commands.execute('notebook:run-cell'))"
-        ".then(() => true)"
-    )
+    page.evaluate(RUN_UP_TO)
     page.wait_for_function(
         f"""([last]) => {{ const s = ({STATE})([last]);
             return s.kernel === 'idle' && s.running === 0

@@ -3,119 +3,42 @@
 JupyterLab is started on 127.0.0.1 in a temporary folder holding a copy of
 chapter 3 (so that nothing it saves touches the repository), with
 ``--expose-app-in-browser`` so that the test can give JupyterLab's own
-commands: open the file with jupytext's "Jupytext Notebook" viewer, run all
-cells. Then it checks that no cell raised, drags the clipping explorer's
-slider and checks that the plot changed, and saves a screenshot. A second
+commands: open the file with jupytext's "Jupytext Notebook" viewer, run every
+cell up to and including the clipping explorer's (the whole chapter runs to
+the end in every environment of ``make test``). Then it checks that no cell
+raised, drags the clipping explorer's slider and checks that the plot
+changed, and saves a screenshot. A second
 test builds chapter 7's beam-search explorer in a small notebook (a tiny
 untrained model) and checks that its buttons and its step slider switch frames.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
-from .conftest import ROOT, SHOTS, watch
+from .conftest import PREPARE, ROOT, RUN_UP_TO, SHOTS, STATE, jupyterlab, watch
 from .test_widgets import FINGERPRINT, drag_slider
 
 CHAPTER = "03_rnn_from_scratch.md"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A JupyterLab server over a folder with a copy of the chapter; yields its URL."""
+    """A JupyterLab server, this environment's, over a folder with a copy of the chapter."""
     work = tmp_path_factory.mktemp("lab")
     shutil.copy(ROOT / "chapters" / CHAPTER, work / CHAPTER)
-    # Render every cell (JupyterLab 4 otherwise attaches only the cells in
-    # view), so that the test can find the widget's output.
-    settings = work / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
-    # No news or update pop-ups over the notebook (and no request for them).
-    notices = work / "settings" / "@jupyterlab" / "apputils-extension"
-    notices.mkdir(parents=True)
-    (notices / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-    port = free_port()
-    log = open(work / "jupyterlab.log", "w")  # noqa: SIM115 (closed below)
-    env = os.environ | {
-        "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
-        "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--ServerApp.root_dir={work}",
-            "--IdentityProvider.token=",
-            "--ServerApp.password=",
-            "--expose-app-in-browser",
-            "--allow-root",  # CI runs as root in a container
-            "--LabApp.extension_manager=readonly",  # no extension listing from PyPI
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ],
-        cwd=work,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/status", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                pytest.fail(f"JupyterLab did not start:\n{(work / 'jupyterlab.log').read_text()}")
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(work / "jupyterlab.log", SHOTS / "jupyterlab.log")
+    with jupyterlab(work, sys.executable, dict(os.environ), "jupyterlab.log") as url:
+        yield url
 
 
-# Done when the kernel is idle and no cell is running, and either every code
-# cell has run or one raised (JupyterLab's "run all" stops at an error).
-STATE = """() => {
-  const nb = window.jupyterapp.shell.currentWidget;
-  if (!nb || !nb.content || !nb.sessionContext.session) return null;
-  const cells = nb.content.widgets.filter(c => c.model.type === 'code');
-  const errors = cells.filter(c => c.model.outputs.toJSON().some(o => o.output_type === 'error'))
-      .map(c => c.model.sharedModel.getSource().slice(0, 80));
-  return {
-    kernel: nb.sessionContext.session.kernel ? nb.sessionContext.session.kernel.status : 'none',
-    running: cells.filter(c => c.model.executionState === 'running').length,
-    pending: cells.filter(c => c.model.executionCount === null).length,
-    total: cells.length,
-    errors: errors,
-  };
-}"""
+# The clipping explorer's cell: the test runs the chapter up to and including it (the whole
+# chapter runs to the end in every environment of make test, without JupyterLab).
+EXPLORER_CELL = r"^widgets\.clipping_explorer\("
 
 
 def test_chapter_runs_in_jupyterlab_and_its_widget_responds(browser, lab):
@@ -136,19 +59,20 @@ def test_chapter_runs_in_jupyterlab_and_its_widget_responds(browser, lab):
         " return w && w.sessionContext && w.sessionContext.isReady; }",
         timeout=120_000,
     )
-    page.evaluate(
-        "() => window.jupyterapp.commands.execute('notebook:run-all-cells').then(() => true)"
-    )
+    last = page.evaluate(PREPARE, [EXPLORER_CELL])
+    assert last > 10, f"no clipping explorer cell in {CHAPTER}"
+    page.evaluate(RUN_UP_TO)
     page.wait_for_function(
-        f"""() => {{ const s = ({STATE})();
-            return s && s.kernel === 'idle' && s.running === 0
+        f"""([last]) => {{ const s = ({STATE})([last]);
+            return s.kernel === 'idle' && s.running === 0
                 && (s.pending === 0 || s.errors.length > 0); }}""",
+        arg=[last],
         timeout=600_000,
         polling=1000,
     )
-    state = page.evaluate(STATE)
+    state = page.evaluate(STATE, [last])
     assert state["errors"] == [], f"cells raised in JupyterLab: {state['errors']}"
-    assert state["pending"] == 0 and state["total"] > 10, state
+    assert state["pending"] == 0 and state["cells"] > 10, state
 
     output = page.locator(".jp-OutputArea-output:has(.widget-slider)").first
     slider = output.locator(".widget-slider").first
@@ -170,6 +94,7 @@ def test_chapter_runs_in_jupyterlab_and_its_widget_responds(browser, lab):
 BEAM_NOTEBOOK = "beam_explorer_check.ipynb"
 BEAM_CELLS = [
     "import random\n"
+    "import d2lrnn  # first: its compatibility layer (d2lrnn.compat)\n"
     "import mxnet as mx\n"
     "from d2lrnn import gluon_adapter, seq2seq, translation\n"
     "from d2lrnn.widgets import beam_data, beam_explorer",
@@ -236,16 +161,18 @@ def test_beam_explorer_responds_in_jupyterlab(browser, lab):
     page.evaluate(
         "() => window.jupyterapp.commands.execute('notebook:run-all-cells').then(() => true)"
     )
+    last = len(BEAM_CELLS) - 1
     page.wait_for_function(
-        f"""() => {{ const s = ({STATE})();
-            return s && s.kernel === 'idle' && s.running === 0
+        f"""([last]) => {{ const s = ({STATE})([last]);
+            return s.kernel === 'idle' && s.running === 0
                 && (s.pending === 0 || s.errors.length > 0); }}""",
+        arg=[last],
         timeout=300_000,
         polling=1000,
     )
-    state = page.evaluate(STATE)
+    state = page.evaluate(STATE, [last])
     assert state["errors"] == [], f"cells raised in JupyterLab: {state['errors']}"
-    assert state["pending"] == 0 and state["total"] == len(BEAM_CELLS), state
+    assert state["pending"] == 0 and state["cells"] == len(BEAM_CELLS), state
 
     box = page.locator(".jp-OutputArea-output .beam-explorer")
     assert box.count() == 1, "the notebook shows no beam explorer"

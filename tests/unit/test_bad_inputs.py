@@ -218,6 +218,10 @@ class Fixtures:
         return frames.figure_png(plt.subplots(figsize=(1, 1))[0])
 
     @cached_property
+    def html(self):
+        return frames.frame_widget(self.png, "a frame")
+
+    @cached_property
     def clipping_data(self) -> wclip.ClippingData:
         """Two settings, made by hand (no training): frames can be drawn from it."""
         lrs, thetas = (1.0,), (None, 1.0)
@@ -965,6 +969,42 @@ cases(
     ],
 )
 CASES.append(no_arguments("doctor.gather", lambda f: DOCTOR.gather(10)))
+
+# ---------------------------------------------------------------- compat and colab
+COMPAT, COLAB = importlib.import_module("d2lrnn.compat"), importlib.import_module("d2lrnn.colab")
+cases(
+    "compat.missing",
+    [
+        ("numpy a str", TE, "numpy", lambda f: COMPAT.missing("numpy")),
+        ("numpy an array", TE, "numpy", lambda f: COMPAT.missing(np.zeros(2))),
+    ],
+)
+cases(
+    "compat.FillIn.value",
+    [
+        ("numpy a str", TE, "numpy", lambda f: COMPAT.FILL_INS["PZERO"].value("numpy", "PZERO")),
+        ("name an int", TE, "name", lambda f: COMPAT.FILL_INS["PZERO"].value(np, 3)),
+        ("name not a name", TE, "name", lambda f: COMPAT.FILL_INS["in1d"].value(np, "in 1d")),
+    ],
+)
+CASES.append(no_arguments("compat.install", lambda f: COMPAT.install(True)))
+CASES.append(no_arguments("compat.installed", lambda f: COMPAT.installed(True)))
+CASES.append(no_arguments("compat.numpy_for_mxnet", lambda f: COMPAT.numpy_for_mxnet(np)))
+cases(
+    "colab.plan",
+    [
+        ("installed a list", TE, "installed", lambda f: COLAB.plan(["mxnet"])),
+        ("installed None", TE, "installed", lambda f: COLAB.plan(None)),
+    ],
+)
+cases(
+    "colab.setup",
+    [
+        ("force a str", TE, "force", lambda f: COLAB.setup(force="yes")),
+        ("force an int", TE, "force", lambda f: COLAB.setup(force=1)),
+    ],
+)
+CASES.append(no_arguments("colab.in_colab", lambda f: COLAB.in_colab(True)))
 
 # ---------------------------------------------------------------- equivalence
 SAME_MODEL = equivalence.check_same_model
@@ -3571,6 +3611,15 @@ cases(
     ],
 )
 cases(
+    "widgets.frames.switcher",
+    [
+        ("children a widget", TE, "children", lambda f: frames.switcher(f.html, ["a"])),
+        ("children of strs", TE, "children", lambda f: frames.switcher(["a", "b"], ["a", "b"])),
+        ("a label short", VE, "labels", lambda f: frames.switcher([f.html, f.html], ["a"])),
+        ("labels a str", VE, "labels", lambda f: frames.switcher([f.html], "a")),
+    ],
+)
+cases(
     "widgets.frames.frame_widget",
     [
         ("png not a PNG", TE, "png", lambda f: frames.frame_widget(b"GIF89a", "alt")),
@@ -3643,6 +3692,7 @@ for meth in ("png", "describe"):
 #: (``Cell.block_index``, ``VanishingData.key``) have cases above.
 ALLOWED = {
     "batches.Corpus": "a NamedTuple (train, val, vocab) that time_machine_corpus returns",
+    "compat.FillIn": "a frozen record of one numpy name MXNet reads (its value() has cases)",
     "data.DataFile": "a frozen record (name, sha1, description) of the data files d2lrnn knows",
     "data.DataFileError": "an exception class: what d2lrnn raises",
     "exercises.core.AnswerFailed": "an exception class: the student's answer raised (call)",

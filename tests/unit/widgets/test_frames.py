@@ -92,6 +92,27 @@ def test_frame_explorer_controls_stacks_links_and_default_alt_text():
     assert box.children[1] is box.frames
 
 
+def test_with_ipywidgets_7_the_frames_sit_in_tabs_that_switch_the_same_way(monkeypatch):
+    """ipywidgets 7 (Google Colab's 7.7.1) has no Stack: a Tab, labelled by the control."""
+    png = frames.figure_png(small_figure())
+    monkeypatch.delattr(W, "Stack", raising=False)
+    box = frames.FrameExplorer(
+        [
+            ("size", ["small", "big"], [1, 2], "buttons"),
+            ("speed", ["slow", "fast"], [0, 9], "slider"),
+        ],
+        lambda size, speed: png,
+    )
+    assert isinstance(box.frames, W.Tab) and all(isinstance(t, W.Tab) for t in box.frames.children)
+    titles = [box.frames.get_title(i) for i in range(2)]
+    assert titles == ["small", "big"] and box.frames.selected_index == 0
+    assert [box.frames.children[0].get_title(i) for i in range(2)] == ["slow", "fast"]
+    buttons, slider = box.controls
+    pairs = {(link.source[0], link.target[0]) for link in box.links}
+    assert (buttons, box.frames) in pairs and (slider, box.frames.children[1]) in pairs
+    assert {link.target[1] for link in box.links} == {"selected_index"}
+
+
 def test_frame_explorer_describe_gives_the_alt_text():
     png = frames.figure_png(small_figure())
     box = frames.FrameExplorer(
