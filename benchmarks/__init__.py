@@ -1,5 +1,6 @@
 """Measurements of the book against d2l 1.0.3: ``python -m benchmarks`` (``make bench``)."""
 
+import importlib.metadata
 import os
 import platform
 
@@ -9,10 +10,12 @@ import d2lrnn  # noqa: F401, I001
 
 
 def machine() -> dict:
-    """The machine a benchmark ran on, as every entry of ``results.json`` records it."""
+    """The machine a benchmark ran on, as every entry of ``results.json`` records it: the
+    Python and numpy too (the book runs on Python 3.11 to 3.13, numpy 1.23.5 to 2.5)."""
     return {
         "node": platform.node(),
         "cpus": os.cpu_count(),
         "processor": platform.processor() or platform.machine(),
         "python": platform.python_version(),
+        "numpy": importlib.metadata.version("numpy"),
     }

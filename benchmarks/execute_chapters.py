@@ -14,6 +14,7 @@ budgets: at most 120 s per chapter alone (chapter 7: 200 s).
 """
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -24,7 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import nbformat  # noqa: E402
 
+from benchmarks import machine  # noqa: E402
 from tests.notebooks.runner import execute, text_outputs, toc_chapters  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
 
 #: The most a chapter may take alone on a quiet 2-core machine, in seconds.
 BUDGET, BUDGET_CHAPTER_7 = 120, 200
@@ -57,6 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'chapter':40s} {'alone':>7s} {'parallel':>9s} {'budget':>7s}  {'output':9s} runs")
     total = total_parallel = 0.0
     over, differ = [], []
+    record = {"alone": {}, "parallel": {}, "same_output": {}}
     for path in toc_chapters():
         if prefixes and not any(path.stem.startswith(p) for p in prefixes):
             continue
@@ -81,11 +86,26 @@ def main(argv: list[str] | None = None) -> None:
         )
         if best > budget(path.stem):
             over.append(path.stem)
+        record["alone"][path.stem] = round(best, 1)
+        if both is not None:
+            record["parallel"][path.stem] = both
+        if same != "-":
+            record["same_output"][path.stem] = same == "same"
     print(f"{'all chapters':40s} {total:7.1f} {total_parallel:9.1f}")
     if over:
         print(f"over budget alone: {', '.join(over)}")
     if differ:
         print(f"printed other text alone than in the build: {', '.join(differ)}")
+    if not prefixes:  # the whole book: the README's table, and the order of later builds
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        results["chapter_times"] = {
+            "date": datetime.date.today().isoformat(),
+            "machine": machine(),
+            "budget_s": {"chapter": BUDGET, "chapter_7": BUDGET_CHAPTER_7},
+            **record,
+        }
+        RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+        print(f"recorded in {RESULTS.relative_to(RESULTS.parents[1])} (chapter_times)")
 
 
 if __name__ == "__main__":

@@ -204,7 +204,12 @@ class _NumpyForMXNet(types.ModuleType):
         self.__numpy = numpy
 
     def __getattr__(self, name: str) -> Any:
-        value = getattr(self.__numpy, name)
+        # numpy's notices for the deprecated names MXNet reads (numpy 1.26's financial
+        # functions) are MXNet's business, not the reader's: without this module they come
+        # from MXNet's own files, where Python's default filters hide them.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            value = getattr(self.__numpy, name)
         self.__dict__[name] = value  # the next read is a dictionary look-up, as on numpy
         return value
 
