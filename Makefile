@@ -29,10 +29,11 @@ MISSING := $(filter-out $(FOUND),$(MATRIX))
 OTHERS  := $(filter-out $(PY),$(FOUND))
 PYTHON_ENVS := $(filter-out colab,$(OTHERS))
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-# Two processes share the two cores everywhere below (two chapters, two test workers): an
-# OpenMP thread that waits should sleep, not spin and take the other's core. No number
-# changes (see tests/notebooks/execute.py).
-export OMP_WAIT_POLICY ?= PASSIVE
+# Where two processes share the two cores (two test workers; the executor does the same for
+# two chapters), an OpenMP thread that waits should sleep, not spin and take the other's
+# core. No number changes (see tests/notebooks/execute.py). Not for a student's kernels
+# (make lab): alone, chapter 7's two threads are faster spinning.
+PAIRED := OMP_WAIT_POLICY=PASSIVE
 
 # The Binder environment (binder/), built here to test it (see binder-env).
 BINDER_VENV := .binder-venv
@@ -140,17 +141,17 @@ test: setup-all lint unit unit-matrix execute-all notebooks test-book browser
 # Unit tests on both cores (pytest-xdist), in $(PY), then in the other Pythons.
 PYTEST_UNIT = -n $(JOBS) tests/unit tests/benchmarks tests/binder
 unit: $(STAMP)
-	$(BIN)/pytest $(PYTEST_UNIT)
+	$(PAIRED) $(BIN)/pytest $(PYTEST_UNIT)
 
 unit-matrix: envs
 	@for e in $(PYTHON_ENVS); do echo "== unit tests on Python $$e"; \
-	  .venvs/$$e/bin/pytest $(PYTEST_UNIT) -p no:cacheprovider || exit 1; done
+	  $(PAIRED) .venvs/$$e/bin/pytest $(PYTEST_UNIT) -p no:cacheprovider || exit 1; done
 
 # The executed chapters: no error in any environment, the same printed numbers in all of
 # them (the determinism check: independent executions), Colab's packages untouched; and
 # the notebook tests that need a kernel of their own.
 notebooks: $(STAMP)
-	D2LRNN_ENVS="$(PY) $(OTHERS)" $(BIN)/pytest -n $(JOBS) tests/notebooks
+	D2LRNN_ENVS="$(PY) $(OTHERS)" $(PAIRED) $(BIN)/pytest -n $(JOBS) tests/notebooks
 
 # The book builds with warnings as errors from the executions above; then its glued
 # numbers are checked against its prose.
@@ -172,7 +173,7 @@ $(CHROMIUM):
 # test-output/browser/.
 # On both cores, a test file per worker (a file's tests share its server and its timings).
 browser: book $(CHROMIUM) $(BINDER_VENV)/.built
-	CHROMIUM=$(CHROMIUM) $(BIN)/pytest -n $(JOBS) --dist loadfile tests/browser
+	CHROMIUM=$(CHROMIUM) $(PAIRED) $(BIN)/pytest -n $(JOBS) --dist loadfile tests/browser
 
 # Binder's environment (binder/), built here as repo2docker builds it: a clean
 # venv from exactly binder/requirements.txt and binder/postBuild (about a

@@ -16,11 +16,13 @@ every environment, and printed the same numbers in all of them).
 Jobs from every environment share one pool of ``--jobs`` workers (default:
 the number of CPUs), the longest first (by the last run's times). MXNet runs
 one OpenMP thread by default on two cores, so two chapters at a time use both;
-chapters 5, 6 and 7 ask for two threads unless ``MXNET_OMP_MAX_THREADS`` is
-already set, and here it is: each kernel gets the CPUs divided by the jobs
-(one each on two cores), which changes the time and no number (``make
-chapter-times`` runs each chapter alone, with its two threads, and compares
-what it prints with this build's). The kernels also get ``OMP_WAIT_POLICY=PASSIVE``:
+chapter 7 asks for two threads unless ``MXNET_OMP_MAX_THREADS`` is already
+set, and here it is: each kernel gets the CPUs divided by the jobs (one each
+on two cores), which changes chapter 7's time and none of the text it prints
+(``make chapter-times`` runs each chapter alone, chapter 7 on its two
+threads, and compares what it prints with this build's; chapter 5, run on
+two threads, printed one float32 round-off difference, 2.0e-06 instead of
+1.3e-06, which is why it keeps MXNet's default). The kernels also get ``OMP_WAIT_POLICY=PASSIVE``:
 an OpenMP thread that waits then sleeps instead of spinning, and so does not
 take the core from the other chapter (measured here: a 1-thread training run
 beside a 2-thread one took 7.2 s with spinning threads, 5.0 s with sleeping
