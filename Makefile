@@ -79,6 +79,17 @@ help:
 
 setup: $(STAMP)
 
+ifeq ($(PY),)
+$(STAMP):
+	@echo "$(PYTHON) does not run here: set PYTHON to a Python 3.11, 3.12 or 3.13"; exit 1
+endif
+
+# A Python with no tested set (3.10, 3.14 ...): say so, instead of make's "no rule to make".
+requirements/py%.txt:
+	@echo "Python $* is not supported: the book is tested on Python 3.11, 3.12 and 3.13"
+	@echo "(requirements/py3.X.txt); choose one with PYTHON=python3.13, for example."
+	@exit 1
+
 # A supported Python missing from this machine is skipped with a note, except in CI.
 check-matrix:
 	@if [ -n "$(MISSING)" ]; then \

@@ -12,7 +12,11 @@
   model: perplexities, BLEU and chrF, by source length too; adds the entry
   ``"seq2seq_ablations"`` to ``benchmarks/results.json``, which chapter 7
   quotes. Fresh processes, ``MXNET_OMP_MAX_THREADS`` as for ``seq2seq``.
-* ``chapters``: executes every chapter in a fresh kernel and prints its wall time.
+* ``depth``: chapter 6's depth against width (three GRU language models of about the
+  same size) over three seeds; adds ``"depth_width"`` to ``benchmarks/results.json``,
+  which chapter 6 reads.
+* ``chapters``: executes every chapter alone in a fresh kernel and prints its wall time
+  beside its time in the last parallel build (``make chapter-times``).
 * ``parity``: d2l's training and the book's from the same weights on the same
   minibatches: how far their losses drift apart, and both perplexities.
 
@@ -22,13 +26,14 @@
 
 import sys
 
-from benchmarks import ablations, execute_chapters, lm, parity, seq2seq
+from benchmarks import ablations, depth, execute_chapters, lm, parity, seq2seq
 
 COMMANDS = {
     "lm": lm.main,
     "seq2seq": seq2seq.main,
     "ablations": ablations.main,
     "chapters": execute_chapters.main,
+    "depth": depth.main,
     "parity": parity.main,
 }
 

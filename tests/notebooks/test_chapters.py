@@ -8,7 +8,8 @@ numpy 2, a Colab-like 3.13, and a few chapters on 3.12) and saves them under
 * each execution is of today's code, library and environment (not stale),
   ran to the end without an error, and drew its figures;
 * every environment printed the same text as the reference environment (the
-  first of ``D2LRNN_ENVS``, the book's): the same numbers, to the last digit.
+  first of ``D2LRNN_ENVS``, the book's): the same numbers, to the last digit
+  (each comparison's count of numbers goes to ``test-output/cross-environment/``).
   These are independent executions in fresh kernels, so this is also the
   determinism check. What differs by design is compared without it: the
   doctor's line, which names the Python, numpy and platform; the first cell,
@@ -32,6 +33,7 @@ there; without it, whatever has been executed is checked.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -50,6 +52,8 @@ FOUND = sorted(
     key=lambda name: ORDER.index(name) if name in ORDER else len(ORDER),
 )
 ENVS = REQUIRED or FOUND
+#: Per environment and chapter, how many numbers were compared and how many were equal.
+REPORT = ROOT / "test-output" / "cross-environment"
 REFERENCE = ENVS[0] if ENVS else None
 #: The lines that name the environment, compared without what they name.
 ENVIRONMENT_LINES = re.compile(r"^(d2lrnn doctor: ).*$", re.M)
@@ -78,11 +82,39 @@ def read(env: str, chapter) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
 
+def printed(nb: nbformat.NotebookNode) -> list[str]:
+    """What each code cell printed, but the first (Colab's), the doctor's line without what
+    it names, and timings masked."""
+    return [ENVIRONMENT_LINES.sub(r"\1(environment)", text) for text in text_outputs(nb)[1:]]
+
+
 def comparable(nb: nbformat.NotebookNode) -> list[str]:
-    """What each code cell printed, but the first (Colab's), as it is compared across envs."""
-    texts = text_outputs(nb)[1:]
-    texts = [ENVIRONMENT_LINES.sub(r"\1(environment)", text) for text in texts]
-    return [ROUND_OFF.sub("(below 1e-6)", text) for text in texts]
+    """What :func:`printed` gives, round-off below 1e-6 as such: what is compared across envs."""
+    return [ROUND_OFF.sub("(below 1e-6)", text) for text in printed(nb)]
+
+
+NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?:e[-+]\d+)?(?![\w.]*\d)")
+
+
+def tally(reference: list[str], other: list[str]) -> dict[str, int]:
+    """How many numbers the reference printed, how many the other printed equal, and how many
+    differ within the round-off tolerance (scientific notation, below 1e-6 in both)."""
+    counts = {"numbers": 0, "equal": 0, "round_off": 0}
+    for a, b in zip(reference, other):
+        ours, theirs = NUMBER.findall(a), NUMBER.findall(b)
+        counts["numbers"] += len(ours)
+        for x, y in zip(ours, theirs):
+            if x == y:
+                counts["equal"] += 1
+            elif ROUND_OFF.fullmatch(x) and ROUND_OFF.fullmatch(y):
+                counts["round_off"] += 1
+    return counts
+
+
+def test_the_tally_counts_numbers_equal_and_round_off():
+    ours, theirs = ["loss 3.5, 1,234 pairs, 1.1e-08", "x"], ["loss 3.5, 1,234 pairs, 1.2e-08", "y"]
+    assert tally(ours, theirs) == {"numbers": 3, "equal": 2, "round_off": 1}
+    assert tally(["ppl 4.86"], ["ppl 4.87"]) == {"numbers": 1, "equal": 0, "round_off": 0}
 
 
 def test_the_tolerance_is_round_off_only():
@@ -124,7 +156,11 @@ def test_chapter_executed_cleanly_with_todays_code(env, chapter):
     ids=[f"{e}-{c.stem}" for e, c in executions() if e != REFERENCE],
 )
 def test_every_environment_prints_what_the_reference_prints(env, chapter):
-    ours, theirs = comparable(read(REFERENCE, chapter)), comparable(read(env, chapter))
+    reference, other = read(REFERENCE, chapter), read(env, chapter)
+    counts = tally(printed(reference), printed(other))
+    REPORT.mkdir(parents=True, exist_ok=True)
+    (REPORT / f"{env}-{chapter.stem}.json").write_text(json.dumps(counts))
+    ours, theirs = comparable(reference), comparable(other)
     assert len(ours) == len(theirs)
     for i, (a, b) in enumerate(zip(ours, theirs)):
         if a != b:

@@ -235,3 +235,29 @@ def test_the_view_serves_mxnet_only():
     else:  # numpy 1.23: nothing to fill in, MXNet imports as it always did
         assert utils.onp is np
     assert d2lrnn.compat is compat
+
+
+# Every way into MXNet goes through d2lrnn first (with numpy >= 1.24 there is no other).
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("chapter", sorted((ROOT / "chapters").glob("*.md")), ids=lambda p: p.stem)
+def test_every_chapter_imports_d2lrnn_before_mxnet(chapter):
+    code = "\n".join(
+        block.split("\n", 1)[1]
+        for block in chapter.read_text().split("```{code-cell} ipython3")[1:]
+    )
+    found = [i for i in (code.find("import mxnet"), code.find("from mxnet")) if i >= 0]
+    assert code.index("import d2lrnn") < min(found, default=len(code))
+
+
+@pytest.mark.parametrize("entry", ["benchmarks/__init__.py", "tests/conftest.py"])
+def test_the_benchmarks_and_the_tests_import_d2lrnn_first(entry):
+    tree = ast.parse((ROOT / entry).read_text())
+    modules = [
+        (n.module if isinstance(n, ast.ImportFrom) else n.names[0].name).split(".")[0]
+        for n in tree.body
+        if isinstance(n, ast.Import | ast.ImportFrom)
+    ]
+    first = next(m for m in modules if m not in sys.stdlib_module_names | {"__future__"})
+    assert first == "d2lrnn", f"{entry} imports {first} before d2lrnn"
