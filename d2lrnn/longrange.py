@@ -15,7 +15,9 @@ length and reports their accuracy.
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -32,7 +34,7 @@ from .gluon_adapter import (
     is_initialized,
 )
 from .layers import CELLS, get_cell
-from .runtime import default_device
+from .runtime import default_device, in_processes
 from .runtime import seed as seed_everything
 from .train import fit
 
@@ -239,12 +241,20 @@ def recall_experiment(
     budget: int = 5400,
     num_symbols: int = 8,
     keep_bias: float = 5.0,
+    workers: int | None = None,
     **kwargs,
 ) -> list[RecallRun]:
     """Train every cell at every length with at most ``budget`` parameters each.
 
     Each cell gets the largest hidden size within the budget. Returns the
     runs in the order ``Ts`` x ``cells``; ``kwargs`` go to :func:`train_recall`.
+
+    The runs are independent and each seeds itself, so they run side by side
+    in ``workers`` processes (:func:`d2lrnn.runtime.in_processes`, each with
+    MXNet on one thread), the longest sequences first. The default is one
+    worker per CPU core, or ``1`` (every run in this process, one after
+    another) when training on a GPU. The results are those of the same runs
+    one after another in one process with MXNet on one thread.
     """
     Ts, cells = check_sequence(Ts, "Ts"), check_sequence(cells, "cells")
     for i, T in enumerate(Ts):
@@ -252,9 +262,13 @@ def recall_experiment(
     for i, cell in enumerate(cells):
         check_choice(cell, f"cells[{i}]", list(CELLS))
     check_number(keep_bias, "keep_bias")
+    if workers is None:
+        device = check_device(kwargs.get("device")) or default_device()
+        workers = (os.cpu_count() or 1) if device.device_type == "cpu" else 1
+    check_int(workers, "workers", 1)
     sizes = {cell: num_hiddens_for_budget(cell, budget, num_symbols) for cell in cells}
-    return [
-        train_recall(cell, T, sizes[cell], num_symbols, keep_bias, **kwargs)
-        for T in Ts
-        for cell in cells
-    ]
+    calls = [(cell, T, sizes[cell], num_symbols, keep_bias) for T in Ts for cell in cells]
+    longest_first = sorted(range(len(calls)), key=lambda i: -calls[i][1])
+    return in_processes(
+        functools.partial(train_recall, **kwargs), calls, workers, order=longest_first
+    )

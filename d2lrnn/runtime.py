@@ -10,9 +10,14 @@ of d2lrnn that uses MXNet imports this one, directly or through
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import ctypes
 import ctypes.util
+import multiprocessing
+import os
 import random
+from collections.abc import Callable, Sequence
 
 import mxnet as mx
 import numpy as np
@@ -20,7 +25,7 @@ from mxnet import npx
 
 from .checks import check_int
 
-__all__ = ["default_device", "keep_freed_memory", "num_gpus", "seed"]
+__all__ = ["default_device", "in_processes", "keep_freed_memory", "num_gpus", "seed"]
 
 
 def seed(value: int = 0) -> None:
@@ -68,6 +73,56 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError, TypeError):
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, 1 << 30))
+
+
+@contextlib.contextmanager
+def _environment(**values: str):
+    """Set environment variables for the duration of a ``with`` block, then restore them."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def in_processes(fn: Callable, calls: Sequence[tuple], workers: int, order=None) -> list:
+    """``[fn(*args) for args in calls]``, computed by ``workers`` new processes side by side.
+
+    For independent runs that seed themselves (the same result in any order
+    and in any process). Each worker is a fresh Python (``spawn``) whose MXNet
+    uses one OpenMP thread, so that ``workers`` runs share the cores instead of
+    fighting over them. ``order``, if given, is the order in which to start
+    the calls (indices into ``calls``; put the longest first, so that no
+    worker is left alone with a long one at the end); the results come back
+    in the order of ``calls``. ``fn`` must be importable (a module's
+    top-level function), and so must its arguments and results be picklable.
+    An exception in a call is raised here, with its type and message.
+    ``workers=1`` runs the calls here, one after another.
+    """
+    check_int(workers, "workers", 1)
+    calls = [tuple(args) for args in calls]
+    order = list(range(len(calls))) if order is None else list(order)
+    if sorted(order) != list(range(len(calls))):
+        raise ValueError(
+            f"order must list each index of calls (0 to {len(calls) - 1}) once, got {order}"
+        )
+    if workers == 1 or len(calls) <= 1:
+        return [fn(*args) for args in calls]
+    results: list = [None] * len(calls)
+    context = multiprocessing.get_context("spawn")
+    with (
+        _environment(MXNET_OMP_MAX_THREADS="1", OMP_NUM_THREADS="1"),
+        concurrent.futures.ProcessPoolExecutor(min(workers, len(calls)), context) as pool,
+    ):
+        futures = {pool.submit(fn, *calls[i]): i for i in order}
+        for future, i in futures.items():
+            results[i] = future.result()
+    return results
 
 
 npx.set_np()

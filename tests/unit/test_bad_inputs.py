@@ -1927,6 +1927,9 @@ cases(
         ("budget 0", VE, "budget", lambda f: RE(budget=0)),
         ("keep_bias inf", VE, "keep_bias", lambda f: RE(keep_bias=INF)),
         ("num_symbols 1", VE, "num_symbols", lambda f: RE(num_symbols=1)),
+        ("workers 0", VE, "workers", lambda f: RE(workers=0)),
+        ("workers a str", TE, "workers", lambda f: RE(workers="2")),
+        ("workers 1.5", TE, "workers", lambda f: RE(workers=1.5)),
     ],
 )
 
@@ -2092,6 +2095,17 @@ for v, e in (
 CASES.append(no_arguments("runtime.default_device", lambda f: runtime.default_device(0)))
 CASES.append(no_arguments("runtime.num_gpus", lambda f: runtime.num_gpus(0)))
 CASES.append(no_arguments("runtime.keep_freed_memory", lambda f: runtime.keep_freed_memory(True)))
+IP = runtime.in_processes
+cases(
+    "runtime.in_processes",
+    [
+        ("workers 0", VE, "workers", lambda f: IP(abs, [(1,)], 0)),
+        ("workers None", TE, "workers", lambda f: IP(abs, [(1,)], None)),
+        ("order missing an index", VE, "order", lambda f: IP(abs, [(1,), (2,)], 2, order=[0])),
+        ("order repeating one", VE, "order", lambda f: IP(abs, [(1,), (2,)], 2, order=[1, 1])),
+        ("order out of range", VE, "order", lambda f: IP(abs, [(1,)], 2, order=[1])),
+    ],
+)
 
 # ---------------------------------------------------------------- scores
 SC = scores

@@ -144,9 +144,22 @@ def test_training_stops_at_max_steps_and_is_seeded():
 
 
 def test_experiment_runs_every_cell_and_length():
-    runs = longrange.recall_experiment(Ts=(2, 4), budget=600, num_symbols=3, max_steps=20)
+    runs = longrange.recall_experiment(
+        Ts=(2, 4), budget=600, num_symbols=3, max_steps=20, workers=1
+    )
     assert [(r.T, r.cell) for r in runs] == [(T, c) for T in (2, 4) for c in ("rnn", "gru", "lstm")]
     assert all(r.params <= 600 for r in runs)
+
+
+def test_the_experiment_in_two_processes_gives_the_runs_of_one(monkeypatch):
+    """Side by side, longest first, the runs are those of one after another, in order."""
+    monkeypatch.setenv("MXNET_OMP_MAX_THREADS", "1")  # what the workers use
+    settings = dict(Ts=(3, 12), budget=600, num_symbols=3, max_steps=40, eval_every=20)
+    alone = longrange.recall_experiment(**settings, workers=1)
+    side_by_side = longrange.recall_experiment(**settings, workers=2)
+    assert [(r.cell, r.T, r.steps, r.accuracy, r.curve) for r in side_by_side] == [
+        (r.cell, r.T, r.steps, r.accuracy, r.curve) for r in alone
+    ]
 
 
 @pytest.mark.parametrize(

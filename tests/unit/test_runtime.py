@@ -58,3 +58,26 @@ def test_importing_a_module_that_uses_mxnet_switches_on_its_numpy_interface():
         "assert net(mxnet.np.zeros((2, 1, 3))).shape == (2, 1, 4)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_in_processes_keeps_the_order_of_the_calls_whatever_the_start_order():
+    calls = [(2, 3), (3, 2), (2, 5)]
+    for workers in (1, 2):
+        assert runtime.in_processes(pow, calls, workers, order=[2, 0, 1]) == [8, 9, 32]
+
+
+def test_in_processes_workers_run_mxnet_on_one_thread_and_the_environment_is_restored(
+    monkeypatch,
+):
+    import os
+
+    monkeypatch.setenv("MXNET_OMP_MAX_THREADS", "2")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    seen = runtime.in_processes(os.getenv, [("MXNET_OMP_MAX_THREADS",), ("OMP_NUM_THREADS",)], 2)
+    assert seen == ["1", "1"]
+    assert os.environ["MXNET_OMP_MAX_THREADS"] == "2" and "OMP_NUM_THREADS" not in os.environ
+
+
+def test_in_processes_raises_a_calls_exception_here():
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        runtime.in_processes(int, [("1",), ("one",)], 2)
