@@ -57,7 +57,10 @@ def test_importing_a_module_that_uses_mxnet_switches_on_its_numpy_interface():
         "net.initialize()\n"
         "assert net(mxnet.np.zeros((2, 1, 3))).shape == (2, 1, 4)\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_in_processes_keeps_the_order_of_the_calls_whatever_the_start_order():
