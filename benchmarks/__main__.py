@@ -15,6 +15,10 @@
 * ``depth``: chapter 6's depth against width (three GRU language models of about the
   same size) over three seeds; adds ``"depth_width"`` to ``benchmarks/results.json``,
   which chapter 6 reads.
+* ``tuning``: chapter 7's learning rate and number of epochs, chosen on the validation
+  split only (three learning rates, three seeds); adds ``"seq2seq_tuning"``.
+* ``seeds``: chapters 4, 5 and 6's truncation lengths, cells and taggers on three seeds;
+  adds ``"chapter_seeds"``, which those chapters read beside their live seed 0.
 * ``chapters``: executes every chapter alone in a fresh kernel and prints its wall time
   beside its time in the last parallel build (``make chapter-times``).
 * ``parity``: d2l's training and the book's from the same weights on the same
@@ -26,7 +30,7 @@
 
 import sys
 
-from benchmarks import ablations, depth, execute_chapters, lm, parity, seq2seq
+from benchmarks import ablations, depth, execute_chapters, lm, parity, seeds, seq2seq, tuning
 
 COMMANDS = {
     "lm": lm.main,
@@ -35,6 +39,8 @@ COMMANDS = {
     "chapters": execute_chapters.main,
     "depth": depth.main,
     "parity": parity.main,
+    "tuning": tuning.main,
+    "seeds": seeds.main,
 }
 
 

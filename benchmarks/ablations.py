@@ -1,7 +1,7 @@
 """Chapter 7's ablations of the encoder-decoder, trained to the end, seed by seed.
 
 Usage: ``make bench`` (after ``seq2seq``), or ``.venv/bin/python -m benchmarks ablations
-[--seeds 2] [--epochs 3] [--threads 2] [--variants forward,reversed,...]``.
+[--seeds 3] [--epochs 3] [--threads 2] [--variants forward,reversed,...]``.
 
 Chapter 7 ("Teacher forcing and exposure bias", "What the encoder reads",
 "The bottleneck, and attention") quotes these runs from
@@ -18,7 +18,7 @@ the chapter's sizes: embedding 128, 256 hidden units, the book's GRU, one
 layer each side; :func:`d2lrnn.train.train_seq2seq` with Adam at 0.01,
 gradient clipping at 1, on ``translation.TranslationBatches(train, 512,
 seed=s, bucket=100)`` for ``--epochs`` epochs (3), ``d2lrnn.seed(s)`` right
-before the model is built, for each seed ``s`` in ``range(--seeds)`` (2):
+before the model is built, for each seed ``s`` in ``range(--seeds)`` (3):
 
 * ``forward``: ``EncoderDecoder(Encoder(Vs, E, H), Decoder(Vt, E, H))``,
   the chapter's model;
@@ -30,6 +30,17 @@ before the model is built, for each seed ``s`` in ``range(--seeds)`` (2):
   encoder's state after the padding, as in d2l's encoder (the sources'
   padding is then not trimmed from the minibatches);
 * ``attention``: ``AttentionDecoder(Vt, E, H)`` in place of ``Decoder``;
+* the trace of the gap to d2l's classes (``benchmarks.seq2seq``): the forward
+  model with one of d2l's differences alone, then all four (:data:`D2L_DIFFERENCES`):
+  ``no bucketing`` (plain random minibatches, ``bucket=0``, so nearly every
+  minibatch is padded to the longest sentences, as d2l's loader pads all to
+  ``num_steps``), ``source eos`` (an ``<eos>`` token, a new source index, after
+  every source, as d2l's MTFraEng appends; the encoder's context is then its
+  state at ``<eos>``), ``reads padding`` (above), ``gluon GRU`` (gluon's fused
+  ``rnn.GRU`` on both sides, whose weights the model's initializer draws, Xavier
+  as in d2l, where the book's ``GRUScratch`` draws them from N(0, 0.01^2); given
+  the same weights the two layers compute the same function, which
+  ``tests/unit/test_weights.py`` checks), and ``as d2l``, all four;
 * ``scheduled sampling``: the ``forward`` model's last epoch run again with
   ``sampling_probability=0.25`` (``--sampling-probability``; with
   probability p each decoder input is the model's own previous prediction,
@@ -106,7 +117,34 @@ from benchmarks.seq2seq import RESULTS, THREADS_ENV, _score, load_split, run_iso
 KEY = "seq2seq_ablations"
 
 #: The variants, in the order they run and are shown.
-VARIANTS = ("forward", "scheduled sampling", "reversed", "reads padding", "attention")
+VARIANTS = (
+    "forward",
+    "scheduled sampling",
+    "reversed",
+    "reads padding",
+    "attention",
+    *(TRACE := ("no bucketing", "source eos", "gluon GRU", "as d2l")),
+)
+
+#: The trace's variants: each of d2l's differences from the chapter's model alone, then all.
+D2L_DIFFERENCES = {
+    "no bucketing": {"bucket": 0},
+    "source eos": {"eos": True},
+    "reads padding": {"read_padding": True},
+    "gluon GRU": {"gluon": True},
+    "as d2l": {"bucket": 0, "eos": True, "read_padding": True, "gluon": True},
+}
+
+
+def options(variant: str) -> dict:
+    """What ``variant`` changes: ``bucket`` (0: plain random minibatches, else the default),
+    ``eos`` (an ``<eos>`` after every source), ``read_padding``, ``gluon`` (gluon's fused GRU,
+    initialised by Xavier as d2l's), ``reverse``, ``attention``."""
+    o = {"bucket": None, "eos": False, "read_padding": False, "gluon": False,
+         "reverse": variant == "reversed", "attention": variant == "attention"}  # fmt: skip
+    o.update(D2L_DIFFERENCES.get(variant, {}))
+    return o
+
 
 #: The defaults of every option (``python -m benchmarks ablations --help``).
 DEFAULTS = {  # the translation benchmark's (chapter 7's split and sizes), and two more
@@ -125,19 +163,46 @@ DECODE_BATCH = 256
 
 def build(variant: str, vocab_sizes: tuple[int, int], embed_size: int, num_hiddens: int):
     """The variant's untrained ``seq2seq.EncoderDecoder`` (seed it first)."""
+    from mxnet import gluon
+
     from d2lrnn import seq2seq
 
     (Vs, Vt), E, H = vocab_sizes, embed_size, num_hiddens
-    decoder = (seq2seq.AttentionDecoder if variant == "attention" else seq2seq.Decoder)(Vt, E, H)
-    encoder = seq2seq.Encoder(Vs, E, H, read_padding=variant == "reads padding")
+    o = options(variant)
+    # gluon's fused GRU leaves its weights to the model's initializer: Xavier, as in d2l,
+    # where the book's GRUScratch draws them from N(0, 0.01^2).
+    rnn = (lambda: gluon.rnn.GRU(H)) if o["gluon"] else (lambda: None)
+    Vs += o["eos"]  # the source's <eos> is one more token, index Vs
+    decoder = (seq2seq.AttentionDecoder(Vt, E, H) if o["attention"]
+               else seq2seq.Decoder(Vt, E, H, rnn=rnn()))  # fmt: skip
+    encoder = seq2seq.Encoder(Vs, E, H, rnn=rnn(), read_padding=o["read_padding"])
     return seq2seq.EncoderDecoder(encoder, decoder)
+
+
+def with_source_eos(split, eos: int, pad: int):
+    """``split`` with token ``eos`` after every source: ``src`` one column wider (padded with
+    ``pad``), ``src_len`` one longer (as d2l's MTFraEng appends ``<eos>`` to every source)."""
+    import numpy as np
+
+    from d2lrnn import translation
+
+    src = np.full((len(split), split.src.shape[1] + 1), pad, split.src.dtype)
+    src[:, :-1] = split.src
+    src[np.arange(len(split)), split.src_len] = eos
+    return translation.Split(src, split.src_len + 1, split.tgt_in, split.tgt_out,
+                             split.tgt_len, split.sources, split.references)  # fmt: skip
 
 
 def _batches(train, variant: str, seed: int, s: dict):
     from d2lrnn import translation
 
+    o = options(variant)
     return translation.TranslationBatches(
-        train, s["batch_size"], seed=seed, bucket=s["bucket"], reverse_source=variant == "reversed"
+        train,
+        s["batch_size"],
+        seed=seed,
+        reverse_source=o["reverse"],
+        bucket=s["bucket"] if o["bucket"] is None else o["bucket"],
     )
 
 
@@ -152,11 +217,14 @@ def train_variant(td, train, variant: str, seed: int, s: dict, checkpoint_dir: s
     """
     import d2lrnn
     from d2lrnn import train as training
+    from d2lrnn.translation import PAD
 
     epochs = s["epochs"]
     d2lrnn.seed(seed)
     model = build(variant, (len(td.src_vocab), len(td.tgt_vocab)), s["embed_size"],
                   s["num_hiddens"])  # fmt: skip
+    if options(variant)["eos"]:
+        train = with_source_eos(train, len(td.src_vocab), td.src_vocab[PAD])
     batches = _batches(train, variant, seed, s)
     checkpoint = None
     if checkpoint_dir is not None:
@@ -217,12 +285,16 @@ def group_names(max_len: int) -> list[str]:
     return ["1-3"] + [str(n) for n in range(4, max_len + 1)]
 
 
-def eval_splits(td, reverse: bool = False):
+def eval_splits(td, reverse: bool = False, eos: bool = False):
     """``(pairs, distinct)``: the test split and its distinct sources, as the model reads them:
-    with each source's words reversed when ``reverse`` (all else unchanged)."""
+    with ``<eos>`` after each source when ``eos``, then each source's tokens reversed when
+    ``reverse`` (all else unchanged)."""
     from d2lrnn import translation
 
     pairs, distinct = td.test, td.test.distinct()
+    if eos:
+        eos_id, pad = len(td.src_vocab), td.src_vocab[translation.PAD]
+        pairs, distinct = (with_source_eos(x, eos_id, pad) for x in (pairs, distinct))
     if reverse:
         pairs, distinct = (
             translation.Split(translation.reversed_sources(x.src, x.src_len), x.src_len,
@@ -248,14 +320,14 @@ def greedy_translations(model, td, split) -> list[str]:
     return [translation.detokenize(td.tgt_vocab.to_tokens(tokens)) for tokens in out]
 
 
-def evaluate(model, td, reverse: bool = False, n_bootstrap: int = 1000) -> dict:
+def evaluate(model, td, reverse: bool = False, n_bootstrap: int = 1000, eos: bool = False) -> dict:
     """``ppl_tf``, ``ppl_own``, ``scores`` and ``groups`` of ``model`` on ``td.test`` (see the
-    module docstring), its sources reversed when ``reverse``."""
+    module docstring), its sources reversed when ``reverse``, with ``<eos>`` when ``eos``."""
     import numpy as np
 
     from d2lrnn import scores, seq2seq
 
-    pairs, distinct = eval_splits(td, reverse)
+    pairs, distinct = eval_splits(td, reverse, eos)
     hyps = greedy_translations(model, td, distinct)
     refs = distinct.references
     names = [length_group(n) for n in distinct.src_len]
@@ -302,7 +374,7 @@ def run_variant(td, train, variant: str, seed: int, s: dict, sampling: bool = Fa
         raise ValueError(f"variant must be one of {[v for v in VARIANTS if 'sch' not in v]}")
     sampling = sampling and variant == "forward"
     epochs, n_boot = s["epochs"], s["n_bootstrap"]
-    reverse = variant == "reversed"
+    reverse, eos = options(variant)["reverse"], options(variant)["eos"]
     with tempfile.TemporaryDirectory(prefix="ablations-") as folder:
         model, history, checkpoint = train_variant(
             td, train, variant, seed, s, folder if sampling else None
@@ -311,7 +383,7 @@ def run_variant(td, train, variant: str, seed: int, s: dict, sampling: bool = Fa
         out = [{
             "variant": variant, **common, "seconds": history.seconds,
             "tokens_per_sec": history.speed, "train_loss": history.train_loss[-1],
-            **evaluate(model, td, reverse, n_boot),
+            **evaluate(model, td, reverse, n_boot, eos),
         }]  # fmt: skip
         if sampling:
             p = s["sampling_probability"]
@@ -320,7 +392,7 @@ def run_variant(td, train, variant: str, seed: int, s: dict, sampling: bool = Fa
                 "variant": "scheduled sampling", **common, "seconds": history.seconds,
                 "tokens_per_sec": history.speed, "train_loss": history.train_loss[-1],
                 "sampling_probability": p, "continued_from_epoch": checkpoint["epoch"],
-                **evaluate(model, td, reverse, n_boot),
+                **evaluate(model, td, reverse, n_boot, eos),
             })  # fmt: skip
     for r in out:
         del r["hypotheses"]  # kept for the tests of evaluate, not for results.json
@@ -453,6 +525,29 @@ def merge_results(entry: dict, path: Path = RESULTS) -> dict:
     return results
 
 
+#: The settings that runs kept with ``--keep`` must share with the new ones.
+SAME = ("max_len", "min_freq", "num_val", "num_test", "split_seed", "embed_size",
+        "num_hiddens", "lr", "clip", "batch_size", "bucket", "epochs", "sampling_probability",
+        "num_train")  # fmt: skip
+
+
+def kept_runs(path: Path, s: dict, new: list[dict]) -> list[dict]:
+    """The runs of ``path``'s entry that ``new`` does not redo (same variant and seed).
+
+    Raises ``ValueError`` when the entry's settings differ from ``s`` in any of
+    :data:`SAME`: runs of other settings are not comparable.
+    """
+    old = json.loads(path.read_text()).get(KEY) if path.exists() else None
+    if not old:
+        return []
+    differ = {k: (old["settings"].get(k), s.get(k)) for k in SAME
+              if old["settings"].get(k) != s.get(k)}  # fmt: skip
+    if differ:
+        raise ValueError(f"--keep: {path}'s runs have other settings (old, new): {differ}")
+    done = {(r["variant"], r["seed"]) for r in new}
+    return [r for r in old["runs"] if (r["variant"], r["seed"]) not in done]
+
+
 def parse_variants(text: str) -> list[str]:
     """``"forward,reversed"`` -> ``["forward", "reversed"]``, in :data:`VARIANTS` order;
     ``-`` or ``_`` may stand for the spaces (``reads-padding``). Raises ``ValueError``."""
@@ -471,7 +566,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m benchmarks ablations", description=__doc__)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     add = parser.add_argument
-    add("--seeds", type=int, default=2, help="seeds 0 .. N-1 of every variant (default 2)")
+    add("--seeds", type=int, default=3, help="seeds 0 .. N-1 of every variant (default 3)")
     add("--epochs", type=int, default=d["epochs"], help="epochs of every variant (default 3)")
     add("--threads", type=int, default=d["threads"], help="MXNET_OMP_MAX_THREADS (default 2)")
     add("--variants", default=",".join(VARIANTS),
@@ -487,10 +582,18 @@ def main(argv: list[str] | None = None) -> dict:
     add("--max-len", type=int, default=d["max_len"])
     add("--output", type=Path, default=RESULTS, help="JSON results file (merged into)")
     add("--no-write", action="store_true", help="print only; leave the results file alone")
+    add("--seed-start", type=int, default=0, help="run seeds K .. N-1 only (default 0)")
+    add(
+        "--keep",
+        action="store_true",
+        help="keep the results file's runs of other variants and seeds (same settings)",
+    )
     args = parser.parse_args(argv)
     for name in "seeds epochs threads batch_size embed_size num_hiddens max_len".split():
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    if not 0 <= args.seed_start < args.seeds:
+        parser.error(f"--seed-start must be in [0, --seeds), got {args.seed_start}")
     if args.num_train is not None and args.num_train < 1:
         parser.error(f"--num-train must be >= 1, got {args.num_train}")
     if args.n_bootstrap < 2:
@@ -524,7 +627,7 @@ def main(argv: list[str] | None = None) -> dict:
         flush=True,
     )
     runs = []
-    for seed in range(args.seeds):
+    for seed in range(args.seed_start, args.seeds):
         for variant in variants:
             if variant == "scheduled sampling":
                 continue  # run with forward, in its process
@@ -537,6 +640,11 @@ def main(argv: list[str] | None = None) -> dict:
                     f"{r['scores']['bleu']['score']:6.2f} {r['scores']['chrf']['score']:6.2f}",
                     flush=True,
                 )
+    if args.keep:
+        runs = kept_runs(args.output, s, runs) + runs
+        order = {v: i for i, v in enumerate(VARIANTS)}
+        runs.sort(key=lambda r: (r["seed"], order[r["variant"]]))
+        variants = [v for v in VARIANTS if any(r["variant"] == v for r in runs)]
     summary = summarize(runs)
     comparisons = compare(runs)
     print("\n" + "\n".join(table(runs, summary)))
@@ -552,7 +660,7 @@ def main(argv: list[str] | None = None) -> dict:
     entry = {
         "date": datetime.date.today().isoformat(),
         "machine": machine(),
-        "settings": dict(s, seeds=args.seeds, variants=variants),
+        "settings": dict(s, seeds=len({r["seed"] for r in runs}), variants=variants),
         "runs": runs,
         "summary": summary,
         "comparisons": comparisons,

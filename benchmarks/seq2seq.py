@@ -677,6 +677,27 @@ def table(summary: dict, runs: list[dict], recipe: dict | None) -> list[str]:
     return rows
 
 
+#: The settings that runs kept with ``--keep`` must share with the new ones.
+SAME = ("max_len", "min_freq", "num_val", "num_test", "split_seed", "embed_size", "num_hiddens",
+        "lr", "clip", "batch_size", "epochs", "bucket", "num_train", "recipe_epochs",
+        "num_test_sentences", "n_bootstrap")  # fmt: skip
+
+
+def kept(path: Path, s: dict, new: list[dict]) -> tuple[list[dict], dict | None]:
+    """The runs of ``path``'s ``"seq2seq"`` entry that ``new`` does not redo (same side and
+    seed), and its recipe run. Raises ``ValueError`` when its settings differ from ``s`` in
+    any of :data:`SAME`."""
+    old = json.loads(path.read_text()).get("seq2seq") if path.exists() else None
+    if not old:
+        return [], None
+    differ = {k: (old["settings"].get(k), s.get(k)) for k in SAME
+              if old["settings"].get(k) != s.get(k)}  # fmt: skip
+    if differ:
+        raise ValueError(f"--keep: {path}'s runs have other settings (old, new): {differ}")
+    done = {(r["side"], r["seed"]) for r in new}
+    return [r for r in old["runs"] if (r["side"], r["seed"]) not in done], old.get("recipe")
+
+
 def merge_results(entry: dict, path: Path = RESULTS) -> dict:
     """Put ``entry`` under ``"seq2seq"`` in the JSON file at ``path``, keeping its other entries."""
     results = json.loads(path.read_text()) if path.exists() else {}
@@ -713,11 +734,17 @@ def main(argv: list[str] | None = None) -> dict:
     add("--num-train", type=int, default=None, help=argparse.SUPPRESS)
     add("--num-test-sentences", type=int, default=None, help=argparse.SUPPRESS)
     add("--output", type=Path, default=RESULTS, help="JSON results file (merged into)")
+    add("--seed-start", type=int, default=0, help="run seeds K .. N-1 only (default 0)")
+    add("--keep", action="store_true",
+        help="keep the results file's runs of other seeds and sides, and its recipe unless it "
+        "runs again (same settings)")  # fmt: skip
     args = parser.parse_args(argv)
     positive = "epochs seeds threads batch_size embed_size num_hiddens max_len min_freq"
     for name in (*positive.split(), "num_val", "num_test", "recipe_epochs"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
+    if not 0 <= args.seed_start < args.seeds:
+        parser.error(f"--seed-start must be in [0, --seeds), got {args.seed_start}")
     if args.n_bootstrap < 2:
         parser.error("--n-bootstrap must be >= 2")
     if args.bucket < 0 or args.split_seed < 0:
@@ -757,7 +784,7 @@ def main(argv: list[str] | None = None) -> dict:
         flush=True,
     )
     runs = []
-    for seed in range(args.seeds):
+    for seed in range(args.seed_start, args.seeds):
         for side in sides if seed % 2 == 0 else sides[::-1]:
             r = run_isolated(_run, side, seed, s)
             runs.append(r)
@@ -780,6 +807,11 @@ def main(argv: list[str] | None = None) -> dict:
             "of the test sentences' source tokens are <unk> in its vocabulary",
             flush=True,
         )
+    if args.keep:
+        old_runs, old_recipe = kept(args.output, s, runs)
+        runs = sorted(old_runs + runs, key=lambda r: (r["seed"], r["side"] != "ours"))
+        recipe = recipe or old_recipe
+        sides = [x for x in ("ours", "d2l") if any(r["side"] == x for r in runs)]
     summary = summarize(runs, recipe)
     print("\n" + "\n".join(table(summary, runs, recipe)))
     some = (runs or [recipe])[0]
@@ -801,7 +833,9 @@ def main(argv: list[str] | None = None) -> dict:
         "date": datetime.date.today().isoformat(),
         "machine": machine(),
         "threads": {"MXNET_OMP_MAX_THREADS": args.threads, "probe": probe},
-        "settings": dict(s, seeds=args.seeds, sides=sides, recipe=not args.no_recipe),
+        "settings": dict(
+            s, seeds=len({r["seed"] for r in runs}), sides=sides, recipe=recipe is not None
+        ),  # fmt: skip
         "summary": summary,
         "runs": runs,
         "recipe": recipe,

@@ -251,6 +251,8 @@ def test_variants_are_parsed_in_a_fixed_order():
         (["--sampling-probability", "nan"], "--sampling-probability must be in (0, 1]"),
         (["--variants", "forward,backward"], "(unknown: 'backward')"),
         (["--epochs", "two"], "argument --epochs: invalid int value: 'two'"),
+        (["--seeds", "2", "--seed-start", "2"], "--seed-start must be in [0, --seeds), got 2"),
+        (["--seed-start", "-1"], "--seed-start must be in [0, --seeds), got -1"),
     ],
 )
 def test_bad_arguments(argv, match, capsys):
@@ -317,3 +319,91 @@ def test_a_tiny_run_end_to_end(td, tmp_path, monkeypatch, capsys):
     assert [r["variant"] for r in entry["runs"]] == ["forward", "scheduled sampling"]
     assert entry["runs"][1]["continued_from_epoch"] == 0
     assert path.read_text() == before
+
+
+def test_each_trace_variant_changes_one_thing_and_as_d2l_all_four():
+    base = ab.options("forward")
+    assert base == {"bucket": None, "eos": False, "read_padding": False, "gluon": False,
+                    "reverse": False, "attention": False}  # fmt: skip
+    changed = {}
+    for v in ("no bucketing", "source eos", "reads padding", "gluon GRU"):
+        diff = {k: x for k, x in ab.options(v).items() if x != base[k]}
+        assert len(diff) == 1, (v, diff)
+        changed.update(diff)
+    assert {k: x for k, x in ab.options("as d2l").items() if x != base[k]} == changed
+    assert changed == {"bucket": 0, "eos": True, "read_padding": True, "gluon": True}
+
+
+def test_source_eos_appends_one_token_after_each_source(td):
+    split = td.test
+    eos = len(td.src_vocab)
+    pad = td.src_vocab[translation.PAD]
+    out = ab.with_source_eos(split, eos, pad)
+    assert out.src.shape == (len(split), split.src.shape[1] + 1)
+    np.testing.assert_array_equal(out.src_len, split.src_len + 1)
+    for row, old, n in zip(out.src, split.src, split.src_len):
+        np.testing.assert_array_equal(row[:n], old[:n])
+        assert row[n] == eos and (row[n + 1 :] == pad).all()  # then padding
+    np.testing.assert_array_equal(out.tgt_out, split.tgt_out)
+
+
+def test_the_trace_variants_models(td):
+    from mxnet import gluon
+
+    sizes = (len(td.src_vocab), len(td.tgt_vocab))
+    m = ab.build("gluon GRU", sizes, 8, 16)
+    assert isinstance(m.encoder.rnn, gluon.rnn.GRU) and isinstance(m.decoder.rnn, gluon.rnn.GRU)
+    assert m.encoder.vocab_size == sizes[0] and not m.encoder.read_padding
+    m = ab.build("as d2l", sizes, 8, 16)
+    assert isinstance(m.encoder.rnn, gluon.rnn.GRU) and m.encoder.read_padding
+    assert m.encoder.vocab_size == sizes[0] + 1  # <eos>
+    m = ab.build("source eos", sizes, 8, 16)
+    assert m.encoder.vocab_size == sizes[0] + 1 and not isinstance(m.encoder.rnn, gluon.rnn.GRU)
+    assert ab._batches(td.train, "no bucketing", 0, TINY).bucket == 0
+    assert ab._batches(td.train, "forward", 0, TINY).bucket == TINY["bucket"]
+
+
+def test_eos_evaluation_reads_sources_with_eos(td, monkeypatch):
+    s = dict(TINY, epochs=1)
+    model, _, _ = ab.train_variant(td, td.train, "source eos", 0, s)
+    seen = []
+    greedy = seq2seq.greedy_decode
+
+    def spy(model, src, src_len, *args, **kwargs):
+        seen.append((np.array(src), np.array(src_len)))
+        return greedy(model, src, src_len, *args, **kwargs)
+
+    monkeypatch.setattr(seq2seq, "greedy_decode", spy)
+    ab.evaluate(model, td, n_bootstrap=10, eos=True)
+    pad = td.src_vocab[translation.PAD]
+    distinct = ab.with_source_eos(td.test.distinct(), len(td.src_vocab), pad)
+    np.testing.assert_array_equal(np.concatenate([x for x, _ in seen]), distinct.src)
+    np.testing.assert_array_equal(np.concatenate([n for _, n in seen]), distinct.src_len)
+
+
+def test_keep_merges_new_variants_with_the_recorded_runs(td, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(ab, "run_isolated", lambda fn, *args: fn(*args))
+    monkeypatch.setattr(ab, "load_data", lambda s: (td, td.train))
+    path = tmp_path / "results.json"
+    sizes = ["--embed-size", "8", "--num-hiddens", "16", "--batch-size", "16", "--max-len", "5",
+             "--epochs", "1", "--n-bootstrap", "10", "--output", str(path)]  # fmt: skip
+    ab.main(["--seeds", "1", "--variants", "forward", *sizes])
+    first = json.loads(path.read_text())[ab.KEY]["runs"]
+    entry = ab.main(["--seeds", "2", "--seed-start", "1", "--variants", "forward,as-d2l",
+                     "--keep", *sizes])  # fmt: skip
+    stored = json.loads(path.read_text())[ab.KEY]
+    assert [(r["variant"], r["seed"]) for r in stored["runs"]] == [
+        ("forward", 0),
+        ("forward", 1),
+        ("as d2l", 1),
+    ]
+    assert stored["runs"][0] == first[0]  # kept as recorded
+    assert stored["settings"]["seeds"] == 2 and stored["settings"]["variants"] == [
+        "forward",
+        "as d2l",
+    ]
+    assert stored["comparisons"]["seeds"] == {"as d2l": [1]}
+    assert entry["summary"]["forward"]["seeds"] == [0, 1]
+    with pytest.raises(ValueError, match="--keep: .* other settings .*'epochs': \\(1, 2\\)"):
+        ab.main(["--seeds", "1", "--variants", "forward", "--keep",
+                 *sizes[:-4], "--epochs", "2", "--output", str(path)])  # fmt: skip

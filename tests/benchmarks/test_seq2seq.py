@@ -233,3 +233,17 @@ def test_link_fra_eng_gives_d2l_the_checked_file(tmp_path):
     link = bench.link_fra_eng(tmp_path)
     assert link == tmp_path / "fra-eng.zip" and link.is_symlink()
     assert data.sha1sum(link) == data.DATA_FILES["fra-eng.zip"].sha1
+
+
+def test_keep_takes_the_recorded_runs_not_redone_and_refuses_other_settings(tmp_path):
+    settings = {k: bench.DEFAULTS.get(k) for k in bench.SAME}
+    settings.update(recipe_epochs=30, n_bootstrap=1000, num_test_sentences=None)
+    runs = [{"side": side, "seed": seed} for seed in (0, 1) for side in ("ours", "d2l")]
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"seq2seq": {"settings": settings, "runs": runs,
+                                            "recipe": {"seconds": 1}}}))  # fmt: skip
+    old, recipe = bench.kept(path, dict(settings), [{"side": "ours", "seed": 1}])
+    assert old == [runs[0], runs[1], runs[3]] and recipe == {"seconds": 1}
+    assert bench.kept(tmp_path / "none.json", settings, []) == ([], None)
+    with pytest.raises(ValueError, match=r"--keep: .* other settings .*'lr': \(0.01, 0.03\)"):
+        bench.kept(path, dict(settings, lr=0.03), [])

@@ -1,0 +1,221 @@
+"""Three chapter experiments on three seeds: ``python -m benchmarks seeds``.
+
+Chapters 4, 5 and 6 each make a comparison that one seed cannot settle, in
+a cell that would take too long to run three times live. Each chapter runs
+seed 0 live, as before, and reads seeds 0, 1 and 2 from
+``benchmarks/results.json`` (key ``"chapter_seeds"``), which this benchmark
+writes; the chapter checks that its live seed 0 matches the recorded one,
+so the record is of the chapter's own experiment.
+
+**Experiments**, each exactly as its chapter runs it, with ``d2lrnn.seed(s)``
+right before each model is built and ``seed=s`` for its minibatches:
+
+* ``truncation`` (chapter 4, "Full, truncated and randomized truncated
+  BPTT"): a 64-unit tanh ``rnn.RNN`` language model on *The Time Machine*,
+  minibatches of 1,024 characters cut into ``1024 // T`` sequential streams
+  of ``T`` characters for ``T`` in 4, 8, 16, 32, 64, two epochs of SGD at
+  learning rate 1 with clipping at 1; validation on 32 x 32 sequential
+  minibatches (seed 0). Records the validation perplexity and tokens/s.
+* ``cells`` (chapter 5, "Concise implementations"): ``rnn.RNN`` (tanh),
+  ``rnn.GRU`` and ``rnn.LSTM`` language models of 128 units, 10 epochs of
+  Adam at 0.01, clipping at 1, on ``batches.train_val_batches`` (64 x 32,
+  sequential). Records parameters and training and validation perplexity.
+* ``tagger`` (chapter 6, "Bidirectional RNNs"): word-start tagging of the
+  book's letters without spaces (``tasks.segmentation_data(text, 32)``,
+  the first 90% of the windows for training), ``classifiers.Tagger`` over a
+  unidirectional GRU of 64 units, one of the widest width with no more
+  parameters than the bidirectional one (:func:`tagger_params`), and a
+  bidirectional GRU of 64 units per direction; 6 epochs of
+  :func:`d2lrnn.train.fit` on minibatches of 64. Records the held-out error
+  rate per letter.
+
+Every seed of an experiment is a fresh process with MXNet's default
+threads, as the chapters run. ``--experiments`` and ``--seeds`` choose.
+The entry holds ``settings`` and ``runs`` (experiment, seed, then one
+record per configuration); ``--keep`` keeps the recorded runs of the
+experiments not run now.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime
+import json
+import multiprocessing
+import time
+from pathlib import Path
+
+from benchmarks import machine
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+KEY = "chapter_seeds"
+EXPERIMENTS = ("truncation", "cells", "tagger")
+TRUNCATION_STEPS = (4, 8, 16, 32, 64)
+CELLS = ("RNN", "GRU", "LSTM")
+
+
+def tagger_params(num_hiddens: int, directions: int) -> int:
+    """Parameters of chapter 6's tagger: a GRU over 26 one-hot letters, a dense layer to 2."""
+    gru = 3 * (num_hiddens * 26 + num_hiddens**2 + 2 * num_hiddens)
+    return directions * gru + directions * num_hiddens * 2 + 2
+
+
+def tagger_shapes() -> dict[str, tuple[int, bool]]:
+    """Chapter 6's taggers by name: (units per direction, bidirectional)."""
+    wide = max(h for h in range(64, 200) if tagger_params(h, 1) <= tagger_params(64, 2))
+    return {"unidirectional": (64, False), f"unidirectional, {wide}": (wide, False),
+            "bidirectional": (64, True)}  # fmt: skip
+
+
+def truncation(seed: int) -> dict:
+    from mxnet.gluon import rnn
+
+    import d2lrnn
+    from d2lrnn import batches, lm, train
+
+    train_corpus, val_corpus, vocab = d2lrnn.time_machine_corpus()
+    val_data = batches.SeqBatches(val_corpus, 32, 32, sampling="sequential", seed=0)
+    out = {}
+    for T in TRUNCATION_STEPS:
+        d2lrnn.seed(seed)
+        model = lm.RNNLM(rnn.RNN(64, activation="tanh"), len(vocab))
+        data = batches.SeqBatches(train_corpus, 1024 // T, T, sampling="sequential", seed=seed)
+        h = train.train_lm(model, data, val_data, num_epochs=2, lr=1.0, optimizer="sgd",
+                           clip=1.0, progress="none")  # fmt: skip
+        out[str(T)] = {"val_ppl": h.val_ppl[-1], "tokens_per_sec": h.speed}
+    return out
+
+
+def cells(seed: int) -> dict:
+    from mxnet.gluon import rnn
+
+    import d2lrnn
+    from d2lrnn import batches, lm, train
+
+    train_corpus, val_corpus, vocab = d2lrnn.time_machine_corpus()
+    layers = {"RNN": lambda: rnn.RNN(128, activation="tanh"), "GRU": lambda: rnn.GRU(128),
+              "LSTM": lambda: rnn.LSTM(128)}  # fmt: skip
+    out = {}
+    for name in CELLS:
+        d2lrnn.seed(seed)
+        model = lm.RNNLM(layers[name](), len(vocab))
+        tb, vb = batches.train_val_batches(train_corpus, val_corpus, seed=seed)
+        h = train.train_lm(model, tb, vb, 10, lr=0.01, optimizer="adam", clip=1.0,
+                           progress="none")  # fmt: skip
+        out[name] = {
+            "params": sum(p.data().size for p in model.collect_params().values()),
+            "train_ppl": h.train_ppl[-1],
+            "val_ppl": h.val_ppl[-1],
+        }
+    return out
+
+
+def tagger(seed: int) -> dict:
+    from mxnet.gluon import rnn
+
+    import d2lrnn
+    from d2lrnn import batches, classifiers, tasks, train
+
+    X, Y = tasks.segmentation_data(d2lrnn.read_time_machine(), 32)
+    n_train = int(0.9 * len(X))
+    out = {}
+    for name, (num_hiddens, bidirectional) in tagger_shapes().items():
+        d2lrnn.seed(seed)
+        model = classifiers.Tagger(rnn.GRU(num_hiddens, bidirectional=bidirectional), 26, 2)
+        fit = train.fit(model, batches.ArrayBatches(X[:n_train], Y[:n_train], 64, seed=seed), 6,
+                        val=(X[n_train:], Y[n_train:]))  # fmt: skip
+        out[name] = {"params": tagger_params(num_hiddens, 1 + bidirectional),
+                     "error": 1 - fit.val_accuracy[-1]}  # fmt: skip
+    return out
+
+
+RUNNERS = {"truncation": truncation, "cells": cells, "tagger": tagger}
+
+
+def run(experiment: str, seed: int) -> dict:
+    """One experiment with one seed, in this process: its record for results.json."""
+    if experiment not in RUNNERS:
+        raise ValueError(f"experiment must be one of {list(EXPERIMENTS)}, got {experiment!r}")
+    start = time.perf_counter()
+    results = RUNNERS[experiment](seed)
+    return {"experiment": experiment, "seed": seed, "results": results,
+            "seconds": time.perf_counter() - start}  # fmt: skip
+
+
+def run_isolated(experiment: str, seed: int) -> dict:
+    """:func:`run` in a new process (MXNet imported afresh, nothing shared)."""
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        return pool.submit(run, experiment, seed).result()
+
+
+def recorded(entry: dict, experiment: str) -> dict[int, dict]:
+    """The recorded results of ``experiment`` by seed (what the chapters read)."""
+    return {r["seed"]: r["results"] for r in entry["runs"] if r["experiment"] == experiment}
+
+
+def merge_results(entry: dict, path: Path = RESULTS, keep: bool = False) -> dict:
+    """Put ``entry`` under ``"chapter_seeds"`` in ``path``; with ``keep``, the recorded runs
+    of experiments ``entry`` did not run stay."""
+    results = json.loads(path.read_text()) if path.exists() else {}
+    if not isinstance(results, dict):
+        raise ValueError(f"{path} must hold a JSON object, got {type(results).__name__}")
+    if keep and KEY in results:
+        done = {r["experiment"] for r in entry["runs"]}
+        old = [r for r in results[KEY]["runs"] if r["experiment"] not in done]
+        entry = dict(entry, runs=old + entry["runs"])
+    results[KEY] = entry
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    return results
+
+
+def parse_experiments(text: str) -> list[str]:
+    """``"tagger,cells"`` -> ``["cells", "tagger"]`` (in :data:`EXPERIMENTS` order)."""
+    names = [x.strip() for x in text.split(",")]
+    unknown = [x for x in names if x not in EXPERIMENTS]
+    if not text.strip() or unknown:
+        raise ValueError(f"--experiments: expected a comma-separated subset of "
+                         f"{', '.join(EXPERIMENTS)}, got {text!r}")  # fmt: skip
+    return [x for x in EXPERIMENTS if x in names]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks seeds", description=__doc__)
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1 (default 3)")
+    parser.add_argument("--experiments", default=",".join(EXPERIMENTS))
+    parser.add_argument("--keep", action="store_true", help="keep other experiments' runs")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error(f"--seeds must be >= 1, got {args.seeds}")
+    try:
+        experiments = parse_experiments(args.experiments)
+    except ValueError as error:
+        parser.error(str(error))
+    wall = time.perf_counter()
+    runs = []
+    for experiment in experiments:
+        for seed in range(args.seeds):
+            r = run_isolated(experiment, seed)
+            runs.append(r)
+            print(f"{experiment:10s} seed {seed} ({r['seconds']:.0f} s): " + "; ".join(
+                f"{k} " + ", ".join(f"{m}={v:.4g}" for m, v in rec.items())
+                for k, rec in r["results"].items()), flush=True)  # fmt: skip
+    entry = {
+        "date": datetime.date.today().isoformat(),
+        "machine": machine(),
+        "settings": {"seeds": args.seeds, "experiments": experiments},
+        "runs": runs,
+        "wall_seconds": time.perf_counter() - wall,
+    }
+    if not args.no_write:
+        merge_results(entry, args.output, keep=args.keep)
+        print(f"wrote the '{KEY}' entry of {args.output} ({entry['wall_seconds']:.0f} s in all)")
+    return entry
+
+
+if __name__ == "__main__":
+    main()
