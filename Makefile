@@ -149,10 +149,12 @@ book: $(STAMP) $(VENDOR)/.copied execute
 # ------------------------------------------------------------------ tests
 test: setup-all lint unit unit-matrix execute-all notebooks test-book browser
 
-# Unit tests on both cores (pytest-xdist), in $(PY), then in the other Pythons.
-PYTEST_UNIT = -n $(JOBS) tests/unit tests/benchmarks tests/binder
+# Unit tests on both cores (pytest-xdist), in $(PY), then in the other Pythons. The tests
+# of the benchmarks and of the pinned sets run in $(PY) only: `make bench` and `make lock`
+# run there, and nowhere else.
+PYTEST_UNIT = -n $(JOBS) tests/unit tests/binder
 unit: $(STAMP)
-	$(PAIRED) $(BIN)/pytest $(PYTEST_UNIT)
+	$(PAIRED) $(BIN)/pytest $(PYTEST_UNIT) tests/benchmarks tests/requirements
 
 unit-matrix: envs
 	@for e in $(PYTHON_ENVS); do echo "== unit tests on Python $$e"; \
@@ -221,15 +223,24 @@ chapter-times: $(STAMP)
 
 # Speed and perplexity against d2l, side by side (about 35 minutes on 2 cores
 # for 3 seeds); BENCH_ARGS passes options, e.g. BENCH_ARGS="--models lstm --seeds 5".
-# Then the translation model against d2l's: speed, BLEU and chrF (about 10 minutes);
+# Then chapter 7's learning rate and epochs, chosen on the validation split (about 25
+# minutes); the translation model against d2l's: speed, BLEU and chrF (about 15 minutes);
 # SEQ2SEQ_ARGS passes its options, e.g. SEQ2SEQ_ARGS="--seeds 2 --threads 1".
-# Then chapter 7's ablations (scheduled sampling, reversed sources, reading the
-# padding, attention), which the chapter quotes from results.json (about 10 minutes);
+# Then chapter 7's ablations and its trace of the gap to d2l (scheduled sampling,
+# reversed sources, reading the padding, attention, d2l's four differences), which the
+# chapter quotes from results.json (about 45 minutes for 3 seeds);
 # ABLATION_ARGS passes their options, e.g. ABLATION_ARGS="--variants forward,attention".
+# Then chapter 6's depth against width, and chapters 4-6's experiments on three seeds
+# (about 15 minutes together).
+SEQ2SEQ_ARGS ?= --seeds 3
+ABLATION_ARGS ?= --seeds 3
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks lm $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks tuning
 	$(BIN)/python -m benchmarks seq2seq $(SEQ2SEQ_ARGS)
 	$(BIN)/python -m benchmarks ablations $(ABLATION_ARGS)
+	$(BIN)/python -m benchmarks depth
+	$(BIN)/python -m benchmarks seeds
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache test-output $(VENDOR)

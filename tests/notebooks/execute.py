@@ -39,10 +39,12 @@ follow. Exits with status 1 if a chapter raised, after running the others.
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -115,9 +117,11 @@ class Environment:
         return {**shared, **COLAB_ENV, "D2LRNN_SOURCE": str(SOURCE)}
 
     def key(self, chapter: Path) -> str:
-        """What an execution depends on: the chapter's code, d2lrnn, and the environment."""
-        digest = hashlib.sha256(code_of(chapter).encode())
-        digest.update(library_digest().encode())
+        """What an execution depends on: the chapter's code, the d2lrnn modules it imports,
+        and the environment."""
+        code = code_of(chapter)
+        digest = hashlib.sha256(code.encode())
+        digest.update(library_digest(library_files(code)).encode())
         stamp = self.venv / ".installed"  # the Makefile writes the lock file's digest in it
         digest.update(stamp.read_bytes() if stamp.exists() else b"")
         return digest.hexdigest()
@@ -148,18 +152,95 @@ def code_of(chapter: Path) -> str:
     return "\n\0".join(c.source for c in nb.cells if c.cell_type == "code")
 
 
-_LIBRARY: str | None = None
+LIBRARY = ROOT / "d2lrnn"
 
 
-def library_digest() -> str:
-    """A digest of d2lrnn's sources and pyproject.toml: when they change, every chapter runs."""
-    global _LIBRARY
-    if _LIBRARY is None:
-        digest = hashlib.sha256()
-        for path in sorted([*(ROOT / "d2lrnn").rglob("*.py"), ROOT / "pyproject.toml"]):
-            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-        _LIBRARY = digest.hexdigest()
-    return _LIBRARY
+def _module_file(dotted: str) -> Path | None:
+    """``d2lrnn.widgets.beam`` -> its file (a module or a package's ``__init__.py``)."""
+    path = ROOT.joinpath(*dotted.split("."))
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _homes() -> dict[str, str]:
+    """d2lrnn's convenience names (``d2lrnn.seed``) by module, read from its ``__init__.py``."""
+    tree = ast.parse((LIBRARY / "__init__.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "_HOMES":
+            return ast.literal_eval(node.value)
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", "") == "_HOMES" for t in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    raise RuntimeError("d2lrnn/__init__.py has no _HOMES")
+
+
+def _imported(tree: ast.AST, package: str) -> set[str]:
+    """The dotted names of the d2lrnn modules (or names in them) that ``tree`` imports;
+    ``package`` resolves relative imports."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.split(".")[0] == "d2lrnn"}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            if module.split(".")[0] == "d2lrnn":
+                out.add(module)
+                out |= {f"{module}.{a.name}" for a in node.names}
+    return out
+
+
+def library_files(code: str) -> set[Path]:
+    """The files of d2lrnn that ``code`` (a chapter's code cells) runs: the modules it imports
+    or reaches as ``d2lrnn.name``, and everything they import, recursively."""
+    homes = _homes()
+    names = {"d2lrnn"}
+    names |= {f"d2lrnn.{n}" for n in re.findall(r"\bd2lrnn\.(\w+)", code)}
+    for match in re.finditer(
+        r"^\s*(from\s+d2lrnn[\w.]*\s+import\s+[^\n]+|import\s+d2lrnn[\w.]*)", code, flags=re.M
+    ):
+        line = match.group(1).split("#")[0].strip().rstrip("(\\")
+        try:
+            names |= _imported(ast.parse(line), "")
+        except SyntaxError:  # a parenthesised import over several lines: take the module
+            names.add(line.split()[1])
+    files: set[Path] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        head, _, last = name.rpartition(".")
+        if head == "d2lrnn" and last in homes:
+            name = f"d2lrnn.{homes[last]}"
+        path = _module_file(name)
+        if path is None and head:  # a name in a module: d2lrnn.train.fit
+            name, path = head, _module_file(head)
+        if path is None or path in files:
+            continue
+        files.add(path)
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        source = path.read_text()
+        todo += _imported(ast.parse(source), package)
+        if path.name == "__init__.py" and path.parent != LIBRARY and "pkgutil" in source:
+            # a subpackage that imports all of its modules (d2lrnn.exercises registers them)
+            todo += [f"{package}.{p.stem}" for p in path.parent.glob("*.py")]
+        if path.name != "__init__.py" and "." in name:
+            todo.append(name.rpartition(".")[0])  # its package's __init__ runs first
+    return files
+
+
+def library_digest(files: set[Path]) -> str:
+    """A digest of the given d2lrnn files and pyproject.toml: when one changes, the chapters
+    that run it run again."""
+    digest = hashlib.sha256()
+    for path in sorted([*files, ROOT / "pyproject.toml"]):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def parse_env(text: str) -> Environment:
