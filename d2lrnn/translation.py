@@ -43,6 +43,7 @@ __all__ = [
     "TranslationBatches",
     "TranslationData",
     "detokenize",
+    "group_key",
     "normalize",
     "reversed_sources",
     "tokenize",
@@ -79,6 +80,41 @@ def detokenize(tokens: list[str]) -> str:
     if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):
         raise TypeError(f"tokens must be a list of str, got {tokens!r}")
     return " ".join(tokens)
+
+
+#: English contractions, expanded by :func:`group_key` (``'s`` and ``'d`` are ambiguous:
+#: "is"/"has"/possessive, "would"/"had"; one expansion each is enough for a key).
+_CONTRACTIONS = (
+    (re.compile(r"\bcan't\b"), "can not"),
+    (re.compile(r"\bcannot\b"), "can not"),
+    (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"\bshan't\b"), "shall not"),
+    (re.compile(r"\bain't\b"), "is not"),
+    (re.compile(r"n't\b"), " not"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'m\b"), " am"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'d\b"), " would"),
+    (re.compile(r"'s\b"), " is"),
+)
+_PUNCT_TOKENS = frozenset(",.!?;:")
+
+
+def group_key(text: str) -> str:
+    """A key that English sentences differing only in contractions or punctuation share.
+
+    The sentence is normalised (:func:`normalize`), curly apostrophes made
+    straight, contractions expanded (``"i've"`` -> ``"i have"``,
+    ``"don't"`` -> ``"do not"``) and punctuation tokens dropped, so that
+    ``"I've been busy."`` and ``"I have been busy!"`` both give
+    ``"i have been busy"``. It is a key, not a translation: ``"tom's"``
+    becomes ``"tom is"`` whether it means "is" or is a possessive.
+    """
+    text = normalize(text).replace("\u2019", "'")
+    for pattern, full in _CONTRACTIONS:
+        text = pattern.sub(full, text)
+    return " ".join(t for t in text.split() if t not in _PUNCT_TOKENS)
 
 
 @dataclass
@@ -209,6 +245,15 @@ def translation_data(
         num_val, num_test: distinct English sentences in the validation and
             test splits (before the length filter).
         seed: seed of the shuffle of the distinct English sentences.
+
+    ``stats`` holds, per split, its sizes, ``<unk>`` rates and length
+    histograms, and for the validation and test splits how they still
+    overlap the training split although no English sentence is in both:
+    ``near_duplicates``, the distinct sources whose :func:`group_key`
+    (contractions expanded, punctuation dropped) is a training source's;
+    ``target_in_train``, the share of pairs whose French target is, word for
+    word, the target of a training pair; ``sources_with_seen_target``, the
+    distinct sources with at least one such pair.
     """
     if isinstance(pairs, (str, bytes)) or not hasattr(pairs, "__iter__"):
         raise TypeError(f"pairs must be a list of (english, french) pairs, got {pairs!r}")
@@ -258,6 +303,17 @@ def translation_data(
         sources = [k for k, _, _ in split_rows]
         out[name] = Split(*arrays, sources, [list(groups[k]) for k in sources])
     stats = _stats(rows, out, src_vocab, tgt_vocab, len(pairs), len(keys))
+    train_keys = {group_key(k) for k, _, _ in rows["train"]}
+    train_targets = {" ".join(t) for _, _, t in rows["train"]}
+    for name in ("val", "test"):
+        seen = [" ".join(t) in train_targets for _, _, t in rows[name]]
+        stats[name]["near_duplicates"] = sorted(
+            {k for k, _, _ in rows[name] if group_key(k) in train_keys}
+        )
+        stats[name]["target_in_train"] = float(np.mean(seen)) if seen else 0.0
+        stats[name]["sources_with_seen_target"] = sorted(
+            {k for (k, _, _), s in zip(rows[name], seen) if s}
+        )
     return TranslationData(
         src_vocab, tgt_vocab, out["train"], out["val"], out["test"], max_len, stats
     )

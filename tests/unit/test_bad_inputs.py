@@ -948,6 +948,8 @@ cases(
         ("name None", TE, "name", lambda f: NOTEBOOK.glue(None, 1.0)),
         ("display a str", TE, "display", lambda f: NOTEBOOK.glue("x", 1.0, display="no")),
         ("display an int", TE, "display", lambda f: NOTEBOOK.glue("x", 1.0, display=1)),
+        ("seeds 0", VE, "seeds", lambda f: NOTEBOOK.glue("x", 1.0, seeds=0)),
+        ("seeds a float", TE, "seeds", lambda f: NOTEBOOK.glue("x", 1.0, seeds=3.0)),
     ],
 )
 
@@ -3128,7 +3130,7 @@ for arg, bad, e in (
 
 # ---------------------------------------------------------------- translation
 TR = translation
-for fn in (TR.normalize, TR.tokenize):
+for fn in (TR.normalize, TR.tokenize, TR.group_key):
     add(f"translation.{fn.__name__}", "None", TE, "text", lambda f, g=fn: g(None))
     add(f"translation.{fn.__name__}", "bytes", TE, "text", lambda f, g=fn: g(b"va !"))
 cases(

@@ -287,6 +287,56 @@ def test_real_pairs_split_honestly(fra_eng):
     assert 0 < td.stats["test"]["src_unk_rate"] < 0.5
 
 
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("I've been busy.", "I have been busy!"),
+        ("I'm late", "i am late ."),
+        ("Don't go.", "Do not go"),
+        ("I can't swim.", "I cannot swim!"),
+        ("Tom won't come.", "Tom will not come."),
+        ("What're you doing now?", "What are you doing now ?"),
+        ("I\u2019ll wait.", "I will wait."),
+        ("Yes, I know.", "Yes I know"),
+    ],
+)
+def test_group_key_folds_contractions_and_punctuation(a, b):
+    assert translation.group_key(a) == translation.group_key(b)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [("I see cat1.", "I see cat2."), ("I am late.", "I was late."), ("Go.", "Go on.")],
+)
+def test_group_key_keeps_other_words_apart(a, b):
+    assert translation.group_key(a) != translation.group_key(b)
+
+
+def test_stats_measure_the_overlap_with_training_beyond_exact_duplicates():
+    """A held-out sentence that differs from a training one by a contraction, and a held-out
+    target that is a training target, are counted; exact duplicates cannot occur."""
+    pairs = [(f"I see cat{i}.", f"Je vois chat{i} !") for i in range(40)]
+    pairs += [(f"I'm cat{i}.", f"Je suis chat{i} .") for i in range(40)]
+    pairs += [(f"I am cat{i}!", f"Je suis chat{i} .") for i in range(40)]  # same key as above
+    td = translation.translation_data(pairs, max_len=6, min_freq=1, num_val=10, num_test=30)
+    for name in ("val", "test"):
+        split, s = getattr(td, name), td.stats[name]
+        train_keys = {translation.group_key(k) for k in td.train.sources}
+        expected = sorted({k for k in split.sources if translation.group_key(k) in train_keys})
+        assert s["near_duplicates"] == expected
+        train_targets = {tuple(r[: n - 1]) for r, n in zip(td.train.tgt_out, td.train.tgt_len)}
+        seen = [tuple(r[: n - 1]) in train_targets for r, n in zip(split.tgt_out, split.tgt_len)]
+        assert s["target_in_train"] == pytest.approx(np.mean(seen))
+        assert s["sources_with_seen_target"] == sorted(
+            {k for k, x in zip(split.sources, seen) if x}
+        )
+    assert td.stats["test"]["near_duplicates"]  # this data has some, by construction
+    assert set(td.stats["test"]["near_duplicates"]) <= set(
+        td.stats["test"]["sources_with_seen_target"]
+    )
+    assert "near_duplicates" not in td.stats["train"]
+
+
 # ------------------------------------------------ length bucketing and trimming (speed)
 
 
