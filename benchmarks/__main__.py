@@ -17,7 +17,8 @@
   which chapter 6 reads.
 * ``tuning``: chapter 7's learning rate and number of epochs, chosen on the validation
   split only (three learning rates, three seeds); adds ``"seq2seq_tuning"``.
-* ``seeds``: chapters 4, 5 and 6's truncation lengths, cells and taggers on three seeds;
+* ``seeds``: chapters 3 to 6's Jordan/Elman networks, truncation lengths, cells and taggers
+  on three seeds;
   adds ``"chapter_seeds"``, which those chapters read beside their live seed 0.
 * ``chapters``: executes every chapter alone in a fresh kernel and prints its wall time
   beside its time in the last parallel build (``make chapter-times``).

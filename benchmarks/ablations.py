@@ -40,7 +40,9 @@ before the model is built, for each seed ``s`` in ``range(--seeds)`` (3):
   ``rnn.GRU`` on both sides, whose weights the model's initializer draws, Xavier
   as in d2l, where the book's ``GRUScratch`` draws them from N(0, 0.01^2); given
   the same weights the two layers compute the same function, which
-  ``tests/unit/test_weights.py`` checks), and ``as d2l``, all four;
+  ``tests/unit/test_weights.py`` checks), and ``as d2l``, all four; then all
+  four but one (``d2l but bucketing``, ``d2l but no eos``, ``d2l but no
+  padding``, ``d2l but book GRU``), to find which of them the gap needs;
 * ``scheduled sampling``: the ``forward`` model's last epoch run again with
   ``sampling_probability=0.25`` (``--sampling-probability``; with
   probability p each decoder input is the model's own previous prediction,
@@ -124,6 +126,14 @@ VARIANTS = (
     "reads padding",
     "attention",
     *(TRACE := ("no bucketing", "source eos", "gluon GRU", "as d2l")),
+    *(
+        LEAVE_ONE_OUT := (
+            "d2l but bucketing",
+            "d2l but no eos",
+            "d2l but no padding",
+            "d2l but book GRU",
+        )
+    ),
 )
 
 #: The trace's variants: each of d2l's differences from the chapter's model alone, then all.
@@ -133,6 +143,11 @@ D2L_DIFFERENCES = {
     "reads padding": {"read_padding": True},
     "gluon GRU": {"gluon": True},
     "as d2l": {"bucket": 0, "eos": True, "read_padding": True, "gluon": True},
+    # all four but one: which of them the gap needs
+    "d2l but bucketing": {"eos": True, "read_padding": True, "gluon": True},
+    "d2l but no eos": {"bucket": 0, "read_padding": True, "gluon": True},
+    "d2l but no padding": {"bucket": 0, "eos": True, "gluon": True},
+    "d2l but book GRU": {"bucket": 0, "eos": True, "read_padding": True},
 }
 
 

@@ -1,6 +1,6 @@
-"""Three chapter experiments on three seeds: ``python -m benchmarks seeds``.
+"""Four chapter experiments on three seeds: ``python -m benchmarks seeds``.
 
-Chapters 4, 5 and 6 each make a comparison that one seed cannot settle, in
+Chapters 3, 4, 5 and 6 each make a comparison that one seed cannot settle, in
 a cell that would take too long to run three times live. Each chapter runs
 seed 0 live, as before, and reads seeds 0, 1 and 2 from
 ``benchmarks/results.json`` (key ``"chapter_seeds"``), which this benchmark
@@ -10,6 +10,13 @@ so the record is of the chapter's own experiment.
 **Experiments**, each exactly as its chapter runs it, with ``d2lrnn.seed(s)``
 right before each model is built and ``seed=s`` for its minibatches:
 
+* ``jordan`` (chapter 3, "Jordan networks"): the chapter's own ``Jordan``
+  layer (its code, read from the chapter by ``tests.chapter_code``) with
+  ``mu = 0.5`` and the book's ``layers.RNNScratch``, 128 units each, in an
+  ``lm.RNNLM``, 5 epochs of Adam at 0.01 with clipping at 1 on
+  ``batches.train_val_batches`` (64 x 32, sequential, minibatch seed 0 for
+  every seed, as the chapter runs it: the seed changes the initial weights
+  only). Records the validation perplexity.
 * ``truncation`` (chapter 4, "Full, truncated and randomized truncated
   BPTT"): a 64-unit tanh ``rnn.RNN`` language model on *The Time Machine*,
   minibatches of 1,024 characters cut into ``1024 // T`` sequential streams
@@ -50,7 +57,7 @@ from benchmarks import machine
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 KEY = "chapter_seeds"
-EXPERIMENTS = ("truncation", "cells", "tagger")
+EXPERIMENTS = ("jordan", "truncation", "cells", "tagger")
 TRUNCATION_STEPS = (4, 8, 16, 32, 64)
 CELLS = ("RNN", "GRU", "LSTM")
 
@@ -66,6 +73,26 @@ def tagger_shapes() -> dict[str, tuple[int, bool]]:
     wide = max(h for h in range(64, 200) if tagger_params(h, 1) <= tagger_params(64, 2))
     return {"unidirectional": (64, False), f"unidirectional, {wide}": (wide, False),
             "bidirectional": (64, True)}  # fmt: skip
+
+
+def jordan(seed: int) -> dict:
+    import d2lrnn
+    from d2lrnn import batches, layers, lm, train
+    from tests.chapter_code import define
+
+    Jordan = define("03_rnn_from_scratch", "Jordan")["Jordan"]
+    train_corpus, val_corpus, vocab = d2lrnn.time_machine_corpus()
+    V = len(vocab)
+    out = {}
+    for name, make in (("Jordan", lambda: Jordan(V, 128, mu=0.5)),
+                       ("Elman", lambda: layers.RNNScratch(128))):  # fmt: skip
+        d2lrnn.seed(seed)
+        model = lm.RNNLM(make(), V)
+        model.initialize()
+        h = train.train_lm(model, *batches.train_val_batches(train_corpus, val_corpus), 5,
+                           lr=0.01, optimizer="adam", clip=1.0, progress="none")  # fmt: skip
+        out[name] = {"val_ppl": h.val_ppl[-1]}
+    return out
 
 
 def truncation(seed: int) -> dict:
@@ -130,7 +157,7 @@ def tagger(seed: int) -> dict:
     return out
 
 
-RUNNERS = {"truncation": truncation, "cells": cells, "tagger": tagger}
+RUNNERS = {"jordan": jordan, "truncation": truncation, "cells": cells, "tagger": tagger}
 
 
 def run(experiment: str, seed: int) -> dict:

@@ -61,6 +61,14 @@ set. Before the runs, two short probes (fresh processes, 1 thread and
 process's threads, to show that the setting takes effect; both go into
 ``results.json``.
 
+**d2l's decoding.** d2l's ``predict_step`` feeds the decoder's returned
+state back into ``Seq2SeqDecoder.forward``, whose context is
+``enc_state[-1]``: from the second step on, the MXNet decoder's context is
+its own hidden state, where training always gave it the encoder's. Each d2l
+run is therefore also scored decoded with the encoder's context kept
+(:func:`predict_keeping_context`, ``scores_context_kept``), the same trained
+model, to measure what that costs.
+
 **Quality.** Each model translates the test split's distinct English
 sentences greedily (at most ``max_len + 1`` tokens, up to ``<eos>``),
 scored with :func:`d2lrnn.scores.corpus_scores` against all their French
@@ -268,15 +276,47 @@ def target_tokens(tgt_out, pad: int) -> int:
     return int((np.asarray(tgt_out) != pad).sum())
 
 
-def d2l_translate(model, arrays, tgt_vocab, num_steps: int, batch_size: int = 512) -> list[str]:
-    """Greedy translations with d2l's own ``predict_step``, cut at the first ``<eos>``."""
+def predict_keeping_context(model, batch, num_steps: int):
+    """Greedy decoding of d2l's model as its training computes the decoder: the context fed at
+    every step is the *encoder's* final state. ``(preds (N, num_steps), None)``.
+
+    d2l's ``predict_step`` passes the decoder's returned state back into
+    ``Seq2SeqDecoder.forward``, whose context is ``enc_state[-1]``: from the
+    second step on, the context is the decoder's own hidden state, not the
+    encoder's, which training never showed it. Here the decoder's modules
+    are the same; only the context is kept.
+    """
+    from d2l import mxnet as d2l
+    from mxnet import np as mnp
+
+    src, tgt, src_valid_len, _ = batch
+    enc_state = model.encoder(src, src_valid_len)[1]
+    context = enc_state[-1]  # (num_layers, N, h): as in training, the encoder's
+    state, outputs = enc_state, [d2l.expand_dims(tgt[:, 0], 1)]
+    dec = model.decoder
+    for _ in range(num_steps):
+        embs = dec.embedding(d2l.transpose(outputs[-1]))  # (1, N, E)
+        step = d2l.concat((embs, mnp.tile(context, (embs.shape[0], 1, 1))), -1)
+        y, state = dec.rnn(step, state)
+        outputs.append(d2l.argmax(d2l.swapaxes(dec.dense(y), 0, 1), 2))
+    return d2l.concat(outputs[1:], 1), None
+
+
+def d2l_translate(
+    model, arrays, tgt_vocab, num_steps: int, batch_size: int = 512, keep_context: bool = False
+) -> list[str]:
+    """Greedy translations with d2l's own ``predict_step`` (or, with ``keep_context``,
+    :func:`predict_keeping_context`), cut at the first ``<eos>``."""
     from d2l import mxnet as d2l
     from mxnet import np as mnp
 
     out = []
     for i in range(0, len(arrays[0]), batch_size):
         batch = [mnp.array(a[i : i + batch_size]) for a in arrays]
-        preds, _ = model.predict_step(batch, d2l.try_gpu(), num_steps)
+        if keep_context:
+            preds, _ = predict_keeping_context(model, batch, num_steps)
+        else:
+            preds, _ = model.predict_step(batch, d2l.try_gpu(), num_steps)
         for row in preds.asnumpy().astype(int).tolist():
             tokens = []
             for token in tgt_vocab.to_tokens(row):
@@ -389,6 +429,7 @@ def _run(side: str, seed: int, s: dict) -> dict:
             raise RuntimeError(f"ours trained on {history.tokens} tokens, not {tokens_per_epoch}")
         train_loss = history.train_loss[-1]
         hyps = seq2seq.translate(model, td, test.sources)
+        extra = {}
         first = " ".join(td.src_vocab.to_tokens(tr.src[0, : tr.src_len[0]].tolist()))
     else:
         d2l.ProgressBoard.draw = lambda self, *a, **k: None  # no live plot (favours d2l)
@@ -424,6 +465,8 @@ def _run(side: str, seed: int, s: dict) -> dict:
         test_src, test_tgt = split_tokens(test, td.src_vocab, td.tgt_vocab)
         test_arrays = d2l_arrays(test_src, test_tgt, src_vocab, tgt_vocab, num_steps)
         hyps = d2l_translate(model, test_arrays, tgt_vocab, num_steps)
+        kept = d2l_translate(model, test_arrays, tgt_vocab, num_steps, keep_context=True)
+        extra = {"scores_context_kept": _score(kept, test.references, s["n_bootstrap"])}
         words = src_vocab.to_tokens(arrays[0][0].astype(int).tolist())
         first = " ".join(t for t in words if t not in ("<eos>", "<pad>"))
     peak = memory_mb()
@@ -439,6 +482,7 @@ def _run(side: str, seed: int, s: dict) -> dict:
         "threads_env": os.environ.get(THREADS_ENV),
         "first_source": first,
         "scores": _score(hyps, test.references, s["n_bootstrap"]),
+        **extra,
         "examples": list(zip(test.sources[:3], hyps[:3])),
         "test_sentences": len(test),
     }
@@ -619,6 +663,8 @@ def summarize(runs: list[dict], recipe: dict | None) -> dict:
                 "scores": rs[0]["scores"],
                 "scores_seeds": [r["scores"] for r in rs],
             }
+            if all("scores_context_kept" in r for r in rs):
+                out[side]["scores_context_kept_seeds"] = [r["scores_context_kept"] for r in rs]
     if "ours" in out and "d2l" in out:
         by_seed = {}
         for r in runs:

@@ -332,6 +332,10 @@ def test_each_trace_variant_changes_one_thing_and_as_d2l_all_four():
         changed.update(diff)
     assert {k: x for k, x in ab.options("as d2l").items() if x != base[k]} == changed
     assert changed == {"bucket": 0, "eos": True, "read_padding": True, "gluon": True}
+    for v in ab.LEAVE_ONE_OUT:  # all four but one
+        diff = {k: x for k, x in ab.options(v).items() if x != base[k]}
+        assert len(diff) == 3 and diff.items() <= changed.items(), (v, diff)
+    assert len({frozenset(ab.options(v).items()) for v in ab.LEAVE_ONE_OUT}) == 4
 
 
 def test_source_eos_appends_one_token_after_each_source(td):

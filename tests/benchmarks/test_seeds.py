@@ -45,7 +45,8 @@ def test_tagger_params_counts_the_models_parameters():
 def test_each_experiment_records_every_configuration(experiment, small):
     r = seeds.run(experiment, 1)
     assert r["experiment"] == experiment and r["seed"] == 1 and r["seconds"] > 0
-    names = {"truncation": [str(t) for t in seeds.TRUNCATION_STEPS], "cells": list(seeds.CELLS),
+    names = {"jordan": ["Jordan", "Elman"],
+             "truncation": [str(t) for t in seeds.TRUNCATION_STEPS], "cells": list(seeds.CELLS),
              "tagger": list(seeds.tagger_shapes())}[experiment]  # fmt: skip
     assert list(r["results"]) == names
     for rec in r["results"].values():
