@@ -112,7 +112,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import machine
+from benchmarks import machine, merge_entry
 from benchmarks.seq2seq import DEFAULTS as SEQ2SEQ_DEFAULTS
 from benchmarks.seq2seq import RESULTS, THREADS_ENV, _score, load_split, run_isolated, set_threads
 
@@ -532,12 +532,7 @@ def table(runs: list[dict], summary: dict) -> list[str]:
 def merge_results(entry: dict, path: Path = RESULTS) -> dict:
     """Put ``entry`` under ``"seq2seq_ablations"`` in the JSON file at ``path``, keeping its
     other entries."""
-    results = json.loads(path.read_text()) if path.exists() else {}
-    if not isinstance(results, dict):
-        raise ValueError(f"{path} must hold a JSON object, got {type(results).__name__}")
-    results[KEY] = entry
-    path.write_text(json.dumps(results, indent=1) + "\n")
-    return results
+    return merge_entry(KEY, entry, path)
 
 
 #: The settings that runs kept with ``--keep`` must share with the new ones.

@@ -26,12 +26,11 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import datetime
-import json
 import multiprocessing
 import time
 from pathlib import Path
 
-from benchmarks import machine
+from benchmarks import machine, merge_entry
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 KEY = "depth_width"
@@ -118,10 +117,7 @@ def summarize(runs: list[dict]) -> dict:
 
 def merge_results(entry: dict, path: Path = RESULTS) -> dict:
     """Put ``entry`` under ``"depth_width"`` in the JSON file at ``path``, keeping the rest."""
-    results = json.loads(path.read_text()) if path.exists() else {}
-    results[KEY] = entry
-    path.write_text(json.dumps(results, indent=1) + "\n")
-    return results
+    return merge_entry(KEY, entry, path)
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -53,7 +53,7 @@ import multiprocessing
 import time
 from pathlib import Path
 
-from benchmarks import machine
+from benchmarks import machine, merge_entry
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 KEY = "chapter_seeds"
@@ -185,16 +185,12 @@ def recorded(entry: dict, experiment: str) -> dict[int, dict]:
 def merge_results(entry: dict, path: Path = RESULTS, keep: bool = False) -> dict:
     """Put ``entry`` under ``"chapter_seeds"`` in ``path``; with ``keep``, the recorded runs
     of experiments ``entry`` did not run stay."""
-    results = json.loads(path.read_text()) if path.exists() else {}
-    if not isinstance(results, dict):
-        raise ValueError(f"{path} must hold a JSON object, got {type(results).__name__}")
-    if keep and KEY in results:
+    recorded = json.loads(path.read_text()).get(KEY) if keep and path.exists() else None
+    if recorded:
         done = {r["experiment"] for r in entry["runs"]}
-        old = [r for r in results[KEY]["runs"] if r["experiment"] not in done]
+        old = [r for r in recorded["runs"] if r["experiment"] not in done]
         entry = dict(entry, runs=old + entry["runs"])
-    results[KEY] = entry
-    path.write_text(json.dumps(results, indent=1) + "\n")
-    return results
+    return merge_entry(KEY, entry, path)
 
 
 def parse_experiments(text: str) -> list[str]:

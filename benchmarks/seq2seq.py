@@ -104,7 +104,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import machine
+from benchmarks import machine, merge_entry
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -757,12 +757,7 @@ def kept(path: Path, s: dict, new: list[dict]) -> tuple[list[dict], dict | None]
 
 def merge_results(entry: dict, path: Path = RESULTS) -> dict:
     """Put ``entry`` under ``"seq2seq"`` in the JSON file at ``path``, keeping its other entries."""
-    results = json.loads(path.read_text()) if path.exists() else {}
-    if not isinstance(results, dict):
-        raise ValueError(f"{path} must hold a JSON object, got {type(results).__name__}")
-    results["seq2seq"] = entry
-    path.write_text(json.dumps(results, indent=1) + "\n")
-    return results
+    return merge_entry("seq2seq", entry, path)
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -41,12 +41,11 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import math
 import time
 from pathlib import Path
 
-from benchmarks import machine
+from benchmarks import machine, merge_entry
 from benchmarks.seq2seq import DEFAULTS as SEQ2SEQ_DEFAULTS
 from benchmarks.seq2seq import RESULTS, load_split, run_isolated, set_threads
 
@@ -144,12 +143,7 @@ def choose(summary: dict) -> dict:
 
 def merge_results(entry: dict, path: Path = RESULTS) -> dict:
     """Put ``entry`` under ``"seq2seq_tuning"`` in the JSON file at ``path``, keeping the rest."""
-    results = json.loads(path.read_text()) if path.exists() else {}
-    if not isinstance(results, dict):
-        raise ValueError(f"{path} must hold a JSON object, got {type(results).__name__}")
-    results[KEY] = entry
-    path.write_text(json.dumps(results, indent=1) + "\n")
-    return results
+    return merge_entry(KEY, entry, path)
 
 
 def parse_lrs(text: str) -> tuple[float, ...]:
