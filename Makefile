@@ -61,12 +61,16 @@ help:
 	@echo "make lock      re-resolve pyproject.toml's ranges into requirements/ (every Python, Colab, Binder)"
 
 # .venvs/3.X from requirements/py3.X.txt, made anew when that file or pyproject.toml changes.
-# The set is closed, so --no-deps installs exactly it (see requirements/lock.py).
+# The set is closed, so --no-deps installs exactly it (see requirements/lock.py). --no-compile:
+# Python compiles a module when it is first imported, instead of pip compiling every module of
+# every package at install, most of them never imported (the 3.11 set installs in 24 s instead
+# of 39 s on 2 cores).
+PIP_INSTALL := -m pip install -qq --disable-pip-version-check --no-compile --no-deps
 .venvs/%/.installed: requirements/py%.txt pyproject.toml
 	@py="$(call find_python,$*)"; test -n "$$py" || { echo "python$* is not on this machine"; exit 1; }; \
 	  rm -rf .venvs/$* && "$$py" -m venv .venvs/$*
-	.venvs/$*/bin/python -m pip install -qq --disable-pip-version-check --no-deps -r requirements/py$*.txt
-	.venvs/$*/bin/python -m pip install -qq --disable-pip-version-check --no-deps -e .
+	.venvs/$*/bin/python $(PIP_INSTALL) -r requirements/py$*.txt
+	.venvs/$*/bin/python $(PIP_INSTALL) -e .
 	@sha256sum requirements/py$*.txt pyproject.toml > $@
 
 # Colab-like: Python 3.13 with exactly Colab's packages (requirements/colab.txt); d2lrnn,
@@ -74,7 +78,7 @@ help:
 .venvs/colab/.installed: requirements/colab.txt
 	@py="$(call find_python,3.13)"; test -n "$$py" || { echo "python3.13 is not on this machine"; exit 1; }; \
 	  rm -rf .venvs/colab && "$$py" -m venv .venvs/colab
-	.venvs/colab/bin/python -m pip install -qq --disable-pip-version-check --no-deps -r requirements/colab.txt
+	.venvs/colab/bin/python $(PIP_INSTALL) -r requirements/colab.txt
 	@sha256sum requirements/colab.txt > $@
 
 setup: $(STAMP)

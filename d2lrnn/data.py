@@ -153,12 +153,21 @@ def download(name: str, *, timeout: float = 30.0) -> Path:
     Looks in ``$D2LRNN_DATA_DIR``, then in the cache, then downloads from
     d2l's mirror into the cache. Raises :class:`DataFileError` with the file,
     its digest, the URL tried and where to put the file when it cannot be
-    found, or when a file you provided fails its digest check.
+    found, when a file you provided fails its digest check, or when
+    ``$D2LRNN_DATA_DIR`` names a folder that does not exist (a typo there
+    would otherwise go unnoticed until the download failed).
     """
     f = _lookup(name)
     check_number(timeout, "timeout", 0, above=True)
     data_dir = os.environ.get(DATA_DIR_ENV)
     if data_dir:
+        if not Path(data_dir).is_dir():
+            what = "is not a folder" if Path(data_dir).exists() else "does not exist"
+            raise DataFileError(
+                f"{DATA_DIR_ENV} must name an existing folder that holds the data files, got "
+                f"{data_dir!r}, which {what}. "
+                f"Correct it, or unset it to use the cache ({cache_dir()}) and d2l's mirror."
+            )
         path = Path(data_dir) / f.name
         if path.is_file():
             got = sha1sum(path)

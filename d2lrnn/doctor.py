@@ -114,6 +114,20 @@ print({_MARK!r} + json.dumps({{"version": mxnet.__version__, "cuda": cuda, "num_
 # ----------------------------------------------------------------------------- facts
 
 
+def _check_fields(record, **types: tuple) -> None:
+    """Each field of ``record`` must be of one of its ``types`` (``bool`` is not an ``int``),
+    so that a hand-made record fails here, naming the field, not inside :func:`diagnose`."""
+    for name, allowed in types.items():
+        value = getattr(record, name)
+        ok = isinstance(value, allowed) and not (isinstance(value, bool) and bool not in allowed)
+        if not ok:
+            names = " or ".join("None" if t is type(None) else t.__name__ for t in allowed)
+            raise TypeError(
+                f"{type(record).__name__}.{name} must be {names}, got "
+                f"{type(value).__name__} {value!r:.80}"
+            )
+
+
 @dataclass(frozen=True)
 class MXNetImport:
     """What ``import mxnet`` did in a fresh Python process.
@@ -131,6 +145,17 @@ class MXNetImport:
     num_gpus: int = 0
     error: str = ""
     stderr: str = ""
+
+    def __post_init__(self):
+        _check_fields(
+            self,
+            ok=(bool,),
+            version=(str, type(None)),
+            cuda=(bool, type(None)),
+            num_gpus=(int,),
+            error=(str,),
+            stderr=(str,),
+        )
 
     @property
     def missing(self) -> bool:
@@ -158,6 +183,27 @@ class Facts:
     mxnet: tuple[tuple[str, str], ...]
     mxnet_import: MXNetImport
     executable: str = ""
+
+    def __post_init__(self):
+        _check_fields(
+            self,
+            python=(str,),
+            numpy=(str, type(None)),
+            system=(str,),
+            machine=(str,),
+            colab=(bool,),
+            gpu_visible=(bool,),
+            mxnet=(tuple,),
+            mxnet_import=(MXNetImport,),
+            executable=(str,),
+        )
+        for i, pair in enumerate(self.mxnet):
+            if not (
+                isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+            ):
+                raise TypeError(
+                    f"Facts.mxnet[{i}] must be a (name, version) pair of str, got {pair!r}"
+                )
 
 
 def gather() -> Facts:

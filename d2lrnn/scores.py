@@ -20,9 +20,18 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass
 
-from .checks import check_int, check_str
+import numpy as np
 
-__all__ = ["Score", "corpus_scores", "d2l_bleu", "grouped_scores", "reference_streams"]
+from .checks import check_choice, check_int, check_str
+
+__all__ = [
+    "LAYOUTS",
+    "Score",
+    "corpus_scores",
+    "d2l_bleu",
+    "grouped_scores",
+    "reference_streams",
+]
 
 
 @dataclass(frozen=True)
@@ -43,20 +52,73 @@ class Score:
         )
 
 
-def _check(hypotheses, references) -> None:
-    if isinstance(hypotheses, str) or not isinstance(hypotheses, (list, tuple)):
+#: The two layouts of references: ``references[i]`` lists sentence ``i``'s references (the
+#: book's), or ``references[k][i]`` is the ``k``-th reference of sentence ``i`` (sacreBLEU's
+#: streams, ``None`` where a sentence has fewer).
+LAYOUTS = ("by_sentence", "streams")
+
+
+def _is_list(x) -> bool:
+    return isinstance(x, (list, tuple))
+
+
+def _check(hypotheses, references, layout: str | None = None) -> list[list[str]]:
+    """Check the hypotheses and the references; return the references by sentence.
+
+    ``layout=None`` is the book's layout, ``references[i]`` for sentence ``i``. References in
+    sacreBLEU's layout (one stream per reference, each with a line per sentence) are refused
+    unless ``layout='streams'`` says so, and so is the one shape that fits both layouts with
+    different pairings (``n`` lists of ``n`` strings, ``n >= 2``) unless ``layout`` names one.
+    """
+    if isinstance(hypotheses, str) or not _is_list(hypotheses):
         raise TypeError(f"hypotheses must be a list of str, got {type(hypotheses).__name__}")
     if not hypotheses:
         raise ValueError("hypotheses must hold at least one translation, got none")
     for i, h in enumerate(hypotheses):
         check_str(h, f"hypotheses[{i}]")
-    if not isinstance(references, (list, tuple)) or len(references) != len(hypotheses):
+    if layout is not None:
+        check_choice(layout, "layout", LAYOUTS)
+    n = len(hypotheses)
+    if isinstance(references, str) or not _is_list(references):
+        raise TypeError(f"references must be a list of lists of str, got {references!r:.80}")
+    streams_shape = (
+        bool(references)
+        and all(_is_list(r) and len(r) == n for r in references)
+        and (n >= 2 or len(references) != n)
+    )
+    if layout == "streams":
+        if not streams_shape:
+            raise ValueError(
+                f"references must be, with layout='streams', a non-empty list of streams of "
+                f"{n} references each (one per hypothesis), got "
+                f"{[len(r) if _is_list(r) else r for r in references]!r:.120}"
+            )
+        by_sentence = [[s[i] for s in references if s[i] is not None] for i in range(n)]
+        for i, refs in enumerate(by_sentence):
+            if not refs:
+                raise ValueError(f"references must give hypothesis {i} a reference, got only None")
+        _check_references(by_sentence)
+        return by_sentence
+    if streams_shape and layout is None:
+        square = len(references) == n
+        raise ValueError(
+            "references must be one list of references per hypothesis (references[i] for "
+            f"hypotheses[i]); got {len(references)} lists of {n} strings each, "
+            + (
+                "which could also be sacreBLEU's layout (references[k][i], the k-th "
+                "reference of sentence i), pairing the sentences differently: say which with "
+                "layout='by_sentence' or layout='streams'"
+                if square
+                else "sacreBLEU's layout (references[k][i]): pass layout='streams'"
+            )
+        )
+    if len(references) != n:
         raise ValueError(
             "references must hold one list of reference translations per hypothesis, got "
-            f"{len(references) if isinstance(references, (list, tuple)) else references!r} "
-            f"for {len(hypotheses)} hypotheses"
+            f"{len(references)} for {n} hypotheses"
         )
     _check_references(references)
+    return [list(r) for r in references]
 
 
 def _check_references(references) -> None:
@@ -98,12 +160,22 @@ def reference_streams(references: list[list[str]]) -> list[list[str | None]]:
 
 
 def corpus_scores(
-    hypotheses: list[str], references: list[list[str]], n_bootstrap: int = 1000, seed: int = 0
+    hypotheses: list[str],
+    references: list[list[str]],
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+    *,
+    layout: str | None = None,
 ) -> dict[str, Score]:
     """sacreBLEU's corpus BLEU and chrF, each with a 95% bootstrap confidence interval.
 
-    ``references[i]`` lists every reference translation of sentence ``i``.
-    The interval is sacreBLEU's: ``n_bootstrap`` resamplings of the
+    ``references[i]`` lists every reference translation of sentence ``i``
+    (the book's layout, :data:`LAYOUTS`). sacreBLEU's own layout,
+    ``references[k][i]`` for the ``k``-th reference of sentence ``i`` (see
+    :func:`reference_streams`), pairs the sentences differently: it is
+    refused unless ``layout='streams'`` names it, and the shape that fits
+    both (``n`` lists of ``n`` references, ``n >= 2``) needs ``layout`` to say
+    which it is. The interval is sacreBLEU's: ``n_bootstrap`` resamplings of the
     sentences (with replacement, seeded with ``seed``), the mean of their
     scores, plus or minus half the distance between their 2.5th and 97.5th
     percentiles. Returns ``{'bleu': Score, 'chrf': Score}``.
@@ -114,7 +186,7 @@ def corpus_scores(
     """
     from sacrebleu.metrics import BLEU, CHRF  # imported only when translations are scored
 
-    _check(hypotheses, references)
+    references = _check(hypotheses, references, layout)
     check_int(n_bootstrap, "n_bootstrap", 2)
     streams = reference_streams(references)
     out = {}
@@ -144,28 +216,52 @@ def grouped_scores(
     groups: list,
     n_bootstrap: int = 1000,
     seed: int = 0,
+    *,
+    layout: str | None = None,
 ) -> dict:
     """:func:`corpus_scores` for each group of sentences (e.g. source-length buckets).
 
-    ``groups[i]`` is sentence ``i``'s group (any hashable). Returns
-    ``{group: (number of sentences, {'bleu': Score, 'chrf': Score})}`` in
-    sorted group order.
+    ``groups[i]`` is sentence ``i``'s group: hashable, not NaN, and of one
+    kind that sorts (all numbers or all strings). Returns ``{group: (number
+    of sentences, {'bleu': Score, 'chrf': Score})}`` in sorted group order.
+    ``layout`` is :func:`corpus_scores`'s.
     """
-    _check(hypotheses, references)
+    references = _check(hypotheses, references, layout)
     if isinstance(groups, str) or not hasattr(groups, "__len__") or len(groups) != len(hypotheses):
         raise ValueError(
-            f"groups must give one group per hypothesis ({len(hypotheses)}), got {groups!r}"
+            f"groups must give one group per hypothesis ({len(hypotheses)}), got {groups!r:.80}"
         )
     rows: dict = {}
     for i, g in enumerate(groups):
+        g = g.item() if isinstance(g, np.generic) else g
+        try:
+            hash(g)
+        except TypeError:
+            raise TypeError(
+                f"groups[{i}] must be hashable (a number or a str), got {type(g).__name__} {g!r}"
+            ) from None
+        if isinstance(g, float) and math.isnan(g):
+            raise ValueError(f"groups[{i}] must be a group, not NaN (each NaN is its own group)")
         rows.setdefault(g, []).append(i)
+    try:
+        order = sorted(rows)
+    except TypeError:
+        kinds = sorted({type(g).__name__ for g in rows})
+        raise TypeError(
+            "groups must be of one kind that sorts (all numbers or all str), got "
+            + ", ".join(kinds)
+        ) from None
     out = {}
-    for g in sorted(rows):
+    for g in order:
         idx = rows[g]
         out[g] = (
             len(idx),
             corpus_scores(
-                [hypotheses[i] for i in idx], [references[i] for i in idx], n_bootstrap, seed
+                [hypotheses[i] for i in idx],
+                [references[i] for i in idx],
+                n_bootstrap,
+                seed,
+                layout="by_sentence",  # checked above; a group may have any shape
             ),
         )
     return out

@@ -47,7 +47,7 @@ from .checks import (
 from .deep import check_layer
 from .gluon_adapter import begin_state
 from .layers import GRUScratch, ScratchRecurrent
-from .translation import BOS, EOS, TranslationData, detokenize
+from .translation import BOS, EOS, TranslationData, detokenize, source_tokens
 
 __all__ = [
     "AttentionDecoder",
@@ -57,6 +57,7 @@ __all__ = [
     "EncoderDecoder",
     "Hypothesis",
     "beam_search",
+    "check_model_for",
     "decoder_loss",
     "exhaustive_search",
     "greedy_decode",
@@ -77,6 +78,42 @@ def _check_source(X, valid_len, names: tuple[str, str] = ("X", "valid_len")) -> 
     if not isinstance(valid_len, mnp.ndarray) or valid_len.shape != (X.shape[0],):
         got = valid_len.shape if hasattr(valid_len, "shape") else type(valid_len).__name__
         raise ValueError(f"{v} must be an MXNet array ({X.shape[0]},), got {got}")
+    _check_length_dtype(valid_len, v)
+
+
+def _host_ranges(*arrays) -> list[tuple[int, int]]:
+    """``(min, max)`` of each non-empty MXNet integer array, one copy to the host for all."""
+    bounds = mnp.stack([v.astype("int64") for a in arrays for v in (a.min(), a.max())])
+    bounds = bounds.asnumpy()
+    return [(int(bounds[2 * i]), int(bounds[2 * i + 1])) for i in range(len(arrays))]
+
+
+def _check_length_dtype(valid_len, arg: str) -> None:
+    if not np.issubdtype(np.dtype(valid_len.dtype), np.integer):
+        raise TypeError(
+            f"{arg} must hold integer lengths (whole numbers of tokens), got dtype "
+            f"{valid_len.dtype}"
+        )
+
+
+def _check_lengths(valid_len, arg: str, num_steps: int, lo_hi=None) -> None:
+    """``valid_len`` must hold integer lengths in ``[1, num_steps]``; ``lo_hi`` is its
+    ``(min, max)`` when already copied to the host, else it is copied here."""
+    _check_length_dtype(valid_len, arg)
+    lo, hi = lo_hi if lo_hi is not None else _host_ranges(valid_len)[0]
+    if lo < 1 or hi > num_steps:
+        raise ValueError(
+            f"{arg} must hold lengths in [1, {num_steps}] (num_steps), got values from {lo} to {hi}"
+        )
+
+
+def _check_ids(lo_hi: tuple[int, int], arg: str, size: int) -> None:
+    lo, hi = lo_hi
+    if lo < 0 or hi >= size:
+        raise ValueError(
+            f"{arg} must hold token indices in [0, {size}) (the model's vocabulary), got values "
+            f"from {lo} to {hi}"
+        )
 
 
 def _check_mx(x, arg: str, shape: tuple, what: str, integer: bool = False) -> None:
@@ -107,9 +144,16 @@ def _check_state(state, names: tuple[str, ...], num_hiddens: int) -> int:
     return N
 
 
+def _check_decoder_input(Y, vocab_size: int) -> None:
+    """The decoder's input tokens: at least one step, indices in ``[0, vocab_size)``."""
+    if not Y.shape[1]:
+        raise ValueError(f"Y must hold at least one step, got shape {Y.shape}")
+    _check_ids(_host_ranges(Y)[0], "Y", vocab_size)
+
+
 def sequence_mask(valid_len, num_steps: int):
     """``(num_steps, N)`` float mask: 1 where ``t < valid_len[n]``, 0 on the padding."""
-    _check_mx(valid_len, "valid_len", (None,), "(batch_size,)")
+    _check_mx(valid_len, "valid_len", (None,), "(batch_size,) of integer lengths", integer=True)
     num_steps = check_int(num_steps, "num_steps", 0)
     steps = mnp.arange(num_steps, ctx=valid_len.ctx, dtype="float32")[:, None]
     return (steps < valid_len.astype("float32")[None, :]).astype("float32")
@@ -118,8 +162,9 @@ def sequence_mask(valid_len, num_steps: int):
 def masked_cross_entropy(logits, Y, valid_len):
     """Mean cross-entropy over the valid target positions only: a scalar.
 
-    ``logits`` ``(T, N, V)``, ``Y`` ``(N, T)`` int targets, ``valid_len``
-    ``(N,)``: positions ``t >= valid_len[n]`` (the padding) do not count.
+    ``logits`` ``(T, N, V)``, ``Y`` ``(N, T)`` int targets in ``[0, V)``,
+    ``valid_len`` ``(N,)`` integer lengths in ``[1, T]``: positions
+    ``t >= valid_len[n]`` (the padding) do not count.
     """
     if not isinstance(logits, mnp.ndarray) or not isinstance(Y, mnp.ndarray):
         raise TypeError(
@@ -132,6 +177,14 @@ def masked_cross_entropy(logits, Y, valid_len):
         )
     _check_mx(Y, "Y", Y.shape, "of target indices", integer=True)
     _check_mx(valid_len, "valid_len", (Y.shape[0],), f"({Y.shape[0]},)")
+    if not Y.size:
+        raise ValueError(f"Y must hold at least one target, got shape {Y.shape}")
+    # One copy to the host checks the targets against the logits' vocabulary and the
+    # lengths as lengths: an id beyond it or a length of 0 would give a plausible loss or NaN.
+    _check_length_dtype(valid_len, "valid_len")
+    ids, lengths = _host_ranges(Y, valid_len)
+    _check_ids(ids, "Y", logits.shape[2])
+    _check_lengths(valid_len, "valid_len", logits.shape[0], lengths)
     nll = -npx.pick(npx.log_softmax(logits, axis=-1), Y.T, axis=-1)  # (T, N)
     mask = sequence_mask(valid_len, logits.shape[0])
     return (nll * mask).sum() / mask.sum()
@@ -142,8 +195,9 @@ def valid_cross_entropy(output: gluon.Block, hidden, Y, valid_len):
     the valid target positions only: the same loss and gradients, for less work.
 
     ``output`` is the decoder's output layer (``hidden`` ``(T, N, h)`` ->
-    logits ``(T, N, V)``), ``Y`` ``(N, T)`` the targets and ``valid_len``
-    ``(N,)`` their lengths (MXNet or NumPy arrays). Padding positions are
+    logits ``(T, N, V)``), ``Y`` ``(N, T)`` the targets (in ``[0, V)``) and
+    ``valid_len`` ``(N,)`` their integer lengths in ``[1, T]`` (MXNet or
+    NumPy arrays). Padding positions are
     masked out of the loss anyway, so their logits, a ``V``-wide product
     and softmax each, need not be computed: the valid rows of ``hidden``
     are gathered first. When no position is padding, nothing is gathered.
@@ -166,6 +220,7 @@ def valid_cross_entropy(output: gluon.Block, hidden, Y, valid_len):
         flat = mnp.take(flat, mnp.array(rows, dtype="int32", ctx=hidden.ctx), axis=0)
         targets = targets[rows]
     logits = output(flat)
+    _check_ids((int(targets.min()), int(targets.max())), "Y", logits.shape[-1])
     y = mnp.array(targets, dtype="int32", ctx=hidden.ctx)
     return -npx.pick(npx.log_softmax(logits, axis=-1), y, axis=-1).mean()
 
@@ -203,13 +258,10 @@ class Encoder(gluon.Block):
         _check_source(X, valid_len)
         # One copy to the host checks the indices and the lengths: a length beyond num_steps
         # would read past the outputs, an index beyond the vocabulary would be clipped.
-        check_indices(X, "X", self.vocab_size)
-        least, most = (int(v) for v in mnp.stack([valid_len.min(), valid_len.max()]).asnumpy())
-        if least < 1 or most > X.shape[1]:
-            raise ValueError(
-                f"valid_len must hold lengths in [1, {X.shape[1]}] (num_steps), got values from "
-                f"{least} to {most}"
-            )
+        _check_length_dtype(valid_len, "valid_len")
+        ids, lengths = _host_ranges(X, valid_len)
+        _check_ids(ids, "X", self.vocab_size)
+        _check_lengths(valid_len, "valid_len", X.shape[1], lengths)
         outputs, _ = self.rnn(self.embedding(X.T), begin_state(self.rnn, X.shape[0], X.ctx))
         if self.read_padding:
             return outputs, outputs[-1]
@@ -266,6 +318,7 @@ class Decoder(gluon.Block):
         """The decoder's hidden states ``(T, N, h)`` before the output layer, and the new state."""
         N = _check_state(state, ("H", "context"), self.num_hiddens)
         _check_mx(Y, "Y", (N, None), f"({N}, num_steps) of token indices", integer=True)
+        _check_decoder_input(Y, self.vocab_size)
         H, context = state
         emb = self.embedding(Y.T)  # (T, N, E)
         if isinstance(self.rnn, ScratchRecurrent):  # reads [emb, context], the context's
@@ -332,6 +385,7 @@ class AttentionDecoder(gluon.Block):
         N = enc_state.shape[0]
         _check_mx(enc_outputs, "enc_outputs", (None, N, h), f"(num_steps, {N}, {h})")
         _check_mx(valid_len, "valid_len", (N,), f"({N},)")
+        _check_lengths(valid_len, "valid_len", enc_outputs.shape[0])
         memory = enc_outputs.transpose(1, 0, 2)  # (N, T_src, h): batch first, for batch_dot
         keys = self.W_k(memory)  # (N, T_src, a): computed once per sentence
         return [enc_state, memory, keys, valid_len]
@@ -368,6 +422,7 @@ class AttentionDecoder(gluon.Block):
         """The decoder's hidden states ``(T, N, h)`` before the output layer, and the new state."""
         N = _check_state(state, _ATTENTION_STATE, self.num_hiddens)
         _check_mx(Y, "Y", (N, None), f"({N}, num_steps) of token indices", integer=True)
+        _check_decoder_input(Y, self.vocab_size)
         H, memory, keys, valid_len = state
         emb = self.embedding(Y.T)  # (T, N, E)
         outputs, weights = [], []
@@ -488,18 +543,55 @@ def decoder_loss(
     return total / count
 
 
+def _vocab_size(block: gluon.Block, layer: str) -> int | None:
+    """How many tokens an encoder or decoder takes: its ``vocab_size``, or else the size of
+    its ``layer`` (``"embedding"``'s input or ``"output"``'s units, as a chapter's own
+    encoder and decoder have them); ``None`` when it says neither."""
+    size = getattr(block, "vocab_size", None)
+    part = getattr(block, layer, None)
+    if size is None and isinstance(part, (gluon.nn.Embedding, gluon.nn.Dense)):
+        rows = part.weight.shape[0]  # Embedding (input_dim, E); Dense (units, in_units)
+        size = rows or None  # 0: a Dense whose shape is not known yet
+    return size
+
+
+def check_model_for(model: object, data: TranslationData) -> EncoderDecoder:
+    """Return ``model`` if it is an :class:`EncoderDecoder` built for ``data``'s two
+    vocabularies (by their ``vocab_size``, or their embedding's and output layer's sizes);
+    otherwise ``TypeError`` or ``ValueError``: its translations would be other words."""
+    if not isinstance(model, EncoderDecoder):
+        raise TypeError(f"model must be an EncoderDecoder, got {type(model).__name__}")
+    if not isinstance(data, TranslationData):
+        raise TypeError(
+            f"data must be a TranslationData (see translation_data), got {type(data).__name__}"
+        )
+    for side, vocab, block, layer in (
+        ("source", data.src_vocab, model.encoder, "embedding"),
+        ("target", data.tgt_vocab, model.decoder, "output"),
+    ):
+        size = _vocab_size(block, layer)
+        if size is not None and size != len(vocab):
+            raise ValueError(
+                f"model must be built for data's {side} vocabulary of {len(vocab)} tokens, got "
+                f"a model whose {side} side takes {size}"
+            )
+    return model
+
+
 def _device_arrays(model, src, src_len, bos, eos, device):
     """Checks what the decoders take: sources, their lengths and the two special tokens.
 
-    The vocabulary sizes are checked where the encoder and decoder say them (``vocab_size``).
+    The vocabulary sizes are checked where the encoder and decoder say them
+    (``vocab_size``, or their embedding and output layers).
     """
-    V = getattr(model.decoder, "vocab_size", None)
+    V = _vocab_size(model.decoder, "output")
     check_int(bos, "bos", 0, None if V is None else V - 1)
     check_int(eos, "eos", 0, None if V is None else V - 1)
     src = check_array(src, "src", ndim=2, kind="i")
     src_len = check_array(src_len, "src_len", ndim=1, kind="i", shape=(src.shape[0],))
-    if getattr(model.encoder, "vocab_size", None) is not None:
-        check_indices(src, "src", model.encoder.vocab_size)
+    V_src = _vocab_size(model.encoder, "embedding")
+    if V_src is not None:
+        check_indices(src, "src", V_src)
     if src_len.min() < 1 or src_len.max() > src.shape[1]:
         raise ValueError(
             f"src_len must hold lengths in [1, {src.shape[1]}] (src's num_steps), got "
@@ -567,7 +659,16 @@ class BeamStep:
 
 
 def _normalized(log_prob: float, length: int, alpha: float) -> float:
-    return log_prob / (length**alpha) if alpha else log_prob
+    """``log_prob / length**alpha``. Where ``length**alpha`` would overflow a float (``8**1000``),
+    the same quotient is computed in log space: the score itself is always between
+    ``log_prob`` and 0, so a large ``alpha`` is valid input, not an ``OverflowError``."""
+    if not alpha:
+        return log_prob
+    if alpha * math.log(length) < 700:  # e**700 ~ 1e304: the formula as written
+        return log_prob / length**alpha
+    if log_prob == 0:
+        return 0.0
+    return math.copysign(math.exp(math.log(abs(log_prob)) - alpha * math.log(length)), log_prob)
 
 
 def beam_search(
@@ -731,14 +832,13 @@ def translate(
     Each sentence is normalised and indexed with ``data``'s source
     vocabulary (:meth:`~d2lrnn.translation.TranslationData.encode_source`:
     unknown words become ``<unk>``; an empty sentence, or one longer than
-    ``data.max_len`` tokens, is refused with a ``ValueError`` naming it). The
+    ``data.max_len`` tokens, is refused with a ``ValueError`` naming it).
+    ``model`` must be built for ``data``'s vocabularies (``ValueError``
+    otherwise: its translations would be other words' indices). The
     translations are at most ``data.max_len + 1`` tokens, in the normal form
     of :func:`~d2lrnn.translation.normalize` (a space before punctuation).
     """
-    if not isinstance(model, EncoderDecoder):
-        raise TypeError(f"model must be an EncoderDecoder, got {type(model).__name__}")
-    if not isinstance(data, TranslationData):
-        raise TypeError(f"data must be a TranslationData, got {type(data).__name__}")
+    check_model_for(model, data)
     if isinstance(sentences, str) or not isinstance(sentences, (list, tuple)) or not sentences:
         raise TypeError(f"sentences must be a non-empty list of str, got {sentences!r}")
     beam_size = check_int(beam_size, "beam_size", 1)
@@ -746,8 +846,7 @@ def translate(
     batch_size = check_int(batch_size, "batch_size", 1)
     rows, lengths = [], []
     for i, sentence in enumerate(sentences):
-        if not isinstance(sentence, str):
-            raise TypeError(f"sentences[{i}] must be a str, got {type(sentence).__name__}")
+        source_tokens(sentence, data.max_len, f"sentences[{i}]")
         row, n = data.encode_source(sentence)
         rows.append(row[0])
         lengths.append(n)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import check_int, check_str, check_tokens
+from .checks import check_choice, check_int, check_str, check_tokens
 
 UNK = "<unk>"
 
@@ -192,8 +192,7 @@ def get_tokenizer(
 
     ``'bpe'`` learns ``num_merges`` merges from ``text``, which it then requires.
     """
-    if name not in TOKENIZERS:
-        raise ValueError(f"name={name!r} is not a tokenizer; expected one of {sorted(TOKENIZERS)}")
+    check_choice(name, "name", sorted(TOKENIZERS))
     if name == "bpe":
         if text is None:
             raise ValueError(

@@ -32,13 +32,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checks import check_array, check_bool, check_int, check_str
+from .checks import check_array, check_bool, check_int, check_str, check_tokens
 from .text import Vocab
 
 __all__ = [
     "PAD",
     "BOS",
     "EOS",
+    "SPECIAL",
     "Split",
     "TranslationBatches",
     "TranslationData",
@@ -46,12 +47,15 @@ __all__ = [
     "group_key",
     "normalize",
     "reversed_sources",
+    "source_tokens",
     "tokenize",
     "translation_data",
     "trim_padding",
 ]
 
 PAD, BOS, EOS = "<pad>", "<bos>", "<eos>"
+#: Tokens that mark padding and sentence ends: never a word of a sentence.
+SPECIAL = (PAD, BOS, EOS)
 _PUNCT = re.compile(r"(?<=\S)([,.!?;:])")
 
 
@@ -77,9 +81,7 @@ def detokenize(tokens: list[str]) -> str:
     References are kept in that form too, so that a hypothesis and its
     references are tokenised alike by BLEU's own tokeniser.
     """
-    if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):
-        raise TypeError(f"tokens must be a list of str, got {tokens!r}")
-    return " ".join(tokens)
+    return " ".join(check_tokens(tokens, "tokens"))
 
 
 #: English contractions, expanded by :func:`group_key` (``'s`` and ``'d`` are ambiguous:
@@ -194,20 +196,39 @@ class TranslationData:
     def encode_source(self, sentence: str) -> tuple[np.ndarray, int]:
         """A new English sentence as ``(1, max_len)`` padded indices and its length.
 
-        Words outside the vocabulary become ``<unk>``; an empty sentence, or
-        one longer than ``max_len`` tokens, is refused with a ``ValueError``.
+        Words outside the vocabulary become ``<unk>``; an empty sentence, one
+        longer than ``max_len`` tokens, or one holding ``<pad>``, ``<bos>`` or
+        ``<eos>`` is refused with a ``ValueError``.
         """
-        tokens = tokenize(check_str(sentence, "sentence"))
-        if not tokens:
-            raise ValueError(f"sentence must hold at least one word, got {sentence!r}")
-        if len(tokens) > self.max_len:
-            raise ValueError(
-                f"sentence must have at most max_len = {self.max_len} tokens (the model was "
-                f"trained on sentences that short), got {len(tokens)}: {tokens}"
-            )
+        tokens = source_tokens(sentence, self.max_len)
         row = np.full((1, self.max_len), self.src_vocab[PAD], dtype=np.int32)
         row[0, : len(tokens)] = self.src_vocab[tokens]
         return row, len(tokens)
+
+
+def source_tokens(sentence: str, max_len: int, arg: str = "sentence") -> list[str]:
+    """The tokens of an English ``sentence`` to translate, checked (``arg`` names it).
+
+    It must hold 1 to ``max_len`` tokens (a model is trained on sentences that
+    short), none of them ``<pad>``, ``<bos>`` or ``<eos>`` (which the model
+    reads as padding or sentence ends); otherwise ``ValueError``.
+    """
+    tokens = tokenize(check_str(sentence, arg))
+    max_len = check_int(max_len, "max_len", 1)
+    if not tokens:
+        raise ValueError(f"{arg} must hold at least one word, got {sentence!r}")
+    special = [t for t in tokens if t in SPECIAL]
+    if special:
+        raise ValueError(
+            f"{arg} must not hold the special tokens {', '.join(SPECIAL)} (the model reads "
+            f"them as padding or sentence ends), got {special[0]!r} in {sentence!r}"
+        )
+    if len(tokens) > max_len:
+        raise ValueError(
+            f"{arg} must have at most max_len = {max_len} tokens (the model was trained on "
+            f"sentences that short), got {len(tokens)}: {sentence!r}"
+        )
+    return tokens
 
 
 def _arrays(pairs, src_vocab: Vocab, tgt_vocab: Vocab, max_len: int) -> tuple[np.ndarray, ...]:
@@ -237,8 +258,10 @@ def translation_data(
     """Split, filter, index and pad English-French pairs (see the module docstring).
 
     Args:
-        pairs: ``(english, french)`` sentence pairs, e.g.
-            :func:`d2lrnn.data.read_fra_eng`.
+        pairs: ``(english, french)`` sentence pairs (a list, or any iterable:
+            it is read once), e.g. :func:`d2lrnn.data.read_fra_eng`. A
+            sentence that holds ``<pad>``, ``<bos>`` or ``<eos>`` is refused,
+            naming its pair.
         max_len: the longest source and target kept, in tokens (the target
             gets one more position for ``<bos>`` / ``<eos>``).
         min_freq: the fewest training occurrences of a word in the
@@ -258,17 +281,29 @@ def translation_data(
     word, the target of a training pair; ``sources_with_seen_target``, the
     distinct sources with at least one such pair.
     """
-    if isinstance(pairs, (str, bytes)) or not hasattr(pairs, "__iter__"):
-        raise TypeError(f"pairs must be a list of (english, french) pairs, got {pairs!r}")
+    if isinstance(pairs, (str, bytes, dict)) or not hasattr(pairs, "__iter__"):
+        raise TypeError(f"pairs must be a list of (english, french) pairs, got {pairs!r:.80}")
     max_len = check_int(max_len, "max_len", 1)
     min_freq = check_int(min_freq, "min_freq", 1)
     num_val, num_test = check_int(num_val, "num_val", 1), check_int(num_test, "num_test", 1)
     rng = np.random.default_rng(check_int(seed, "seed", 0))
+    pairs = list(pairs)  # a generator or an iterator is read once, here
     groups: dict[str, list[str]] = collections.defaultdict(list)
     for i, pair in enumerate(pairs):
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-            raise ValueError(f"pairs[{i}] must be a pair (english, french), got {pair!r}")
-        english, french = (normalize(x) for x in pair)
+            raise ValueError(f"pairs[{i}] must be a pair (english, french), got {pair!r:.80}")
+        english, french = (
+            normalize(check_str(x, f"pairs[{i}][{j}] ({side})"))
+            for j, (x, side) in enumerate(zip(pair, ("english", "french")))
+        )
+        for side, sentence in (("english", english), ("french", french)):
+            special = [t for t in sentence.split() if t in SPECIAL]
+            if special:
+                raise ValueError(
+                    f"pairs[{i}] must not hold the special tokens {', '.join(SPECIAL)} (they "
+                    f"mark padding and sentence ends), got {special[0]!r} in its {side} "
+                    f"sentence {sentence!r}"
+                )
         if english and french:
             groups[english].append(french)
     keys = sorted(groups)
@@ -298,8 +333,19 @@ def translation_data(
         return rows
 
     rows = {name: fitting(ks) for name, ks in splits.items()}
+    if not rows["train"]:
+        raise ValueError(
+            f"max_len must leave training pairs: no training pair has both sentences within "
+            f"max_len = {max_len} tokens"
+        )
     src_vocab = Vocab([s for _, s, _ in rows["train"]], min_freq, [PAD])
     tgt_vocab = Vocab([t for _, _, t in rows["train"]], min_freq, [PAD, BOS, EOS])
+    for side, vocab, specials in (("source", src_vocab, 2), ("target", tgt_vocab, 4)):
+        if len(vocab) <= specials:
+            raise ValueError(
+                f"min_freq must leave words in the {side} vocabulary: no word occurs "
+                f"{min_freq} times in the training split, so every one would be <unk>"
+            )
     out = {}
     for name, split_rows in rows.items():
         arrays = _arrays([(s, t) for _, s, t in split_rows], src_vocab, tgt_vocab, max_len)

@@ -34,7 +34,7 @@ __all__: list[str] = []
 )
 def _lag_features(answer) -> str:
     """``answer(x, tau)`` with ``x: (T,)`` returns ``features: (T - tau, tau)`` and
-    ``labels: (T - tau,)`` (``(T - tau, 1)`` is accepted)."""
+    ``labels: (T - tau,)`` (a column ``(T - tau, 1)`` is wrong: nothing is reshaped)."""
     rng = np.random.default_rng(0)
     # x = 0, 1, 2, ... first, so that the messages can show positions; then random values.
     trials = [(np.arange(11.0), 3), (np.arange(9.0), 1), (rng.normal(size=12), 5)]
@@ -75,7 +75,10 @@ def _lag_features(answer) -> str:
                 )
             raise Wrong(f"{where}, row 0 of the features should be {want_F[0]}, yours is {F[0]}")
         if L.shape == (T - tau, 1):
-            L = L[:, 0]
+            raise Wrong(
+                f"your labels are a column, shape {L.shape}; the labels are one value per row, "
+                f"shape (T - tau,) = {want_L.shape}: x[tau:], without an axis added."
+            )
         if L.shape != want_L.shape:
             raise Wrong(
                 f"the labels must have shape (T - tau,) = {want_L.shape} {where}; yours have "

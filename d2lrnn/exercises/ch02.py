@@ -6,8 +6,8 @@
   ``P`` ``(V, V)``, ``P[i, j] = P(j | i)``;
 * 2.3 the perplexity of a model from the log-probabilities ``(n,)`` it gave the
   ``n`` tokens of a text;
-* 2.4 sequential partitioning of a corpus ``(N,)`` into minibatches ``(X, Y)``, each
-  ``(batch_size, num_steps)``, whose rows continue each other.
+* 2.4 sequential partitioning of a corpus ``(N,)`` of token indices into minibatches
+  ``(X, Y)`` of ints, each ``(batch_size, num_steps)``, whose rows continue each other.
 
 Each check runs the answer on inputs of its own (NumPy arrays; sizes chosen so that
 a transposed or shifted result shows), compares it with the reference computed
@@ -221,8 +221,8 @@ def _layouts(corpus: np.ndarray, b: int, t: int) -> dict[str, list[np.ndarray]]:
     "num_steps of both.",
 )
 def _sequential_batches(answer) -> str:
-    """``answer(corpus, batch_size, num_steps)`` with ``corpus: (N,)`` returns a list of
-    ``m`` pairs ``(X, Y)``, each ``(batch_size, num_steps)``."""
+    """``answer(corpus, batch_size, num_steps)`` with ``corpus: (N,)`` int tokens returns a
+    list of ``m`` pairs ``(X, Y)`` of ints, each ``(batch_size, num_steps)``."""
     # Tokens are their own positions, so that the messages can say where a row starts.
     # (50, 2, 5): m = 4; (41, 3, 4): m = 3; (24, 2, 3): len(corpus) // (b t) would be one too many.
     for N, b, t in ((50, 2, 5), (41, 3, 4), (24, 2, 3)):
@@ -244,7 +244,9 @@ def _sequential_batches(answer) -> str:
         for i, pair in enumerate(got):
             if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
                 raise Wrong(f"minibatch {i} must be a pair (X, Y), got {type(pair).__name__}")
-            X, Y = as_array(pair[0], "X"), as_array(pair[1], "Y")
+            # Token indices: ints, as the corpus's; a float array is refused, not rounded.
+            X = as_array(pair[0], f"X of minibatch {i}", integer=True)
+            Y = as_array(pair[1], f"Y of minibatch {i}", integer=True)
             for name, arr in (("X", X), ("Y", Y)):
                 if arr.shape == (t, b):
                     raise Wrong(

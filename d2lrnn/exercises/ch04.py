@@ -163,7 +163,14 @@ def _scaled_orthogonal(answer) -> str:
     for h, radius, seed in ((5, 0.9, 0), (5, 0.9, 1), (8, 2.0, 3)):
         W = as_array(call(answer, h, radius, seed), "the matrix")
         if W.shape != (h, h):
-            raise Wrong(f"for num_hiddens = {h} the matrix must be ({h}, {h}), got {W.shape}")
+            raise Wrong(
+                f"for num_hiddens = {h} the matrix must have shape ({h}, {h}), got {W.shape}"
+            )
+        if not np.isfinite(W).all():  # NaN or inf: no singular values to compare
+            raise Wrong(
+                f"for num_hiddens = {h}, radius = {radius} and seed = {seed} your matrix holds "
+                f"{int(np.isnan(W).sum())} NaN and {int(np.isinf(W).sum())} infinite values."
+            )
         s = np.linalg.svd(W, compute_uv=False)
         if not np.allclose(s, radius, rtol=1e-5):
             shown = np.array2string(s, precision=3)

@@ -5,7 +5,7 @@
   ``(n, h)``, ``W_x`` ``(d, 4h)``, ``W_h`` ``(h, 4h)``, ``b`` ``(4h,)`` ->
   ``(H_t, C_t)``, each ``(n, h)``;
 * 5.2 the number of parameters of a one-layer gluon RNN, GRU or LSTM with
-  ``num_inputs`` inputs and a dense readout to ``num_outputs``;
+  ``num_inputs`` inputs and a dense readout to ``num_outputs``, an int;
 * 5.3 one step of the GRU in the textbook form (the reset gate applied to
   ``H`` *before* the product), blocks in gluon's order (reset, update,
   candidate): ``X_t`` ``(n, d)``, ``H`` ``(n, h)``, ``W_x`` ``(d, 3h)``,
@@ -30,7 +30,7 @@ from mxnet import np as mnp
 
 from .. import runtime  # noqa: F401  (MXNet's NumPy interface, switched on once)
 from ..layers import get_cell
-from .core import Wrong, as_array, call, exercise, same
+from .core import Wrong, as_array, as_number, call, exercise, same
 
 __all__: list[str] = []
 
@@ -158,13 +158,9 @@ def _count_params(answer) -> str:
     G = {"rnn": 1, "gru": 3, "lstm": 4}
     for d, h, q in ((7, 5, 3), (28, 128, 28)):
         for cell in ("rnn", "gru", "lstm"):
-            got = call(answer, cell, d, h, q)
-            try:
-                got_int = int(got)
-            except (TypeError, ValueError):
-                raise Wrong(f"return one whole number, got {type(got).__name__}") from None
-            if got_int != got:
-                raise Wrong(f"return one whole number, got {got!r}")
+            got_int = as_number(
+                call(answer, cell, d, h, q), "the number of parameters", integer=True
+            )
             want = _gluon_count(cell, d, h, q)
             if got_int == want:
                 continue

@@ -21,13 +21,11 @@ mistake when the answer matches a common wrong one.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from mxnet import np as mnp
 
 from .. import runtime  # noqa: F401  (MXNet's NumPy interface, switched on once)
-from .core import Wrong, as_array, call, exercise, first_match, same
+from .core import Wrong, as_array, as_number, call, exercise, first_match, same
 
 __all__: list[str] = []
 
@@ -95,11 +93,9 @@ def _gru_lm_count(
 def _gru_lm_params(answer) -> str:
     cases = ((28, 128, 2, False), (28, 216, 1, False), (10, 7, 3, True), (6, 5, 1, True))
     for V, h, L, bidirectional in cases:
-        got = call(answer, V, h, L, bidirectional)
-        if hasattr(got, "item") and getattr(got, "size", 1) == 1:
-            got = got.item()
-        if isinstance(got, bool) or not isinstance(got, numbers.Real):
-            raise Wrong(f"return the number of parameters, an int; got {type(got).__name__}")
+        got = as_number(
+            call(answer, V, h, L, bidirectional), "the number of parameters", integer=True
+        )
         want = _gru_lm_count(V, h, L, bidirectional)
         if got == want:
             continue

@@ -4,11 +4,11 @@
   ``(N, T)`` with valid lengths ``(N,)``: the mean over the real target
   positions only, one number;
 * 7.2 BLEU's clipped ``n``-gram matches of one hypothesis against its
-  references (lists of tokens): ``(matches, total)``;
+  references (lists of tokens): ``(matches, total)``, two ints;
 * 7.3 one pruning step of beam search: from the cumulative log-probabilities
   ``(B,)`` of the hypotheses in the beam and their next-word
   log-probabilities ``(B, V)``, the ``K`` best one-word extensions, best first,
-  as ``(row, word, log P)`` triples;
+  as ``(row, word, log P)`` triples (``row`` and ``word`` ints);
 * 7.4 additive attention: from the decoder state ``(N, q)``, the encoder's
   outputs ``(N, T, h)``, the weights ``W_q`` ``(q, a)``, ``W_k`` ``(h, a)``,
   ``v`` ``(a,)`` and the valid lengths ``(N,)``, the context ``(N, h)`` and the
@@ -139,10 +139,11 @@ def _clipped_matches(answer) -> str:
         got = call(answer, list(hyp_t), [list(r) for r in refs_t], n)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             raise Wrong(f"return the pair (matches, total), got {got!r}")
-        try:
-            got = (int(got[0]), int(got[1]))
-        except (TypeError, ValueError):
-            raise Wrong(f"matches and total must be whole numbers, got {got!r}") from None
+        # Counts: ints, compared as returned (2.5 is not 2, 2.0 and "2" are not ints).
+        got = (
+            as_number(got[0], "the number of matches", integer=True),
+            as_number(got[1], "the total", integer=True),
+        )
         want = _clipped(hyp_t, refs_t, n, _union)
         if got == want:
             continue
@@ -191,12 +192,24 @@ def _top_candidates(answer) -> str:
         got = call(answer, log_p.copy(), log_probs.copy(), K)
         where = f"for a beam of {B} hypotheses, V = {V} and K = {K}"
         try:
-            got = [(int(r), int(w), float(s)) for r, w, s in got]
-        except (TypeError, ValueError):
+            items = list(got)
+        except TypeError:
+            items = None
+        if items is None or not all(isinstance(c, (tuple, list)) and len(c) == 3 for c in items):
+            shown = " ".join(repr(got).split())
             raise Wrong(
                 "return a list of (row, word, log P) triples, best first; got "
-                f"{type(got).__name__} {got!r}"
-            ) from None
+                f"{type(got).__name__} {shown if len(shown) <= 80 else shown[:77] + '...'}"
+            )
+        # row and word are indices, ints; log P a number: compared as returned, not truncated.
+        got = [
+            (
+                as_number(r, "each candidate's row", integer=True),
+                as_number(w, "each candidate's word", integer=True),
+                as_number(s, "each candidate's log P"),
+            )
+            for r, w, s in items
+        ]
         want = _top(log_p[:, None] + log_probs, K)
         same = len(got) == K and all(
             (r, w) == (wr, ww) and np.isclose(s, ws, rtol=1e-5)

@@ -4,7 +4,7 @@
   token indices ``(T, N)`` and the gradient ``(T, N, h)`` of the rows looked up;
 * 8.2 the bytes that the backward pass writes for the input projection's
   gradient, indexing ``XW[t]`` at every step (step 2) against cutting the
-  sequence once (step 3): ``(index_bytes, cut_bytes)``;
+  sequence once (step 3): ``(index_bytes, cut_bytes)``, two ints;
 * 8.3 step 4 for the GRU, in gluon's convention: token indices ``(T, N)``,
   the initial state ``(N, h)`` and the three gates' weights -> the outputs
   ``(T, N, h)``, with the same outputs and gradients as the plain GRU.
@@ -23,7 +23,7 @@ from mxnet import np as mnp
 from mxnet.base import MXNetError
 
 from .. import runtime  # noqa: F401  (MXNet's NumPy interface, switched on once)
-from .core import Wrong, as_array, call, exercise, same
+from .core import Wrong, as_array, as_number, call, exercise, same
 
 __all__: list[str] = []
 
@@ -96,10 +96,11 @@ def _backward_bytes(answer) -> str:
         got = call(answer, T, N, h, gates)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             raise Wrong(f"return the pair (index_bytes, cut_bytes), got {got!r}")
-        try:
-            got = (int(got[0]), int(got[1]))
-        except (TypeError, ValueError):
-            raise Wrong(f"the byte counts must be numbers, got {got!r}") from None
+        # Byte counts: ints, compared as returned (a float is refused, not truncated).
+        got = (
+            as_number(got[0], "index_bytes", integer=True),
+            as_number(got[1], "cut_bytes", integer=True),
+        )
         full = T * N * h * 4
         want = (gates * T * full, gates * full)
         if got == want:
@@ -216,7 +217,7 @@ def _gru_step4(answer) -> str:
         mx(b_hn),
     )
     got = as_array(
-        call(answer, *(a if not isinstance(a, list) else list(a) for a in args)), "outputs"
+        call(answer, *(a if not isinstance(a, list) else list(a) for a in args)), "the outputs"
     )
     want = _gru(tokens, H0, W_x, W_h, b, b_hn)
     if not same(got, want):

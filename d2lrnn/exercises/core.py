@@ -7,10 +7,13 @@ and a check the student calls on their answer::
 
 The check runs the answer on inputs of its own and compares it with a
 reference or tests the properties it must have; it never compares a hash of
-the answer. It prints one verdict: correct, or what is wrong and a hint. An
-untouched starter (which raises ``NotImplementedError``) is "not attempted
-yet". An error in the student's code is reported as such, with its message,
-never hidden.
+the answer. It compares what the answer returned, with its type: nothing is
+rounded, truncated, converted from a str or a bool, reshaped or squeezed
+before the comparison (see :func:`as_number` and :func:`as_array`); a count
+must be an int, and NaN is never a right number. It prints one verdict:
+correct, or what is wrong and a hint. An untouched starter (which raises
+``NotImplementedError``) is "not attempted yet". An error in the student's
+code is reported as such, with its message, never hidden.
 
 A chapter's checks live in ``d2lrnn/exercises/chNN.py`` and register
 themselves with :func:`exercise`::
@@ -27,13 +30,15 @@ chapters call :func:`check_exercise`, which prints the verdict.
 
 from __future__ import annotations
 
+import math
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import check_array, check_number, check_str
+from ..checks import check_array, check_bool, check_number, check_str
 
 __all__ = [
     "AnswerFailed",
@@ -195,27 +200,98 @@ def check_exercise(key: str, answer: object) -> None:
 # ---------------------------------------------------------------- helpers for the checks
 
 
-def as_array(x: object, what: str) -> np.ndarray:
-    """An answer's array (NumPy, MXNet or a list) as NumPy float64, or :class:`Wrong` naming
-    ``what``."""
+def _shown(x: object) -> str:
+    """An answer as a message shows it: its type and value (``float 12.0``, ``str '3'``,
+    ``bool True``), an array by its type, dtype and shape."""
+    if x is None:
+        return "None"
+    if isinstance(x, np.generic):  # a NumPy bool reads "bool" with numpy 1 and 2
+        name = "bool" if isinstance(x, np.bool_) else type(x).__name__
+        return f"{name} {x.item()!r}"
+    shape, dtype = getattr(x, "shape", None), getattr(x, "dtype", None)
+    if shape is not None and dtype is not None:
+        if tuple(shape) == ():
+            return f"a 0-d {type(x).__name__} of dtype {dtype}, {x.item()!r}"
+        return f"{type(x).__name__} of dtype {dtype} and shape {tuple(shape)}"
+    text = repr(x)
+    return f"{type(x).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+
+
+def _plain(x: object, what: str, answer: object) -> object:
+    """``x`` with every MXNet array turned into NumPy (lists followed), or :class:`Wrong` for
+    a bool, str, bytes or None anywhere in it, or a NumPy array that does not hold numbers."""
     if hasattr(x, "asnumpy"):
         x = x.asnumpy()
-    try:
-        return np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Wrong(f"{what} must be an array, got {type(x).__name__}") from None
+    if isinstance(x, (list, tuple)):
+        return [_plain(item, what, answer) for item in x]
+    bad = isinstance(x, (bool, np.bool_, str, bytes)) or x is None
+    if bad or (isinstance(x, np.ndarray) and x.dtype.kind not in "iuf"):
+        inside = "" if x is answer else f", which holds {_shown(x)}"
+        raise Wrong(f"{what} must be an array of numbers, got {_shown(answer)}{inside}")
+    return x
 
 
-def as_number(x: object, what: str) -> float:
-    """An answer that must be one number, as a float, or :class:`Wrong` naming ``what``."""
-    arr = as_array(x, what)
-    if arr.size != 1:
-        raise Wrong(f"{what} must be one number, got an array of shape {arr.shape}")
-    return float(arr.reshape(-1)[0])
+def as_array(x: object, what: str, *, integer: bool = False) -> np.ndarray:
+    """An answer's array of numbers as NumPy float64 (int64 with ``integer``), or
+    :class:`Wrong` naming ``what``.
+
+    Accepted: a NumPy or MXNet array of ints or floats, a Python or NumPy number,
+    and (nested) lists or tuples of these. Refused, never converted: a str, a
+    bool, ``None``, an array of bools, strings or objects, a ragged list, and
+    with ``integer`` an array of floats, even whole ones. Nothing is rounded,
+    reshaped or squeezed: the shape is the answer's, for the check to compare.
+    NaN and infinities are kept (a NaN never compares equal in :func:`same`).
+    """
+    check_str(what, "what")
+    integer = check_bool(integer, "integer")
+    plain = _plain(x, what, x)
+    with warnings.catch_warnings():  # numpy < 1.24 warns before making a ragged list an object
+        warnings.simplefilter("ignore", getattr(np, "VisibleDeprecationWarning", Warning))
+        try:
+            arr = np.asarray(plain)
+        except (TypeError, ValueError):
+            arr = None
+    if arr is None or arr.dtype.kind not in "iuf":
+        raise Wrong(f"{what} must be an array of numbers, got {_shown(x)}")
+    if integer:
+        if arr.dtype.kind not in "iu":
+            raise Wrong(f"{what} must be an array of ints, got {_shown(x)}")
+        return arr.astype(np.int64)
+    return arr.astype(np.float64)
+
+
+def as_number(x: object, what: str, *, integer: bool = False) -> float | int:
+    """An answer that must be one number, as a ``float`` (an ``int`` with ``integer``), or
+    :class:`Wrong` naming ``what``.
+
+    Accepted: a Python or NumPy number and a 0-d NumPy or MXNet array; with
+    ``integer``, only integers (Python or NumPy ints, 0-d arrays of ints).
+    Refused, never converted: a bool, a str (``"3"``), ``None``, a list, an array
+    of any other shape (``(1,)`` included), NaN, and with ``integer`` a float,
+    even a whole one (``12.0``). Infinities are numbers (a perplexity can be
+    infinite).
+    """
+    check_str(what, "what")
+    integer = check_bool(integer, "integer")
+    value = x.asnumpy() if hasattr(x, "asnumpy") else x
+    if isinstance(value, np.ndarray):
+        if value.shape != ():
+            raise Wrong(f"{what} must be one number, got an array of shape {value.shape}")
+        value = value[()]  # the NumPy scalar, of the array's dtype
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kinds):
+        raise Wrong(f"{what} must be {'an int' if integer else 'a number'}, got {_shown(x)}")
+    if integer:
+        return int(value)
+    number = float(value)
+    if math.isnan(number):
+        raise Wrong(f"{what} must be a number, got {_shown(x)} (NaN: not a number)")
+    return number
 
 
 def same(a: np.ndarray, b: np.ndarray, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
-    """Equal shapes and values within float32 rounding (answers may be float32)."""
+    """Equal shapes and values within float32 rounding (answers may be float32); a NaN
+    never equals anything, and no shape is broadcast."""
     check_number(rtol, "rtol", 0)
     check_number(atol, "atol", 0)
     a, b = np.asarray(a), np.asarray(b)

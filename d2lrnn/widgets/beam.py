@@ -25,10 +25,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.text import Annotation
 
-from ..checks import check_choice, check_device, check_int, check_number, check_sequence, check_str
+from ..checks import check_choice, check_device, check_int, check_number, check_sequence
 from ..runtime import default_device
-from ..seq2seq import BeamStep, EncoderDecoder, Hypothesis, beam_search
-from ..translation import BOS, EOS, TranslationData, detokenize, tokenize
+from ..seq2seq import BeamStep, EncoderDecoder, Hypothesis, beam_search, check_model_for
+from ..translation import BOS, EOS, TranslationData, detokenize, source_tokens, tokenize
 from .frames import FrameExplorer, figure_png
 
 __all__ = [
@@ -123,22 +123,6 @@ class BeamData:
         return (sentence, beam_size, alpha, t, trace.num_steps, content, ending)
 
 
-def _check_model(model: object, data: TranslationData) -> EncoderDecoder:
-    if not isinstance(model, EncoderDecoder):
-        raise TypeError(f"model must be an EncoderDecoder, got {type(model).__name__}")
-    for side, vocab, block in (
-        ("source", data.src_vocab, model.encoder),
-        ("target", data.tgt_vocab, model.decoder),
-    ):
-        size = getattr(block, "vocab_size", None)  # a chapter's own encoder may not say
-        if size is not None and size != len(vocab):
-            raise ValueError(
-                f"model must be built for data's {side} vocabulary of {len(vocab)} tokens, got "
-                f"a model of {size}"
-            )
-    return model
-
-
 def _check_distinct(values: tuple, arg: str) -> None:
     if len(set(values)) != len(values):
         raise ValueError(f"{arg} must not repeat a value (one button each), got {values!r}")
@@ -177,23 +161,11 @@ def beam_data(
     :func:`~d2lrnn.seq2seq.beam_search`, one search per beam size and ``alpha``
     over all the sentences at once.
     """
-    if not isinstance(data, TranslationData):
-        raise TypeError(
-            f"data must be a TranslationData (see translation_data), got {type(data).__name__}"
-        )
-    model = _check_model(model, data)
+    model = check_model_for(model, data)
     sentences = check_sequence(sentences, "sentences")
     normalised = []
     for i, sentence in enumerate(sentences):
-        tokens = tokenize(check_str(sentence, f"sentences[{i}]"))
-        if not tokens:
-            raise ValueError(f"sentences[{i}] must hold at least one word, got {sentence!r}")
-        if len(tokens) > data.max_len:
-            raise ValueError(
-                f"sentences[{i}] must have at most data.max_len = {data.max_len} tokens (the "
-                f"model was trained on sentences that short), got {len(tokens)}: {sentence!r}"
-            )
-        normalised.append(detokenize(tokens))
+        normalised.append(detokenize(source_tokens(sentence, data.max_len, f"sentences[{i}]")))
     sentences = tuple(normalised)
     _check_distinct(sentences, "sentences")
     beam_sizes = check_sequence(beam_sizes, "beam_sizes")

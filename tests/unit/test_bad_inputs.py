@@ -660,6 +660,18 @@ cases(
         ("name an int", TE, "name", lambda f: data.download(5)),
     ],
 )
+for where in ("missing", "a file"):
+    add(
+        "data.download",
+        f"{data.DATA_DIR_ENV} {where}",
+        data.DataFileError,
+        data.DATA_DIR_ENV,
+        lambda f, w=where: (
+            (f.tmp_path / "a file").write_text("") if w == "a file" else None,
+            f.monkeypatch.setenv(data.DATA_DIR_ENV, str(f.tmp_path / w)),
+            data.download("timemachine.txt"),
+        ),
+    )
 for v, e in ((0, ValueError), (NAN, ValueError), ("30", TypeError)):
     add(
         "data.download",
@@ -910,7 +922,13 @@ CASES.append(no_arguments("exercises.core.exercises", lambda f: EXERCISES.exerci
 W = EXERCISES.Wrong
 cases(
     "exercises.core.as_array",
-    [("an object", W, "H_t", lambda f: EXERCISES.as_array(object(), "H_t"))],
+    [
+        ("an object", W, "H_t", lambda f: EXERCISES.as_array(object(), "H_t")),
+        ("strings in a list", W, "H_t", lambda f: EXERCISES.as_array(["1", "2"], "H_t")),
+        ("floats as ints", W, "X", lambda f: EXERCISES.as_array([1.0, 2.0], "X", integer=True)),
+        ("integer 'yes'", TE, "integer", lambda f: EXERCISES.as_array([1], "X", integer="yes")),
+        ("what None", TE, "what", lambda f: EXERCISES.as_array([1], None)),
+    ],
 )
 cases(
     "exercises.core.as_number",
@@ -920,7 +938,23 @@ cases(
             W,
             "the perplexity",
             lambda f: EXERCISES.as_number([1, 2, 3], "the perplexity"),
-        )
+        ),
+        ("a str", W, "the count", lambda f: EXERCISES.as_number("3", "the count")),
+        ("NaN", W, "the loss", lambda f: EXERCISES.as_number(NAN, "the loss")),
+        ("a bool", W, "the count", lambda f: EXERCISES.as_number(True, "the count")),
+        (
+            "3.5 as an int",
+            W,
+            "matches",
+            lambda f: EXERCISES.as_number(3.5, "matches", integer=True),
+        ),
+        (
+            "12.0 as an int",
+            W,
+            "the count",
+            lambda f: EXERCISES.as_number(12.0, "the count", integer=True),
+        ),
+        ("integer 1", TE, "integer", lambda f: EXERCISES.as_number(3, "the count", integer=1)),
     ],
 )
 cases(
@@ -971,6 +1005,47 @@ cases(
     ],
 )
 CASES.append(no_arguments("doctor.gather", lambda f: DOCTOR.gather(10)))
+
+
+def facts(**changes):
+    """A good setup's facts (Python 3.11, numpy 1.23.5, MXNet 1.9.1 imports), changed."""
+    good = DOCTOR.Facts(
+        "3.11.7", "1.23.5", "Linux", "x86_64", False, False, (("mxnet", "1.9.1"),),
+        DOCTOR.MXNetImport(True, "1.9.1", False, 0),
+    )  # fmt: skip
+    return dataclasses.replace(good, **changes)
+
+
+# A hand-made Facts (a student's, a test's) with a field of the wrong type fails where it is
+# made, naming the field, instead of inside diagnose.
+for field_name, bad in (
+    ("python", 3.11), ("numpy", 1.23), ("colab", "no"), ("gpu_visible", 0),
+    ("mxnet", [("mxnet", "1.9.1")]), ("mxnet_import", {"ok": True}), ("executable", None),
+):  # fmt: skip
+    add(
+        "doctor.diagnose",
+        f"Facts.{field_name} {bad!r}",
+        TE,
+        f"Facts.{field_name}",
+        lambda f, k={field_name: bad}: DOCTOR.diagnose(facts(**k)),
+    )
+add(
+    "doctor.diagnose",
+    "Facts.mxnet holding a version number",
+    TE,
+    "Facts.mxnet[0]",
+    lambda f: DOCTOR.diagnose(facts(mxnet=(("mxnet", 1.9),))),
+)
+for field_name, bad in (("ok", "yes"), ("num_gpus", True), ("cuda", 1), ("error", None)):
+    add(
+        "doctor.diagnose",
+        f"MXNetImport.{field_name} {bad!r}",
+        TE,
+        f"MXNetImport.{field_name}",
+        lambda f, k={field_name: bad}: DOCTOR.diagnose(
+            facts(mxnet_import=DOCTOR.MXNetImport(**({"ok": True} | k)))
+        ),
+    )
 
 # ---------------------------------------------------------------- compat and colab
 COMPAT, COLAB = importlib.import_module("d2lrnn.compat"), importlib.import_module("d2lrnn.colab")
@@ -2125,6 +2200,33 @@ cases(
         ("n_bootstrap 1", VE, "n_bootstrap", lambda f: SC.corpus_scores(HYP, REFS, 1)),
         ("n_bootstrap float", TE, "n_bootstrap", lambda f: SC.corpus_scores(HYP, REFS, 10.0)),
         ("seed -1", VE, "seed", lambda f: SC.corpus_scores(HYP, REFS, 2, -1)),
+        # sacreBLEU's layout (references[k][i]) where it can be told apart, and the one shape
+        # that fits both layouts with different pairings, unless layout names one.
+        (
+            "references in sacreBLEU's layout",
+            VE,
+            "layout='streams'",
+            lambda f: SC.corpus_scores(["a .", "b ."], [["a .", "b ."]]),
+        ),
+        (
+            "n lists of n references: ambiguous",
+            VE,
+            "layout='by_sentence'",
+            lambda f: SC.corpus_scores(["a .", "b ."], [["a .", "b ."], ["a !", "b !"]]),
+        ),
+        ("layout unknown", VE, "layout", lambda f: SC.corpus_scores(HYP, REFS, layout="rows")),
+        (
+            "streams of the wrong length",
+            VE,
+            "references",
+            lambda f: SC.corpus_scores(["a .", "b ."], [["a ."]], layout="streams"),
+        ),
+        (
+            "streams giving a sentence no reference",
+            VE,
+            "references",
+            lambda f: SC.corpus_scores(["a .", "b ."], [["a .", None]], layout="streams"),
+        ),
     ],
 )
 cases(
@@ -2134,6 +2236,20 @@ cases(
         ("groups a str", VE, "groups", lambda f: SC.grouped_scores(HYP, REFS, "a")),
         ("hypotheses None", TE, "hypotheses", lambda f: SC.grouped_scores(None, REFS, [0])),
         ("n_bootstrap 0", VE, "n_bootstrap", lambda f: SC.grouped_scores(HYP, REFS, [0], 0)),
+        ("a group unhashable", TE, "groups[0]", lambda f: SC.grouped_scores(HYP, REFS, [[1]])),
+        ("a group NaN", VE, "groups[0]", lambda f: SC.grouped_scores(HYP, REFS, [NAN])),
+        (
+            "groups of mixed kinds",
+            TE,
+            "groups",
+            lambda f: SC.grouped_scores(HYP * 2, [["a b ."]] * 2, [1, "short"]),
+        ),
+        (
+            "layout unknown",
+            VE,
+            "layout",
+            lambda f: SC.grouped_scores(HYP, REFS, [0], layout="rows"),
+        ),
     ],
 )
 cases(
@@ -2221,6 +2337,18 @@ cases(
             lambda f: s2s("plain").encoder(mi(SRC2), mi([4])),
         ),
         ("valid_len 0", VE, "valid_len", lambda f: s2s("plain").encoder(mi(SRC2), mi([0]))),
+        (
+            "valid_len fractional",
+            TE,
+            "valid_len",
+            lambda f: s2s("plain").encoder(mi(SRC2), mnp.array([2.5])),
+        ),
+        (
+            "valid_len NaN",
+            TE,
+            "valid_len",
+            lambda f: s2s("plain").encoder(mi(SRC2), mnp.array([NAN])),
+        ),
     ],
 )
 for cls in (S2.Decoder, S2.AttentionDecoder):
@@ -2302,6 +2430,22 @@ for name, state in (("plain", plain_state), ("attn", attn_state)):
         f"{key}.forward", "Y of 2 rows", VE, "Y", lambda f, d=dec, s=state: d()(mi([[2], [2]]), s())
     )
     add(f"{key}.forward", "Y 1-D", VE, "Y", lambda f, d=dec, s=state: d()(mi([2]), s()))
+    # Target ids: the embedding would clip an id past the vocabulary to its last row.
+    for what, Y in (
+        ("Y id = vocab_size", lambda d: mi([[2, d.vocab_size]])),
+        ("Y id negative", lambda d: mi([[-1]])),
+        ("Y of zero steps", lambda d: mi(np.zeros((1, 0)))),
+    ):
+        for method in ("forward", "features"):
+            add(
+                f"{key}.{method}",
+                what,
+                VE,
+                "Y",
+                lambda f, d=dec, s=state, Y=Y, m=method: (
+                    d()(Y(d()), s()) if m == "forward" else d().features(Y(d()), s())
+                ),
+            )
     add(
         f"{key}.forward",
         "state one part short",
@@ -2344,6 +2488,24 @@ cases(
             VE,
             "valid_len",
             lambda f: s2s("attn").decoder.begin(zeros(3, 1, 3), zeros(1, 3), mi([1, 1])),
+        ),
+        (
+            "valid_len 0",
+            VE,
+            "valid_len",
+            lambda f: s2s("attn").decoder.begin(zeros(3, 1, 3), zeros(1, 3), mi([0])),
+        ),
+        (
+            "valid_len past the source",
+            VE,
+            "valid_len",
+            lambda f: s2s("attn").decoder.begin(zeros(3, 1, 3), zeros(1, 3), mi([4])),
+        ),
+        (
+            "valid_len fractional",
+            TE,
+            "valid_len",
+            lambda f: s2s("attn").decoder.begin(zeros(3, 1, 3), zeros(1, 3), mnp.array([1.5])),
         ),
     ],
 )
@@ -2410,6 +2572,18 @@ cases(
         ),
         ("src 1-D", VE, "src", lambda f: s2s("plain")(mi([2, 3]), mi([2]), mi([[2]]))),
         (
+            "src_len fractional",
+            TE,
+            "src_len",
+            lambda f: s2s("attn")(mi(SRC2), mnp.array([2.5]), mi([[2]])),
+        ),
+        (
+            "tgt_in id past the vocabulary",
+            VE,
+            "Y",
+            lambda f: s2s("plain")(mi(SRC2), mi([2]), mi([[10**4]])),
+        ),
+        (
             "src_len NumPy",
             VE,
             "src_len",
@@ -2432,6 +2606,7 @@ cases(
         ("valid_len 2-D", VE, "valid_len", lambda f: S2.sequence_mask(mi([[1, 2]]), 3)),
         ("num_steps -1", VE, "num_steps", lambda f: S2.sequence_mask(mi([1]), -1)),
         ("num_steps float", TE, "num_steps", lambda f: S2.sequence_mask(mi([1]), 3.0)),
+        ("valid_len fractional", TE, "valid_len", lambda f: S2.sequence_mask(mnp.array([1.5]), 3)),
     ],
 )
 VCE = S2.valid_cross_entropy
@@ -2443,6 +2618,30 @@ cases(
         ("Y of 3 steps", VE, "Y", lambda f: VCE(Dense(5), zeros(2, 1, 3), [[1, 2, 3]], [2])),
         ("Y float", TE, "Y", lambda f: VCE(Dense(5), zeros(2, 1, 3), [[1.0, 2.0]], [2])),
         ("valid_len 0", VE, "valid_len", lambda f: VCE(Dense(5), zeros(2, 1, 3), [[1, 2]], [0])),
+        (
+            "valid_len fractional",
+            TE,
+            "valid_len",
+            lambda f: VCE(Dense(5), zeros(2, 1, 3), [[1, 2]], [2.5]),
+        ),
+        (
+            "valid_len NaN",
+            TE,
+            "valid_len",
+            lambda f: VCE(Dense(5), zeros(2, 1, 3), [[1, 2]], [NAN]),
+        ),
+        (
+            "a target id = V",
+            VE,
+            "Y",
+            lambda f: VCE(initialized(Dense(5, flatten=False)), zeros(2, 1, 3), [[1, 5]], [2]),
+        ),
+        (
+            "a target id negative",
+            VE,
+            "Y",
+            lambda f: VCE(initialized(Dense(5, flatten=False)), zeros(2, 1, 3), [[-1, 2]], [2]),
+        ),
     ],
 )
 MCE = S2.masked_cross_entropy
@@ -2458,6 +2657,33 @@ cases(
             VE,
             "valid_len",
             lambda f: MCE(zeros(2, 1, 5), mi([[1, 2]]), mi([2, 2])),
+        ),
+        ("a target id = V", VE, "Y", lambda f: MCE(zeros(2, 1, 5), mi([[1, 5]]), mi([2]))),
+        ("a target id negative", VE, "Y", lambda f: MCE(zeros(2, 1, 5), mi([[-3, 2]]), mi([2]))),
+        (
+            "valid_len all 0",
+            VE,
+            "valid_len",
+            lambda f: MCE(zeros(2, 2, 5), mi([[1, 2]] * 2), mi([0, 0])),
+        ),
+        ("valid_len past T", VE, "valid_len", lambda f: MCE(zeros(2, 1, 5), mi([[1, 2]]), mi([3]))),
+        (
+            "valid_len fractional",
+            TE,
+            "valid_len",
+            lambda f: MCE(zeros(2, 1, 5), mi([[1, 2]]), mnp.array([1.5])),
+        ),
+        (
+            "valid_len NaN",
+            TE,
+            "valid_len",
+            lambda f: MCE(zeros(2, 1, 5), mi([[1, 2]]), mnp.array([NAN])),
+        ),
+        (
+            "an empty batch",
+            VE,
+            "Y",
+            lambda f: MCE(zeros(2, 0, 5), mi(np.zeros((0, 2))), mi(np.zeros(0))),
         ),
     ],
 )
@@ -2553,8 +2779,42 @@ for arg, bad, e, name in (
     ("sentences", [" "], VE, "sentence"), ("sentences", ["a b c d"], VE, "sentence"),
     ("beam_size", 0, VE, "beam_size"), ("alpha", NAN, VE, "alpha"),
     ("batch_size", 0, VE, "batch_size"), ("device", "cpu", TE, "device"),
+    ("sentences", ["a <eos> ."], VE, "sentences[0]"),
 ):  # fmt: skip
     add("seq2seq.translate", f"{arg} {bad!r}", e, name, lambda f, k={arg: bad}: s2s_translate(**k))
+
+CMF = S2.check_model_for
+cases(
+    "seq2seq.check_model_for",
+    [
+        ("model None", TE, "model", lambda f: CMF(None, s2s("data"))),
+        ("data a dict", TE, "data", lambda f: CMF(s2s("plain"), {})),
+        (
+            "a model for another source vocabulary",
+            VE,
+            "model",
+            lambda f: CMF(S2.EncoderDecoder(S2.Encoder(3, 2, 3), S2.Decoder(3, 2, 3)), s2s("data")),
+        ),
+    ],
+)
+# A model built for other vocabularies would translate into other words' indices.
+for side, make in (
+    (
+        "target",
+        lambda d: S2.EncoderDecoder(S2.Encoder(len(d.src_vocab), 2, 3), S2.Decoder(10, 2, 3)),
+    ),
+    (
+        "source",
+        lambda d: S2.EncoderDecoder(S2.Encoder(99, 2, 3), S2.Decoder(len(d.tgt_vocab), 2, 3)),
+    ),
+):
+    add(
+        "seq2seq.translate",
+        f"a model for another {side} vocabulary",
+        VE,
+        "model",
+        lambda f, m=make: s2s_translate(model=initialized(m(s2s("data")))),
+    )
 
 # ---------------------------------------------------------------- series
 cases(
@@ -3137,13 +3397,30 @@ cases(
     "translation.detokenize",
     [
         ("a str", TE, "tokens", lambda f: TR.detokenize("va !")),
-        ("int tokens", TE, "tokens", lambda f: TR.detokenize([1, 2])),
+        ("int tokens", TE, "tokens[0]", lambda f: TR.detokenize([1, 2])),
+        ("None", TE, "tokens", lambda f: TR.detokenize(None)),
+    ],
+)
+ST = TR.source_tokens
+cases(
+    "translation.source_tokens",
+    [
+        ("None", TE, "sentence", lambda f: ST(None, 3)),
+        ("no word", VE, "sentence", lambda f: ST("   ", 3)),
+        ("longer than max_len", VE, "sentence", lambda f: ST("a b c d", 3)),
+        ("<eos> inside", VE, "sentence", lambda f: ST("a <eos> b", 3)),
+        ("<bos> inside, named", VE, "sentences[2]", lambda f: ST("<bos> a", 3, "sentences[2]")),
+        ("max_len 0", VE, "max_len", lambda f: ST("a", 0)),
     ],
 )
 TR_PAIRS = [(f"{a} {b} .", f"{b} {a} !") for a in "abc" for b in "fgh"]  # 9 English sentences
 for arg, bad, e, name in (
     ("pairs", "va", TE, "pairs"), ("pairs", None, TE, "pairs"),
-    ("pairs", [("a", "b", "c")], VE, "pairs[0]"), ("pairs", [("a", 3)], TE, "text"),
+    ("pairs", [("a", "b", "c")], VE, "pairs[0]"), ("pairs", [("a", 3)], TE, "pairs[0][1]"),
+    ("pairs", [(None, "b")], TE, "pairs[0][0]"), ("pairs", {"a": "b"}, TE, "pairs"),
+    ("pairs", [("a <eos> b", "c")] + TR_PAIRS, VE, "pairs[0]"),
+    ("pairs", TR_PAIRS + [("x y", "<pad>")], VE, "pairs[9]"),
+    ("min_freq", 100, VE, "min_freq"), ("max_len", 1, VE, "max_len"),
     ("max_len", 0, VE, "max_len"), ("min_freq", 0, VE, "min_freq"),
     ("num_val", 0, VE, "num_val"), ("num_test", 1.0, TE, "num_test"), ("seed", -1, VE, "seed"),
     ("num_val", 8, VE, "num_val"),
@@ -3190,6 +3467,7 @@ cases(
             lambda f: s2s("data").encode_source("a b c d"),
         ),
         ("a list", TE, "sentence", lambda f: s2s("data").encode_source(["a", "f"])),
+        ("<pad> inside", VE, "sentence", lambda f: s2s("data").encode_source("a <pad>")),
     ],
 )
 cases(
@@ -3434,7 +3712,7 @@ for arg, bad, e, name in (
     ("model", None, TE, "model"), ("data", {}, TE, "data"),
     ("sentences", [], VE, "sentences"), ("sentences", "a f .", TE, "sentences"),
     ("sentences", ["a f .", " "], VE, "sentences[1]"), ("sentences", [3], TE, "sentences[0]"),
-    ("sentences", ["a b c d"], VE, "sentences[0]"),
+    ("sentences", ["a b c d"], VE, "sentences[0]"), ("sentences", ["a <eos>"], VE, "sentences[0]"),
     ("sentences", ["A f.", "a f ."], VE, "sentences"),
     ("beam_sizes", (1, 0), VE, "beam_sizes[1]"), ("beam_sizes", (17,), VE, "beam_sizes[0]"),
     ("beam_sizes", (2.0,), TE, "beam_sizes[0]"), ("beam_sizes", 4, TE, "beam_sizes"),

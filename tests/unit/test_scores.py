@@ -202,3 +202,46 @@ def test_d2l_bleu_bad_input():
         scores.d2l_bleu("a", None, 2)
     with pytest.raises(ValueError, match="k must be an int >= 1, got 0"):
         scores.d2l_bleu("a", "a", 0)
+
+
+# ------------------------------------------------------------------ the references' layout
+
+# Two sentences with two references each: read by sentence, each hypothesis has a reference
+# equal to it; read as sacreBLEU's streams (references[k][i]), the pairing differs.
+SQUARE_HYPS = ["le chat dort sur le tapis .", "il pleut très fort ce soir ."]
+SQUARE_REFS = [
+    ["le chat dort sur le tapis .", "il pleut beaucoup ce soir ."],
+    ["il pleut très fort ce soir .", "le chien dort sur le tapis ."],
+]
+
+
+def test_the_layout_that_fits_both_pairings_must_be_named():
+    with pytest.raises(ValueError, match="layout='by_sentence' or layout='streams'"):
+        scores.corpus_scores(SQUARE_HYPS, SQUARE_REFS, n_bootstrap=2)
+    by_sentence = scores.corpus_scores(SQUARE_HYPS, SQUARE_REFS, 2, layout="by_sentence")
+    streams = scores.corpus_scores(SQUARE_HYPS, SQUARE_REFS, 2, layout="streams")
+    assert by_sentence["bleu"].score == pytest.approx(100.0)
+    assert streams["bleu"].score < 90  # the other pairing: a different, wrong-here score
+    # Each named layout is sacreBLEU's own score of that pairing.
+    transposed = [list(r) for r in zip(*SQUARE_REFS)]
+    assert by_sentence["bleu"].score == sacrebleu.corpus_bleu(SQUARE_HYPS, transposed).score
+    assert streams["bleu"].score == sacrebleu.corpus_bleu(SQUARE_HYPS, SQUARE_REFS).score
+
+
+def test_sacrebleus_layout_is_refused_unless_named_and_then_scores_the_same():
+    streams = scores.reference_streams(REFERENCES)  # 3 streams of 6, None where fewer
+    with pytest.raises(ValueError, match="sacreBLEU's layout .*pass layout='streams'"):
+        scores.corpus_scores(HYPOTHESES, streams, n_bootstrap=2)
+    named = scores.corpus_scores(HYPOTHESES, streams, n_bootstrap=20, layout="streams")
+    assert named == scores.corpus_scores(HYPOTHESES, REFERENCES, n_bootstrap=20)
+    groups = [0, 1, 0, 1, 0, 1]
+    assert scores.grouped_scores(
+        HYPOTHESES, streams, groups, 10, layout="streams"
+    ) == scores.grouped_scores(HYPOTHESES, REFERENCES, groups, 10)
+
+
+def test_groups_may_be_numpy_numbers_and_a_group_may_have_any_shape():
+    hyps, refs = SQUARE_HYPS * 2, SQUARE_REFS * 2  # each group: two sentences of two references
+    out = scores.grouped_scores(hyps, refs, np.array([1, 1, 2, 2]), n_bootstrap=2)
+    assert list(out) == [1, 2] and all(type(g) is int for g in out)
+    assert out[1][1]["bleu"].score == pytest.approx(100.0)

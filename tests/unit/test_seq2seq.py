@@ -606,3 +606,65 @@ def test_translate_decodes_new_sentences_with_the_datas_vocabularies():
         for batch_size in (256, 2):
             out = seq2seq.translate(model, data, sentences, beam_size, batch_size=batch_size)
             assert out == expected
+
+
+# ------------------------------------------------------------------ bad and boundary input
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0, 2.0, 50.0])
+def test_the_length_penalty_is_the_formula_where_the_formula_computes(alpha):
+    for log_prob in (-0.0, -1e-9, -2.5, -40.0):
+        for length in (1, 2, 7, 30):
+            assert seq2seq._normalized(log_prob, length, alpha) == pytest.approx(
+                log_prob / length**alpha, rel=1e-12, abs=1e-300
+            )
+
+
+def test_a_large_length_penalty_ranks_without_overflow():
+    with pytest.raises(OverflowError):
+        -2.5 / 8**1000.0  # the plain formula, which beam search used before
+    assert -1e-300 < seq2seq._normalized(-2.5, 8, 1000.0) <= 0.0
+    # Just past the switch to log space, where the formula still computes, the two agree.
+    assert 1015 * math.log(2) > 700
+    assert seq2seq._normalized(-2.5, 2, 1015.0) == pytest.approx(-2.5 / 2**1015.0, rel=1e-12)
+    assert seq2seq._normalized(-2.5, 1, 1000.0) == -2.5  # 1 ** alpha = 1
+    model = make_model(attention=True, seed=1)
+    (best,), (trace,) = seq2seq.beam_search(
+        model, SOURCE, LENGTH, BOS, EOS, 4, beam_size=3, alpha=1000.0, trace=True
+    )
+    finished = trace[-1].finished
+    assert finished and all(math.isfinite(h.score) and h.score <= 0 for h in finished)
+    assert best == [t for t in max(finished, key=lambda h: h.score).tokens if t != EOS]
+
+
+def test_a_beam_wider_than_the_vocabulary_is_exhaustive():
+    model = make_model(seed=2)
+    tokens, _ = seq2seq.exhaustive_search(model, SOURCE, LENGTH, BOS, EOS, 2)
+    for K in (VT, VT + 1, 4 * VT):  # fewer candidates than beams at the first step
+        assert seq2seq.beam_search(model, SOURCE, LENGTH, BOS, EOS, 2, beam_size=K) == [tokens]
+
+
+def test_a_batch_of_one_decodes_as_in_a_batch():
+    model = make_model(attention=True, seed=0)
+    both = seq2seq.greedy_decode(model, SRC, SRC_LEN, BOS, EOS, 4)
+    one = [seq2seq.greedy_decode(model, SRC[i : i + 1], SRC_LEN[i : i + 1], BOS, EOS, 4)[0]
+           for i in range(2)]  # fmt: skip
+    assert one == both
+
+
+def test_a_chapters_own_decoder_is_checked_against_the_data_by_its_layers():
+    """An encoder and decoder without ``vocab_size`` (as chapter 7 writes them) are checked by
+    their embedding's input and their output layer's units."""
+    from d2lrnn import translation
+
+    pairs = [(f"{a} {b} .", f"{b} {a} !") for a in "abcde" for b in "fghij"]
+    data = translation.translation_data(pairs, max_len=3, min_freq=1, num_val=2, num_test=2)
+    model = EncoderDecoder(Encoder(len(data.src_vocab), 4, 8), Decoder(10, 4, 8))
+    gluon_adapter.initialize(model)
+    del model.decoder.vocab_size  # now only its output layer says how many words it knows
+    assert seq2seq._vocab_size(model.decoder, "output") == 10
+    match = (
+        f"target vocabulary of {len(data.tgt_vocab)} tokens, got a model whose target side takes 10"
+    )
+    with pytest.raises(ValueError, match=match):
+        seq2seq.translate(model, data, ["a f ."])

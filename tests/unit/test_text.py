@@ -82,10 +82,14 @@ def test_get_tokenizer_and_tokenize():
 
 
 def test_unknown_tokenizer_name():
-    with pytest.raises(ValueError, match=r"name='sentencepiece' is not a tokenizer.*'bpe'"):
+    with pytest.raises(
+        ValueError, match=r"name must be one of \['bpe', 'char', 'word'\], got 'sentencepiece'"
+    ):
         text.get_tokenizer("sentencepiece")
-    with pytest.raises(ValueError, match="name='chars'"):
+    with pytest.raises(ValueError, match="got 'chars'"):
         text.tokenize("abc", "chars")
+    with pytest.raises(ValueError, match=r"name must be one of .*, got \['word'\]"):
+        text.get_tokenizer(["word"])  # a list, not a name: once Python's "unhashable type"
 
 
 def test_bpe_tokenizer_needs_text():

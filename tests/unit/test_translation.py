@@ -587,3 +587,33 @@ def test_select_keeps_the_chosen_rows_in_order_and_distinct_uses_it():
     masked = split.select(split.src_len == 3)
     assert masked.sources == ["a", "c"] and len(split.select([])) == 0
     assert split.distinct().sources == ["a", "b", "c"]
+
+
+# ------------------------------------------------------------------ bad and boundary input
+
+
+def test_an_iterator_of_pairs_gives_what_the_list_gives():
+    pairs = synthetic_pairs()
+    a = translation.translation_data(pairs, num_val=5, num_test=5, min_freq=1)
+    b = translation.translation_data(iter(pairs), num_val=5, num_test=5, min_freq=1)
+    assert a.train.sources == b.train.sources and a.test.references == b.test.references
+    assert (a.train.src == b.train.src).all() and a.stats["pairs"] == b.stats["pairs"]
+
+
+def test_no_real_sentence_holds_a_special_token(fra_eng):
+    """The check that refuses <pad>, <bos> and <eos> inside a sentence never fires on the
+    real data (it would stop chapter 7), while a sentence that holds one is refused."""
+    td = translation.translation_data(fra_eng, max_len=6, min_freq=3, num_val=50, num_test=50)
+    assert len(td.train) > 1000
+    with pytest.raises(ValueError, match=r"pairs\[20000\] must not hold the special tokens"):
+        translation.translation_data([*fra_eng, ("Go <eos> now.", "Va !")], max_len=6)
+
+
+def test_a_sentence_of_exactly_max_len_tokens_is_kept_and_encoded():
+    td = translation.translation_data(synthetic_pairs(), max_len=4, num_val=5, num_test=5)
+    assert {len(s.split()) for s in td.train.sources} == {4}  # every source at the limit
+    assert set(td.train.tgt_len) == {5}  # targets of 4 tokens ("je vois chat3 !"), and <eos>
+    row, n = td.encode_source(td.train.sources[0])
+    assert n == 4 and (row[0] != td.src_vocab[PAD]).all()
+    with pytest.raises(ValueError, match="at most max_len"):
+        td.encode_source(td.train.sources[0] + " encore")

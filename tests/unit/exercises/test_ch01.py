@@ -5,7 +5,16 @@ import pytest
 
 from d2lrnn.exercises import judge
 from tests.chapter_code import define
-from tests.unit.exercises import assert_solution_passes_and_starter_fails
+from tests.unit.exercises import (
+    ARRAY_NEAR_MISSES,
+    NUMBER_FORMS,
+    NUMBER_NEAR_MISSES,
+    assert_accepted,
+    assert_near_miss_fails,
+    assert_solution_passes_and_starter_fails,
+    item,
+    params,
+)
 
 
 def solution(name, replace=None):
@@ -42,11 +51,11 @@ def test_wrong_lag_features_fail_with_a_reason_and_the_hint(replace, message):
     assert "x[i + tau]" in verdict.hint
 
 
-def test_lag_features_must_be_a_pair_and_labels_may_be_a_column():
+def test_lag_features_must_be_a_pair_and_labels_may_not_be_a_column():
     verdict = judge("1.1", lambda x, tau: np.zeros((len(x) - tau, tau)))
     assert not verdict.passed and "return two arrays" in verdict.message
     column = judge("1.1", lambda x, tau: (solution("lag_features")(x, tau)[0], x[tau:, None]))
-    assert column.passed, column.text()
+    assert not column.passed and "your labels are a column, shape (8, 1)" in column.message
 
 
 @pytest.mark.parametrize(
@@ -103,3 +112,41 @@ def test_a_forecast_that_slides_the_callers_window_in_place_fails():
 
     verdict = judge("1.3", in_place)
     assert not verdict.passed and "changed the window it was given" in verdict.message
+
+
+# ---------------------------------------------------------------- near misses of the reference
+
+LAG, MARKOV, FORECAST = (
+    solution(n) for n in ("lag_features", "markov_log_prob", "k_step_forecast")
+)
+NEAR_MISSES = [
+    *params("1.1", LAG, ARRAY_NEAR_MISSES, wrap=item(0), label="features: "),
+    *params("1.1", LAG, ARRAY_NEAR_MISSES, wrap=item(1), label="labels: "),
+    *params(
+        "1.1",
+        LAG,
+        [("a list of str", lambda v: [str(x) for x in v], "labels must be an array of numbers")],
+        wrap=item(1),
+        label="labels: ",
+    ),
+    *params("1.2", MARKOV, NUMBER_NEAR_MISSES),
+    *params("1.2", MARKOV, [("off by 1e-4 relative", lambda x: x * (1 + 1e-4), "expected")]),
+    *params("1.3", FORECAST, ARRAY_NEAR_MISSES),
+]
+
+
+@pytest.mark.parametrize(("key", "answer", "message"), NEAR_MISSES)
+def test_near_misses_of_the_reference_are_wrong(key, answer, message):
+    assert_near_miss_fails(key, answer, message)
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        *params("1.1", LAG, [("lists", lambda out: tuple(v.tolist() for v in out))]),
+        *params("1.2", MARKOV, NUMBER_FORMS),
+        *params("1.3", FORECAST, [("a list of lists", lambda v: v.tolist())]),
+    ],
+)
+def test_the_reference_in_another_accepted_form_passes(key, answer):
+    assert_accepted(key, answer)

@@ -5,7 +5,19 @@ import pytest
 
 from d2lrnn.exercises import judge
 from tests.chapter_code import define
-from tests.unit.exercises import assert_solution_passes_and_starter_fails
+from tests.unit.exercises import (
+    ARRAY_NEAR_MISSES,
+    NUMBER_FORMS,
+    NUMBER_NEAR_MISSES,
+    assert_accepted,
+    assert_near_miss_fails,
+    assert_solution_passes_and_starter_fails,
+    column,
+    objects,
+    params,
+    text,
+    with_nan,
+)
 
 
 def solution(name, replace=None):
@@ -129,3 +141,72 @@ def test_windows_side_by_side_are_random_sampling_not_sequential_partitioning():
     assert not verdict.passed and "consecutive windows side by side" in verdict.message
     too_few = judge("2.4", lambda corpus, b, t: side_by_side(corpus, b, t)[:-1])
     assert not too_few.passed and "minibatches" in too_few.message
+
+
+# ---------------------------------------------------------------- near misses of the reference
+
+ZIPF, BIGRAM, PPL, BATCHES = (
+    solution(n) for n in ("zipf_exponent", "smoothed_bigram", "perplexity", "sequential_batches")
+)
+
+
+def each_pair(index):
+    """Apply a transform to X (0) or Y (1) of every minibatch (X, Y)."""
+
+    def wrap(transform):
+        return lambda batches: [
+            tuple(transform(v) if i == index else v for i, v in enumerate(pair)) for pair in batches
+        ]
+
+    return wrap
+
+
+#: Token indices: ints. A float array is refused even when its values are whole.
+TOKEN_NEAR_MISSES = [
+    ("off by 0.5", lambda a: a + 0.5, "must be an array of ints, got ndarray of dtype float64"),
+    ("whole floats", lambda a: a.astype(float), "must be an array of ints"),
+    ("off by one token", lambda a: a + 1, "should be"),
+    ("a trailing axis of 1", column, "must have shape (batch_size, num_steps)"),
+    ("strings", text, "must be an array of numbers"),
+    ("dtype object", objects, "must be an array of numbers"),
+    ("one NaN", with_nan, "must be an array of ints"),
+    ("a list of floats", lambda a: a.astype(float).tolist(), "must be an array of ints"),
+]
+
+NEAR_MISSES = [
+    *params("2.1", ZIPF, NUMBER_NEAR_MISSES),
+    *params("2.2", BIGRAM, ARRAY_NEAR_MISSES),
+    *params("2.3", PPL, NUMBER_NEAR_MISSES),
+    *params("2.4", BATCHES, TOKEN_NEAR_MISSES, wrap=each_pair(0), label="X: "),
+    *params("2.4", BATCHES, TOKEN_NEAR_MISSES, wrap=each_pair(1), label="Y: "),
+]
+
+
+@pytest.mark.parametrize(("key", "answer", "message"), NEAR_MISSES)
+def test_near_misses_of_the_reference_are_wrong(key, answer, message):
+    assert_near_miss_fails(key, answer, message)
+
+
+def test_an_infinite_perplexity_is_a_number_but_nan_is_not():
+    nan_for_zero = judge("2.3", lambda lp: PPL(lp) if np.isfinite(lp).all() else float("nan"))
+    assert not nan_for_zero.passed and "NaN" in nan_for_zero.message, nan_for_zero.text()
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        *params("2.1", ZIPF, NUMBER_FORMS),
+        *params("2.2", BIGRAM, [("a list of lists", lambda v: v.tolist())]),
+        *params("2.3", PPL, NUMBER_FORMS),
+        *params(
+            "2.4",
+            BATCHES,
+            [
+                ("lists of ints", lambda b: [(X.tolist(), Y.tolist()) for X, Y in b]),
+                ("int32", lambda b: [(X.astype(np.int32), Y.astype(np.int32)) for X, Y in b]),
+            ],
+        ),
+    ],
+)
+def test_the_reference_in_another_accepted_form_passes(key, answer):
+    assert_accepted(key, answer)

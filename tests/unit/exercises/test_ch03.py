@@ -1,10 +1,20 @@
 """Chapter 3's checks: its solutions pass; its starters and plausible wrong answers fail."""
 
+import numpy as np
 import pytest
+from mxnet import np as mnp
 
 from d2lrnn.exercises import judge
 from tests.chapter_code import define
-from tests.unit.exercises import assert_solution_passes_and_starter_fails
+from tests.unit.exercises import (
+    ARRAY_NEAR_MISSES,
+    NUMBER_FORMS,
+    NUMBER_NEAR_MISSES,
+    assert_accepted,
+    assert_near_miss_fails,
+    assert_solution_passes_and_starter_fails,
+    params,
+)
 
 
 def solution(name, replace=None):
@@ -81,3 +91,50 @@ def test_an_array_instead_of_one_number_is_wrong():
     replace = {"float(mnp.exp(-picked.mean()))": "mnp.exp(-picked.mean(axis=0))"}
     verdict = judge("3.3", solution("perplexity", replace))
     assert not verdict.passed and "return one number" in verdict.message
+
+
+# ---------------------------------------------------------------- near misses of the reference
+
+STEP, CLIP, PPL = (solution(n) for n in ("rnn_step", "clip_by_norm", "perplexity"))
+
+
+def first(transform):
+    """Apply a transform to the first clipped array only."""
+    return lambda grads: [transform(grads[0]), *grads[1:]]
+
+
+NEAR_MISSES = [
+    *params("3.1", STEP, ARRAY_NEAR_MISSES),
+    *params("3.2", CLIP, ARRAY_NEAR_MISSES, wrap=first, label="the first array: "),
+    *params(
+        "3.2",
+        CLIP,
+        [("every array off by 1e-2 relative", lambda grads: [g * 1.01 for g in grads], "norm")],
+    ),
+    *params("3.3", PPL, NUMBER_NEAR_MISSES),
+    *params(
+        "3.3",
+        PPL,
+        [("an MXNet array of shape (1,)", lambda x: mnp.array([x]), "return one number")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("key", "answer", "message"), NEAR_MISSES)
+def test_near_misses_of_the_reference_are_wrong(key, answer, message):
+    assert_near_miss_fails(key, answer, message)
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        *params("3.1", STEP, [("NumPy", lambda H: H.asnumpy())]),
+        *params(
+            "3.2", CLIP, [("a tuple of NumPy arrays", lambda g: tuple(a.asnumpy() for a in g))]
+        ),
+        *params("3.3", PPL, NUMBER_FORMS),
+        *params("3.3", PPL, [("a NumPy float32", np.float32), ("a 0-d MXNet array", mnp.array)]),
+    ],
+)
+def test_the_reference_in_another_accepted_form_passes(key, answer):
+    assert_accepted(key, answer)

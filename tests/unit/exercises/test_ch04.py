@@ -5,7 +5,13 @@ import pytest
 
 from d2lrnn.exercises import judge
 from tests.chapter_code import define
-from tests.unit.exercises import assert_solution_passes_and_starter_fails
+from tests.unit.exercises import (
+    ARRAY_NEAR_MISSES,
+    assert_accepted,
+    assert_near_miss_fails,
+    assert_solution_passes_and_starter_fails,
+    params,
+)
 
 
 def solution(name, replace=None):
@@ -119,7 +125,7 @@ def unseeded(num_hiddens, radius, seed):
         (by_spectral_radius, "spectral radius"),
         (lambda h, radius, seed: radius * np.eye(h), "seeds 0 and 1 give the same matrix"),
         (unseeded, "two calls with seed"),
-        (lambda h, radius, seed: np.eye(h + 1), "must be (5, 5)"),
+        (lambda h, radius, seed: np.eye(h + 1), "must have shape (5, 5)"),
         (lambda h, radius, seed: "W", "must be an array"),
     ],
 )
@@ -132,3 +138,45 @@ def test_wrong_scaled_orthogonals_fail_with_a_reason(answer, message):
 def test_forgetting_the_radius_fails_with_its_reason():
     verdict = judge("4.3", solution("scaled_orthogonal", {"return radius * q": "return q"}))
     assert not verdict.passed and "every singular value is 1" in verdict.message
+
+
+# ---------------------------------------------------------------- near misses of the reference
+
+JACOBIAN, NORMS, ORTHOGONAL = (
+    solution(n) for n in ("step_jacobian", "jacobian_norms", "scaled_orthogonal")
+)
+NEAR_MISSES = [
+    *params("4.1", JACOBIAN, ARRAY_NEAR_MISSES),
+    *params("4.2", NORMS, ARRAY_NEAR_MISSES),
+    *params("4.2", NORMS, [("off by 1e-4 relative", lambda v: v * (1 + 1e-4), "differ")]),
+    *params("4.3", ORTHOGONAL, ARRAY_NEAR_MISSES),
+    *params(
+        "4.3",
+        ORTHOGONAL,
+        [
+            (
+                "infinite values",
+                lambda W: W + np.where(np.eye(len(W)) > 0, 0, np.inf),
+                "20 infinite",
+            ),
+            ("NaN everywhere", lambda W: W * np.nan, "25 NaN"),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("key", "answer", "message"), NEAR_MISSES)
+def test_near_misses_of_the_reference_are_wrong(key, answer, message):
+    assert_near_miss_fails(key, answer, message)
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        *params("4.1", JACOBIAN, [("a list of lists", lambda J: J.tolist())]),
+        *params("4.2", NORMS, [("a list", lambda v: v.tolist())]),
+        *params("4.3", ORTHOGONAL, [("a list of lists", lambda W: W.tolist())]),
+    ],
+)
+def test_the_reference_in_another_accepted_form_passes(key, answer):
+    assert_accepted(key, answer)

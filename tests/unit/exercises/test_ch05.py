@@ -3,11 +3,21 @@
 import numpy as np
 import pytest
 from mxnet import gluon
+from mxnet import np as mnp
 
 from d2lrnn import longrange
 from d2lrnn.exercises import judge
 from tests.chapter_code import define
-from tests.unit.exercises import assert_solution_passes_and_starter_fails
+from tests.unit.exercises import (
+    ARRAY_NEAR_MISSES,
+    INT_FORMS,
+    INT_NEAR_MISSES,
+    assert_accepted,
+    assert_near_miss_fails,
+    assert_solution_passes_and_starter_fails,
+    item,
+    params,
+)
 
 KEYS = [("5.1", "lstm_step"), ("5.2", "count_params"), ("5.3", "gru_step")]
 
@@ -88,7 +98,7 @@ def test_the_reference_count_is_gluons_and_the_librarys():
         ({'"gru": 3, "lstm": 4': '"gru": 1, "lstm": 1'}, "one block, whatever the cell"),
         ({"h * d + h * h": "h * d"}, "no recurrent weights"),
         ({"h * d + h * h": "h * d + h * d"}, "expected"),
-        ({"return G": "return 0.5 + G"}, "one whole number"),
+        ({"return G": "return 0.5 + G"}, "the number of parameters must be an int, got float"),
     ],
 )
 def test_wrong_counts_fail_with_a_reason_and_the_hint(replace, message):
@@ -124,3 +134,40 @@ def test_gru_blocks_read_in_another_order_are_named():
     }
     verdict = judge("5.3", solution("gru_step", replace))
     assert not verdict.passed and "update, reset, candidate" in verdict.message, verdict.text()
+
+
+# ---------------------------------------------------------------- near misses of the reference
+
+LSTM, COUNT, GRU = (solution(n) for n in ("lstm_step", "count_params", "gru_step"))
+NEAR_MISSES = [
+    *params("5.1", LSTM, ARRAY_NEAR_MISSES, wrap=item(0), label="H_t: "),
+    *params("5.1", LSTM, ARRAY_NEAR_MISSES, wrap=item(1), label="C_t: "),
+    *params("5.2", COUNT, INT_NEAR_MISSES),
+    *params("5.2", COUNT, [("a bool", bool, "must be an int, got bool True")]),
+    *params("5.3", GRU, ARRAY_NEAR_MISSES),
+]
+
+
+@pytest.mark.parametrize(("key", "answer", "message"), NEAR_MISSES)
+def test_near_misses_of_the_reference_are_wrong(key, answer, message):
+    assert_near_miss_fails(key, answer, message)
+
+
+def test_the_count_off_by_half_is_refused_as_a_float_not_truncated():
+    verdict = judge("5.2", lambda cell, d, h, q: COUNT(cell, d, h, q) + 0.5)
+    assert verdict.message == "the number of parameters must be an int, got float 88.5", (
+        verdict.text()
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        *params("5.1", LSTM, [("a list [H_t, C_t]", list)]),
+        *params("5.2", COUNT, INT_FORMS),
+        *params("5.2", COUNT, [("a 0-d MXNet int32", lambda n: mnp.array(n, dtype="int32"))]),
+        *params("5.3", GRU, [("a list of lists", lambda H: H.asnumpy().tolist())]),
+    ],
+)
+def test_the_reference_in_another_accepted_form_passes(key, answer):
+    assert_accepted(key, answer)

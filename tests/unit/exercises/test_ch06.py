@@ -5,7 +5,16 @@ import pytest
 
 from d2lrnn.exercises import judge
 from tests.chapter_code import define
-from tests.unit.exercises import assert_solution_passes_and_starter_fails
+from tests.unit.exercises import (
+    ARRAY_NEAR_MISSES,
+    INT_FORMS,
+    INT_NEAR_MISSES,
+    assert_accepted,
+    assert_near_miss_fails,
+    assert_solution_passes_and_starter_fails,
+    item,
+    params,
+)
 
 NAMES = [
     ("6.1", "gru_lm_params"),
@@ -223,3 +232,33 @@ def test_wrong_recursive_networks_fail_with_a_reason_and_the_hint(replace, messa
 def test_a_chain_over_the_leaves_is_named():
     verdict = judge("6.5", chain)
     assert not verdict.passed and "as a chain" in verdict.message
+
+
+# ---------------------------------------------------------------- near misses of the reference
+
+COUNT, DEEP, BIDIRECTIONAL, LAST, TREE = (solution(name) for _, name in NAMES)
+NEAR_MISSES = [
+    *params("6.1", COUNT, INT_NEAR_MISSES),
+    *params("6.2", DEEP, ARRAY_NEAR_MISSES, wrap=item(0), label="outputs: "),
+    *params("6.2", DEEP, ARRAY_NEAR_MISSES, wrap=item(1), label="final states: "),
+    *params("6.3", BIDIRECTIONAL, ARRAY_NEAR_MISSES),
+    *params("6.4", LAST, ARRAY_NEAR_MISSES),
+    *params("6.5", TREE, ARRAY_NEAR_MISSES),
+]
+
+
+@pytest.mark.parametrize(("key", "answer", "message"), NEAR_MISSES)
+def test_near_misses_of_the_reference_are_wrong(key, answer, message):
+    assert_near_miss_fails(key, answer, message)
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        *params("6.1", COUNT, INT_FORMS),
+        *params("6.2", DEEP, [("a list of NumPy arrays", lambda out: [a.asnumpy() for a in out])]),
+        *params("6.5", TREE, [("a list", lambda v: v.tolist())]),
+    ],
+)
+def test_the_reference_in_another_accepted_form_passes(key, answer):
+    assert_accepted(key, answer)

@@ -4,10 +4,22 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from mxnet import np as mnp
 
 from d2lrnn.exercises import judge
 from tests.chapter_code import define
-from tests.unit.exercises import assert_solution_passes_and_starter_fails
+from tests.unit.exercises import (
+    ARRAY_NEAR_MISSES,
+    INT_FORMS,
+    INT_NEAR_MISSES,
+    NUMBER_FORMS,
+    NUMBER_NEAR_MISSES,
+    assert_accepted,
+    assert_near_miss_fails,
+    assert_solution_passes_and_starter_fails,
+    item,
+    params,
+)
 
 NAMES = [
     ("7.1", "masked_loss"),
@@ -66,7 +78,8 @@ def test_a_loss_per_position_instead_of_one_number_fails():
         ({"for ref in refs:": "for ref in refs[:1]:"}, "the first reference only"),
         ({"sum(counts.values())": "len(counts)"}, "distinct n-grams"),
         ({"sum(counts.values())": "max(0, len(hyp) - n)"}, "one n-gram too few"),
-        ({"sum(counts.values())": "str(counts)"}, "whole numbers"),
+        ({"sum(counts.values())": "str(counts)"}, "the total must be an int, got str"),
+        ({"sum(counts.values())": "float(sum(counts.values()))"}, "the total must be an int"),
     ],
 )
 def test_wrong_clipped_matches_fail_with_a_reason_and_the_hint(replace, message):
@@ -130,3 +143,90 @@ def test_wrong_attentions_fail_with_a_reason_and_the_hint(replace, message):
 def test_attention_weights_of_the_wrong_shape_fail():
     verdict = judge("7.4", solution("additive_attention", {"), alpha ": "), alpha.T "}))
     assert not verdict.passed and "alpha must have shape (N, T)" in verdict.message
+
+
+# ---------------------------------------------------------------- near misses of the reference
+
+LOSS, MATCHES, TOP, ATTENTION = (solution(name) for _, name in NAMES)
+
+
+def each_triple(index):
+    """Apply a transform to the row (0), word (1) or log P (2) of every candidate."""
+
+    def wrap(transform):
+        return lambda triples: [
+            tuple(transform(v) if i == index else v for i, v in enumerate(c)) for c in triples
+        ]
+
+    return wrap
+
+
+def zero_one_as_bool(n):
+    """0 and 1 as False and True (equal to them in Python), other ints unchanged."""
+    return bool(n) if n in (0, 1) else n
+
+
+#: log P near misses: a wrong value is named by the check's "their log P should be".
+LOG_P_NEAR_MISSES = [
+    (name, transform, "their log P should be" if message == "expected" else message)
+    for name, transform, message in NUMBER_NEAR_MISSES
+]
+
+#: row and word near misses: a wrong index is named by "the K best extensions ... are".
+INDEX_NEAR_MISSES = [
+    (name, transform, "the K best extensions" if message == "expected" else message)
+    for name, transform, message in INT_NEAR_MISSES
+]
+
+NEAR_MISSES = [
+    *params("7.1", LOSS, NUMBER_NEAR_MISSES),
+    *params("7.2", MATCHES, INT_NEAR_MISSES, wrap=item(0), label="matches: "),
+    *params("7.2", MATCHES, INT_NEAR_MISSES, wrap=item(1), label="total: "),
+    *params(
+        "7.2",
+        MATCHES,
+        [("0 and 1 as bools", lambda out: tuple(map(zero_one_as_bool, out)), "got bool False")],
+    ),
+    *params("7.3", TOP, INDEX_NEAR_MISSES, wrap=each_triple(0), label="rows: "),
+    *params("7.3", TOP, INDEX_NEAR_MISSES, wrap=each_triple(1), label="words: "),
+    *params("7.3", TOP, LOG_P_NEAR_MISSES, wrap=each_triple(2), label="log P: "),
+    *params(
+        "7.3",
+        TOP,
+        [
+            ("rows 0 and 1 as bools", each_triple(0)(zero_one_as_bool), "row must be an int"),
+            ("a NumPy array (K, 3)", np.array, "(row, word, log P) triples"),
+            ("no log P", lambda out: [(r, w) for r, w, _ in out], "(row, word, log P) triples"),
+        ],
+    ),
+    *params("7.4", ATTENTION, ARRAY_NEAR_MISSES, wrap=item(0), label="c: "),
+    *params("7.4", ATTENTION, ARRAY_NEAR_MISSES, wrap=item(1), label="alpha: "),
+]
+
+
+@pytest.mark.parametrize(("key", "answer", "message"), NEAR_MISSES)
+def test_near_misses_of_the_reference_are_wrong(key, answer, message):
+    assert_near_miss_fails(key, answer, message)
+
+
+def test_matches_off_by_half_are_refused_as_a_float_not_truncated():
+    """The issue's case: int(3.5) == 3 made an answer off by 0.5 pass."""
+    verdict = judge("7.2", lambda hyp, refs, n: (MATCHES(hyp, refs, n)[0] + 0.5, len(hyp) - n + 1))
+    assert verdict.message == "the number of matches must be an int, got float 3.5", verdict.text()
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        *params("7.1", LOSS, NUMBER_FORMS),
+        *params("7.1", LOSS, [("a 0-d MXNet array", mnp.array)]),
+        *params("7.2", MATCHES, INT_FORMS, wrap=lambda t: lambda out: tuple(map(t, out))),
+        *params("7.2", MATCHES, [("a list", list)]),
+        *params("7.3", TOP, INT_FORMS, wrap=each_triple(0), label="rows: "),
+        *params("7.3", TOP, NUMBER_FORMS, wrap=each_triple(2), label="log P: "),
+        *params("7.3", TOP, [("lists", lambda out: [list(c) for c in out])]),
+        *params("7.4", ATTENTION, [("NumPy", lambda out: tuple(a.asnumpy() for a in out))]),
+    ],
+)
+def test_the_reference_in_another_accepted_form_passes(key, answer):
+    assert_accepted(key, answer)

@@ -7,7 +7,16 @@ from mxnet import np as mnp
 
 from d2lrnn.exercises import judge
 from tests.chapter_code import define
-from tests.unit.exercises import assert_solution_passes_and_starter_fails
+from tests.unit.exercises import (
+    ARRAY_NEAR_MISSES,
+    INT_FORMS,
+    INT_NEAR_MISSES,
+    assert_accepted,
+    assert_near_miss_fails,
+    assert_solution_passes_and_starter_fails,
+    item,
+    params,
+)
 
 APPENDIX = "appendix_fast_layers"
 
@@ -167,3 +176,37 @@ def test_a_gru_whose_gradient_is_cut_fails():
     )
     verdict = judge("8.3", stopped)
     assert not verdict.passed and "the gradient of dL/dW_h" in verdict.message, verdict.text()
+
+
+# ---------------------------------------------------------------- near misses of the reference
+
+LOOKUP, BYTES, GRU = (solution(n) for n in ("lookup_grad", "backward_bytes", "gru_step4"))
+NEAR_MISSES = [
+    *params("8.1", LOOKUP, ARRAY_NEAR_MISSES),
+    *params("8.2", BYTES, INT_NEAR_MISSES, wrap=item(0), label="index_bytes: "),
+    *params("8.2", BYTES, INT_NEAR_MISSES, wrap=item(1), label="cut_bytes: "),
+    *params("8.3", GRU, ARRAY_NEAR_MISSES),
+    *params("8.3", GRU, [("off by 1e-2 relative, on the graph", lambda out: out * 1.01, None)]),
+]
+
+
+@pytest.mark.parametrize(("key", "answer", "message"), NEAR_MISSES)
+def test_near_misses_of_the_reference_are_wrong(key, answer, message):
+    assert_near_miss_fails(key, answer, message)
+
+
+def test_byte_counts_off_by_half_are_refused_as_floats_not_truncated():
+    verdict = judge("8.2", lambda T, N, h, g: tuple(n + 0.5 for n in BYTES(T, N, h, g)))
+    assert verdict.message == "index_bytes must be an int, got float 100663296.5", verdict.text()
+
+
+@pytest.mark.parametrize(
+    ("key", "answer"),
+    [
+        *params("8.1", LOOKUP, [("a list of lists", lambda G: G.asnumpy().tolist())]),
+        *params("8.2", BYTES, INT_FORMS, wrap=lambda t: lambda out: tuple(map(t, out))),
+        *params("8.2", BYTES, [("a list", list)]),
+    ],
+)
+def test_the_reference_in_another_accepted_form_passes(key, answer):
+    assert_accepted(key, answer)

@@ -1,6 +1,8 @@
 """The exercises' registry and judge: verdicts for right, wrong, unattempted and failing answers."""
 
+import numpy as np
 import pytest
+from mxnet import np as mnp
 
 from d2lrnn.exercises import check_exercise, core, judge
 
@@ -86,3 +88,124 @@ def test_the_registry_is_in_the_books_order(monkeypatch):
     for key in ("10.1", "3.10", "3.2", "8.1"):
         core.exercise(key, "t", hint="-")(lambda a: None)
     assert list(core.exercises()) == ["3.2", "3.10", "8.1", "10.1"]
+
+
+# ---------------------------------------------------------------- the checks' helpers
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (3, 3),
+        (np.int64(3), 3),
+        (np.uint8(3), 3),
+        (np.array(3), 3),
+        (mnp.array(3, dtype="int32"), 3),
+    ],
+    ids=["int", "np.int64", "np.uint8", "0-d NumPy", "0-d MXNet"],
+)
+def test_as_number_integer_accepts_ints_as_ints(value, expected):
+    got = core.as_number(value, "the count", integer=True)
+    assert got == expected and type(got) is int
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (12.0, "the count must be an int, got float 12.0"),
+        (3.5, "the count must be an int, got float 3.5"),
+        (np.float64(12.0), "the count must be an int, got float64 12.0"),
+        (np.array(12.0), "the count must be an int, got a 0-d ndarray of dtype float64, 12.0"),
+        (True, "the count must be an int, got bool True"),
+        (np.bool_(False), "the count must be an int, got bool False"),
+        ("3", "the count must be an int, got str '3'"),
+        (None, "the count must be an int, got None"),
+        (float("nan"), "the count must be an int, got float nan"),
+        (np.array([3]), "the count must be one number, got an array of shape (1,)"),
+        ([3], "the count must be an int, got list [3]"),
+    ],
+    ids=repr,
+)
+def test_as_number_integer_refuses_what_is_not_an_int(value, message):
+    with pytest.raises(core.Wrong) as info:
+        core.as_number(value, "the count", integer=True)
+    assert info.value.reason == message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [2.5, 2, np.float32(2.5), np.int64(2), np.array(2.5), mnp.array(2.5), float("inf")],
+    ids=repr,
+)
+def test_as_number_accepts_numbers_and_infinity(value):
+    got = core.as_number(value, "the loss")
+    assert type(got) is float and got == float(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("3", "the loss must be a number, got str '3'"),
+        (True, "the loss must be a number, got bool True"),
+        (None, "the loss must be a number, got None"),
+        (float("nan"), "the loss must be a number, got float nan (NaN: not a number)"),
+        (np.array([2.5]), "the loss must be one number, got an array of shape (1,)"),
+        (mnp.array([[2.5]]), "the loss must be one number, got an array of shape (1, 1)"),
+        ([2.5], "the loss must be a number, got list [2.5]"),
+        (1 + 2j, "the loss must be a number, got complex (1+2j)"),
+    ],
+    ids=repr,
+)
+def test_as_number_refuses_what_is_not_one_number(value, message):
+    with pytest.raises(core.Wrong) as info:
+        core.as_number(value, "the loss")
+    assert info.value.reason == message
+
+
+def test_as_array_keeps_the_shape_and_the_values():
+    column = core.as_array(np.arange(3.0)[:, None], "H")
+    assert column.shape == (3, 1) and column.dtype == np.float64  # not squeezed to (3,)
+    assert core.as_array(mnp.array([1.5, 2.5]), "H").tolist() == [1.5, 2.5]
+    assert core.as_array([[1, 2], [3, 4]], "H").shape == (2, 2)
+    assert np.isnan(core.as_array([1.0, np.nan], "H")[1])  # kept, for same() to reject
+    tokens = core.as_array(np.array([[1, 2]], dtype=np.int32), "X", integer=True)
+    assert tokens.dtype == np.int64 and tokens.tolist() == [[1, 2]]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("abc", "H must be an array of numbers, got str 'abc'"),
+        (None, "H must be an array of numbers, got None"),
+        (True, "H must be an array of numbers, got bool True"),
+        ([1.0, True], "H must be an array of numbers, got list [1.0, True], which holds bool True"),
+        (["1", "2"], "H must be an array of numbers, got list ['1', '2'], which holds str '1'"),
+        (np.array([True, False]), "H must be an array of numbers, got ndarray of dtype bool"),
+        (np.array(["1.5"]), "H must be an array of numbers, got ndarray of dtype <U3"),
+        (
+            np.array([1.5], dtype=object),
+            "H must be an array of numbers, got ndarray of dtype object",
+        ),
+        ([[1.0, 2.0], [3.0]], "H must be an array of numbers, got list [[1.0, 2.0], [3.0]]"),
+        (object(), "H must be an array of numbers, got object"),
+    ],
+    ids=lambda v: type(v).__name__ if type(v) is object else repr(v),  # no address: xdist
+)
+def test_as_array_refuses_what_is_not_an_array_of_numbers(value, message):
+    with pytest.raises(core.Wrong) as info:
+        core.as_array(value, "H")
+    assert info.value.reason.startswith(message)
+
+
+@pytest.mark.parametrize(
+    "value", [np.array([1.0, 2.0]), np.array([1.5]), [0.0, 1.0], mnp.array([1, 2], dtype="float32")]
+)
+def test_as_array_integer_refuses_floats_even_whole_ones(value):
+    with pytest.raises(core.Wrong, match="X must be an array of ints, got "):
+        core.as_array(value, "X", integer=True)
+
+
+def test_same_compares_shapes_and_never_calls_nan_equal():
+    assert core.same([1.0, 2.0], [1.0, 2.0])
+    assert not core.same(np.array([[1.0], [2.0]]), np.array([1.0, 2.0]))
+    assert not core.same([np.nan], [np.nan])

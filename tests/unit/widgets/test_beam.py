@@ -299,7 +299,7 @@ def test_explorer_is_importable_from_the_widgets_package():
         (
             {"sentences": ["i am cold and tired here ."]},
             ValueError,
-            r"sentences\[0\] must have at most data.max_len = 6 tokens .*got 7",
+            r"sentences\[0\] must have at most max_len = 6 tokens .*got 7",
         ),
         ({"sentences": ["He.", "he ."]}, ValueError, r"sentences must not repeat a value"),
         ({"beam_sizes": (1, 0)}, ValueError, r"beam_sizes\[1\] must be an int >= 1 and <= 16"),
