@@ -61,11 +61,10 @@ help:
 	@echo "make lock      re-resolve pyproject.toml's ranges into requirements/ (every Python, Colab, Binder)"
 
 # .venvs/3.X from requirements/py3.X.txt, made anew when that file or pyproject.toml changes.
-# The set is closed, so --no-deps installs exactly it (see requirements/lock.py). --no-compile:
-# Python compiles a module when it is first imported, instead of pip compiling every module of
-# every package at install, most of them never imported (the 3.11 set installs in 24 s instead
-# of 39 s on 2 cores).
-PIP_INSTALL := -m pip install -qq --disable-pip-version-check --no-compile --no-deps
+# The set is closed, so --no-deps installs exactly it (see requirements/lock.py). pip compiles
+# every module at install (not --no-compile: where PYTHONDONTWRITEBYTECODE is set, as on these
+# machines, Python would then compile mxnet and the rest anew in every kernel).
+PIP_INSTALL := -m pip install -qq --disable-pip-version-check --no-deps
 .venvs/%/.installed: requirements/py%.txt pyproject.toml
 	@py="$(call find_python,$*)"; test -n "$$py" || { echo "python$* is not on this machine"; exit 1; }; \
 	  rm -rf .venvs/$* && "$$py" -m venv .venvs/$*

@@ -15,6 +15,7 @@ FIGSIZE = (5.0, 3.0)
 __all__ = [
     "FIGSIZE",
     "SEQUENCE_SHAPES",
+    "attention_heatmap",
     "gate_heatmap",
     "plot",
     "plot_partitions",
@@ -196,6 +197,30 @@ def gate_heatmap(gates: dict, text: str, names: Sequence[str], units: Sequence[i
         fig.colorbar(image, ax=ax, fraction=0.02, pad=0.01)
     fig.tight_layout()
     return fig
+
+
+def attention_heatmap(amap, ax=None):
+    """Draw an :class:`~d2lrnn.seq2seq.AttentionMap`: the source's tokens across, the
+    output's down, each cell the weight the model gave that source token when it chose that
+    output token (0 to 1). Returns the axes; the figure's alt text is the caller's (say
+    which sentence, and where the weight goes)."""
+    from .seq2seq import AttentionMap  # only to check the type
+
+    if not isinstance(amap, AttentionMap):
+        raise TypeError(
+            f"amap must be an AttentionMap (see seq2seq.attention_maps), got {type(amap).__name__}"
+        )
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.45 * len(amap.source) + 1.6, 0.35 * len(amap.output) + 1.0))
+    elif not isinstance(ax, plt.Axes):
+        raise TypeError(f"ax must be None or matplotlib Axes, got {type(ax).__name__}")
+    image = ax.imshow(amap.weights, cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xticks(range(len(amap.source)), amap.source, rotation=45, ha="right")
+    ax.set_yticks(range(len(amap.output)), amap.output)
+    ax.set_xlabel("source")
+    ax.set_ylabel("output")
+    ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="attention weight")
+    return ax
 
 
 #: The five shapes of :func:`sequence_shapes`: (title, example, input steps, output steps,

@@ -51,17 +51,21 @@ from .translation import BOS, EOS, TranslationData, detokenize, source_tokens
 
 __all__ = [
     "AttentionDecoder",
+    "AttentionMap",
     "BeamStep",
+    "BidirectionalEncoder",
     "Decoder",
     "Encoder",
     "EncoderDecoder",
     "Hypothesis",
+    "attention_maps",
     "beam_search",
     "check_model_for",
     "decoder_loss",
     "exhaustive_search",
     "greedy_decode",
     "masked_cross_entropy",
+    "reverse_valid",
     "sequence_mask",
     "translate",
     "valid_cross_entropy",
@@ -270,6 +274,88 @@ class Encoder(gluon.Block):
             use_sequence_length=True,
         ).as_np_ndarray()  # fmt: skip
         return outputs, last
+
+
+def _reverse_valid(x, valid_len):
+    return mx.nd.SequenceReverse(
+        x.as_nd_ndarray(), valid_len.astype("float32").as_nd_ndarray(), use_sequence_length=True
+    ).as_np_ndarray()
+
+
+def reverse_valid(x, valid_len):
+    """Each sequence's first ``valid_len[n]`` steps in reverse order, the padding left in place.
+
+    ``x`` ``(T, N, ...)`` (an MXNet array, step-major), ``valid_len`` ``(N,)`` integer lengths
+    in ``[1, T]``. Applied twice it gives ``x`` back. It is how a backward direction reads a
+    padded sentence as if alone: ``reverse_valid(x)`` starts with the sentence's last real
+    token, so the padding comes after every real token instead of before them. (MXNet's
+    ``SequenceReverse``, which autograd differentiates; the NumPy counterpart for token
+    indices is :func:`~d2lrnn.translation.reversed_sources`.)
+    """
+    if not isinstance(x, mnp.ndarray) or x.ndim < 2 or 0 in x.shape[:2]:
+        got = x.shape if hasattr(x, "shape") else type(x).__name__
+        raise ValueError(f"x must be a non-empty MXNet array (T, N, ...), got {got}")
+    _check_mx(valid_len, "valid_len", (x.shape[1],), f"({x.shape[1]},) of lengths", integer=True)
+    _check_lengths(valid_len, "valid_len", x.shape[0])
+    return _reverse_valid(x, valid_len)
+
+
+class BidirectionalEncoder(gluon.Block):
+    """An encoder that reads each source both ways, each direction over its real tokens only.
+
+    ``forward(X, valid_len) -> (outputs, state)`` as :class:`Encoder`'s: ``outputs``
+    ``(T, N, h)`` are ``[forward H_t, backward H_t]``, each direction ``h / 2`` wide, and
+    ``state`` ``(N, h)`` is ``[forward H at the last real token, backward H at the first]``:
+    the two states that have read the whole sentence. The backward direction reads
+    :func:`reverse_valid` of the embeddings, so that a padded sentence's states at its real
+    positions are those of the sentence alone, unpadded; ``read_padding=True`` instead
+    reverses the whole padded array, as a plain bidirectional layer does (the backward
+    direction then reads the padding first, and the forward state is taken after it), to
+    measure what that costs. Bahdanau et al. (2015) read the source this way, with ``h/2 =
+    1000`` units a direction.
+    """
+
+    def __init__(
+        self, vocab_size: int, embed_size: int, num_hiddens: int, read_padding: bool = False
+    ):
+        super().__init__()
+        self.vocab_size = check_int(vocab_size, "vocab_size", 1)
+        check_int(embed_size, "embed_size", 1)
+        self.num_hiddens = check_int(num_hiddens, "num_hiddens", 2)
+        if num_hiddens % 2:
+            raise ValueError(f"num_hiddens must be even (half a direction), got {num_hiddens}")
+        self.read_padding = check_bool(read_padding, "read_padding")
+        with self.name_scope():
+            self.embedding = gluon.nn.Embedding(vocab_size, embed_size)
+            self.forward_rnn = GRUScratch(num_hiddens // 2, num_inputs=embed_size)
+            self.backward_rnn = GRUScratch(num_hiddens // 2, num_inputs=embed_size)
+
+    def forward(self, X, valid_len):
+        _check_source(X, valid_len)
+        _check_length_dtype(valid_len, "valid_len")
+        ids, lengths = _host_ranges(X, valid_len)
+        _check_ids(ids, "X", self.vocab_size)
+        _check_lengths(valid_len, "valid_len", X.shape[1], lengths)
+        emb = self.embedding(X.T)  # (T, N, E)
+        N = X.shape[0]
+        out_f, _ = self.forward_rnn(emb, begin_state(self.forward_rnn, N, X.ctx))
+        if self.read_padding:
+            out_b, _ = self.backward_rnn(
+                mnp.flip(emb, axis=0), begin_state(self.backward_rnn, N, X.ctx)
+            )
+            out_b = mnp.flip(out_b, axis=0)
+            last_f = out_f[-1]
+        else:
+            out_b, _ = self.backward_rnn(
+                _reverse_valid(emb, valid_len), begin_state(self.backward_rnn, N, X.ctx)
+            )
+            out_b = _reverse_valid(out_b, valid_len)  # back in the sentence's order
+            last_f = mx.nd.SequenceLast(
+                out_f.as_nd_ndarray(), valid_len.astype("float32").as_nd_ndarray(),
+                use_sequence_length=True,
+            ).as_np_ndarray()  # fmt: skip
+        outputs = mnp.concatenate([out_f, out_b], axis=-1)
+        return outputs, mnp.concatenate([last_f, out_b[0]], axis=-1)
 
 
 class Decoder(gluon.Block):
@@ -816,6 +902,72 @@ def exhaustive_search(
                         nxt.append((seq, total, new_state, tok))
             frontier = nxt
     return [t for t in best_tokens if t != eos], best_score
+
+
+@dataclass
+class AttentionMap:
+    """Where an attention model looked while it translated one sentence (greedily).
+
+    ``source`` lists the sentence's tokens (``<unk>`` where the vocabulary has no word),
+    ``output`` the translation's tokens, ``<eos>`` last if it ended; ``weights`` ``(len(output),
+    len(source))``: row ``t`` is the attention over the source when the model chose
+    ``output[t]``, and sums to 1.
+    """
+
+    sentence: str
+    source: list[str]
+    output: list[str]
+    weights: np.ndarray
+
+
+def attention_maps(
+    model: EncoderDecoder, data: TranslationData, sentences: list[str], device=None
+) -> list[AttentionMap]:
+    """Translate each sentence greedily, recording the attention weights of every step.
+
+    ``model`` must have an :class:`AttentionDecoder` (which records ``last_weights``) and be
+    built for ``data``'s vocabularies; the translations are those of :func:`translate` with
+    ``beam_size=1``. Pure data: :func:`d2lrnn.plot.attention_heatmap` draws one.
+    """
+    check_model_for(model, data)
+    if not isinstance(model.decoder, AttentionDecoder):
+        raise TypeError(
+            "model must have an AttentionDecoder (one that records its attention weights), got "
+            f"{type(model.decoder).__name__}"
+        )
+    if isinstance(sentences, str) or not isinstance(sentences, (list, tuple)) or not sentences:
+        raise TypeError(f"sentences must be a non-empty list of str, got {sentences!r:.80}")
+    tokens = [source_tokens(s, data.max_len, f"sentences[{i}]") for i, s in enumerate(sentences)]
+    rows = [data.encode_source(s) for s in sentences]
+    src = np.concatenate([row for row, _ in rows])
+    src_len = np.array([n for _, n in rows], dtype=np.int32)
+    bos, eos = data.tgt_vocab[BOS], data.tgt_vocab[EOS]
+    device = check_device(device) or mx.current_context()
+    src_mx, len_mx = _device_arrays(model, src, src_len, bos, eos, device)
+    steps, weights = [], []
+    with autograd.predict_mode():
+        state = model.begin(src_mx, len_mx)
+        y = mnp.full((len(sentences),), bos, dtype="int32", ctx=device)
+        for _ in range(data.max_len + 1):  # as translate: at most max_len + 1 tokens
+            logp, state = model.step(y, state)
+            weights.append(model.decoder.last_weights[0].asnumpy())  # (N, T_src)
+            y = logp.argmax(axis=-1).astype("int32")
+            steps.append(y.asnumpy())
+    steps, weights = np.stack(steps, axis=1), np.stack(weights, axis=1)  # (N, T), (N, T, T_src)
+    maps = []
+    for n in range(len(sentences)):
+        ids = steps[n].tolist()
+        stop = ids.index(eos) + 1 if eos in ids else len(ids)
+        source = data.src_vocab.to_tokens(src[n, : src_len[n]].tolist())
+        maps.append(
+            AttentionMap(
+                detokenize(tokens[n]),
+                source,
+                data.tgt_vocab.to_tokens(ids[:stop]),
+                weights[n, :stop, : src_len[n]],
+            )
+        )
+    return maps
 
 
 def translate(

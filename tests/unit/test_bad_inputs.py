@@ -2783,6 +2783,79 @@ for arg, bad, e, name in (
 ):  # fmt: skip
     add("seq2seq.translate", f"{arg} {bad!r}", e, name, lambda f, k={arg: bad}: s2s_translate(**k))
 
+BE = S2.BidirectionalEncoder
+cases(
+    "seq2seq.BidirectionalEncoder",
+    [
+        ("num_hiddens odd", VE, "num_hiddens", lambda f: BE(5, 2, 3)),
+        ("num_hiddens 1", VE, "num_hiddens", lambda f: BE(5, 2, 1)),
+        ("num_hiddens float", TE, "num_hiddens", lambda f: BE(5, 2, 4.0)),
+        ("vocab_size 0", VE, "vocab_size", lambda f: BE(0, 2, 4)),
+        ("embed_size 0", VE, "embed_size", lambda f: BE(5, 0, 4)),
+        ("read_padding 'no'", TE, "read_padding", lambda f: BE(5, 2, 4, "no")),
+    ],
+)
+_BI: list = []
+
+
+def bi_encoder():
+    if not _BI:
+        _BI.append(initialized(BE(5, 2, 4), None))
+    return _BI[0]
+
+
+cases(
+    "seq2seq.BidirectionalEncoder.forward",
+    [
+        ("X NumPy", VE, "X", lambda f: bi_encoder()(SRC2, mi([2]))),
+        ("X float", TE, "X", lambda f: bi_encoder()(mnp.array([[2.0, 3.0]]), mi([2]))),
+        ("X index = vocab_size", VE, "X", lambda f: bi_encoder()(mi([[2, 5]]), mi([2]))),
+        ("valid_len 0", VE, "valid_len", lambda f: bi_encoder()(mi(SRC2), mi([0]))),
+        ("valid_len > num_steps", VE, "valid_len", lambda f: bi_encoder()(mi(SRC2), mi([4]))),
+        (
+            "valid_len fractional",
+            TE,
+            "valid_len",
+            lambda f: bi_encoder()(mi(SRC2), mnp.array([1.5])),
+        ),
+    ],
+)
+RV = S2.reverse_valid
+cases(
+    "seq2seq.reverse_valid",
+    [
+        ("x NumPy", VE, "x", lambda f: RV(np.zeros((3, 1, 2)), mi([2]))),
+        ("x 1-D", VE, "x", lambda f: RV(zeros(3), mi([2]))),
+        ("x of zero steps", VE, "x", lambda f: RV(zeros(0, 1, 2), mi([1]))),
+        ("valid_len of 2 rows", VE, "valid_len", lambda f: RV(zeros(3, 1, 2), mi([2, 2]))),
+        ("valid_len 0", VE, "valid_len", lambda f: RV(zeros(3, 1, 2), mi([0]))),
+        ("valid_len > T", VE, "valid_len", lambda f: RV(zeros(3, 1, 2), mi([4]))),
+        ("valid_len fractional", TE, "valid_len", lambda f: RV(zeros(3, 1, 2), mnp.array([1.5]))),
+    ],
+)
+AM = S2.attention_maps
+cases(
+    "seq2seq.attention_maps",
+    [
+        (
+            "a model without attention",
+            TE,
+            "model",
+            lambda f: AM(s2s("plain"), s2s("data"), ["a f ."]),
+        ),
+        ("model None", TE, "model", lambda f: AM(None, s2s("data"), ["a f ."])),
+        ("data a dict", TE, "data", lambda f: AM(s2s("attn"), {}, ["a f ."])),
+        ("sentences a str", TE, "sentences", lambda f: AM(s2s("attn"), s2s("data"), "a f .")),
+        ("no sentences", TE, "sentences", lambda f: AM(s2s("attn"), s2s("data"), [])),
+        (
+            "a sentence too long",
+            VE,
+            "sentences[1]",
+            lambda f: AM(s2s("attn"), s2s("data"), ["a f .", "a b c d"]),
+        ),
+        ("device a str", TE, "device", lambda f: AM(s2s("attn"), s2s("data"), ["a ."], "cpu")),
+    ],
+)
 CMF = S2.check_model_for
 cases(
     "seq2seq.check_model_for",
@@ -2815,6 +2888,22 @@ for side, make in (
         "model",
         lambda f, m=make: s2s_translate(model=initialized(m(s2s("data")))),
     )
+
+cases(
+    "plot.attention_heatmap",
+    [
+        ("amap None", TE, "amap", lambda f: plot.attention_heatmap(None)),
+        ("amap a dict", TE, "amap", lambda f: plot.attention_heatmap({"weights": [[1.0]]})),
+        (
+            "ax a str",
+            TE,
+            "ax",
+            lambda f: plot.attention_heatmap(
+                S2.AttentionMap("a", ["a"], ["<eos>"], np.ones((1, 1))), "ax"
+            ),
+        ),
+    ],
+)
 
 # ---------------------------------------------------------------- series
 cases(
@@ -4006,6 +4095,7 @@ ALLOWED = {
     "layers.Cell": "a frozen record of the CELLS registry (a cell's layers and gate order)",
     "longrange.RecallRun": "the result of train_recall (one run's accuracy and curve)",
     "scores.Score": "one corpus score that corpus_scores returns (with its interval)",
+    "seq2seq.AttentionMap": "the result of attention_maps (tokens and weights of one sentence)",
     "seq2seq.BeamStep": "one step of a traced beam search (its hypotheses)",
     "seq2seq.Hypothesis": "one hypothesis of beam search (tokens and scores)",
     "train.FitHistory": "the result of fit (what it measured per epoch)",

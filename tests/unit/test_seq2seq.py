@@ -668,3 +668,164 @@ def test_a_chapters_own_decoder_is_checked_against_the_data_by_its_layers():
     )
     with pytest.raises(ValueError, match=match):
         seq2seq.translate(model, data, ["a f ."])
+
+
+# ---------------------------------------------------------- the masked bidirectional encoder
+
+# Three sources of 5, 2 and 4 tokens, padded to 6 with 1.
+BI_SRC = np.array([[2, 3, 4, 5, 2, 1], [4, 2, 1, 1, 1, 1], [5, 5, 3, 2, 1, 1]], dtype=np.int32)
+BI_LEN = np.array([5, 2, 4], dtype=np.int32)
+
+
+def bi_encoder(read_padding=False, seed=0) -> seq2seq.BidirectionalEncoder:
+    d2lrnn.seed(seed)
+    encoder = seq2seq.BidirectionalEncoder(VS, E, H, read_padding=read_padding)
+    gluon_adapter.initialize(encoder)
+    encoder(mi(BI_SRC[:1]), mi(BI_LEN[:1]))
+    rng = np.random.default_rng(seed)
+    for p in encoder.collect_params().values():
+        p.set_data(mnp.array(rng.normal(0, 0.5, p.shape), dtype=p.dtype))
+    return encoder
+
+
+def test_reverse_valid_reverses_the_real_steps_only():
+    x = mnp.array(np.arange(6 * 3 * 2).reshape(6, 3, 2), dtype="float32")
+    out = seq2seq.reverse_valid(x, mi(BI_LEN)).asnumpy()
+    ref = x.asnumpy().copy()
+    for n, m in enumerate(BI_LEN):
+        ref[:m, n] = x.asnumpy()[:m, n][::-1]
+    np.testing.assert_array_equal(out, ref)  # the padding stays where it was
+    np.testing.assert_array_equal(seq2seq.reverse_valid(mnp.array(out), mi(BI_LEN)), x)
+    from d2lrnn.translation import reversed_sources  # the NumPy counterpart, on indices
+
+    tokens = seq2seq.reverse_valid(mnp.array(BI_SRC.T[:, :, None], dtype="float32"), mi(BI_LEN))
+    np.testing.assert_array_equal(tokens.asnumpy()[:, :, 0].T, reversed_sources(BI_SRC, BI_LEN))
+
+
+def test_each_padded_source_is_encoded_as_if_alone():
+    encoder = bi_encoder()
+    outputs, state = (a.asnumpy() for a in encoder(mi(BI_SRC), mi(BI_LEN)))
+    assert outputs.shape == (6, 3, H) and state.shape == (3, H)
+    h = H // 2
+    for n, m in enumerate(BI_LEN):
+        alone_out, alone_state = (a.asnumpy() for a in encoder(mi(BI_SRC[n : n + 1, :m]), mi([m])))
+        np.testing.assert_allclose(outputs[:m, n], alone_out[:, 0], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(state[n], alone_state[0], rtol=1e-5, atol=1e-6)
+        # The state is [forward at the last real token, backward at the first].
+        np.testing.assert_array_equal(state[n, :h], outputs[m - 1, n, :h])
+        np.testing.assert_array_equal(state[n, h:], outputs[0, n, h:])
+    other = BI_SRC.copy()
+    other[1, 2:], other[2, 4:] = [3, 0, 5, 2], [4, 0]  # other tokens in the padding
+    again, again_state = encoder(mi(other), mi(BI_LEN))
+    for n, m in enumerate(BI_LEN):
+        np.testing.assert_array_equal(again.asnumpy()[:m, n], outputs[:m, n])
+    np.testing.assert_array_equal(again_state.asnumpy(), state)
+
+
+def test_the_bidirectional_encoder_equals_gluons_bidirectional_gru_on_each_sentence():
+    from mxnet.gluon import rnn
+
+    from d2lrnn import deep, weights
+
+    encoder = bi_encoder(seed=1)
+    gluon_gru = rnn.GRU(H // 2, bidirectional=True, input_size=E)
+    gluon_gru.initialize()
+    weights.copy_weights(deep.Bidirectional(encoder.forward_rnn, encoder.backward_rnn), gluon_gru)
+    outputs = encoder(mi(BI_SRC), mi(BI_LEN))[0].asnumpy()
+    for n, m in enumerate(BI_LEN):
+        emb = encoder.embedding(mi(BI_SRC[n : n + 1, :m]).T)  # (m, 1, E), the sentence alone
+        np.testing.assert_allclose(
+            outputs[:m, n], gluon_gru(emb).asnumpy()[:, 0], rtol=1e-5, atol=1e-6
+        )
+
+
+def test_reading_the_padding_changes_the_padded_sources_only():
+    masked, reading = bi_encoder(), bi_encoder(read_padding=True)  # the same weights
+    out_m, state_m = (a.asnumpy() for a in masked(mi(BI_SRC), mi(BI_LEN)))
+    out_r, state_r = (a.asnumpy() for a in reading(mi(BI_SRC), mi(BI_LEN)))
+    h = H // 2
+    for n, m in enumerate(BI_LEN):
+        np.testing.assert_array_equal(out_r[:m, n, :h], out_m[:m, n, :h])  # forward: the same
+        # backward: it read the padding first, so every one of its states differs
+        assert np.abs(out_r[:m, n, h:] - out_m[:m, n, h:]).min(axis=-1).max() > 0
+        assert np.abs(out_r[0, n, h:] - out_m[0, n, h:]).max() > 1e-3
+        np.testing.assert_array_equal(state_r[n, :h], out_r[-1, n, :h])  # after the padding
+
+
+@pytest.mark.parametrize("attention", [False, True])
+def test_a_model_with_the_bidirectional_encoder_trains_and_decodes(attention):
+    d2lrnn.seed(0)
+    decoder = AttentionDecoder(VT, E, H, attention_size=8) if attention else Decoder(VT, E, H)
+    model = EncoderDecoder(seq2seq.BidirectionalEncoder(VS, E, H), decoder)
+    gluon_adapter.initialize(model)
+    tgt_in = mi([[BOS, 4, 0], [BOS, 1, 4], [BOS, 4, 4]])
+    tgt_out, tgt_len = mi([[4, 0, EOS], [1, 4, EOS], [4, EOS, PAD]]), mi([3, 3, 2])
+    trainer = mx.gluon.Trainer(model.collect_params(), "adam", {"learning_rate": 0.05})
+    losses = []
+    for _ in range(30):
+        with autograd.record():
+            loss = seq2seq.masked_cross_entropy(
+                model(mi(BI_SRC), mi(BI_LEN), tgt_in), tgt_out, tgt_len
+            )
+        loss.backward()
+        trainer.step(1)
+        losses.append(float(loss))
+    assert losses[-1] < 0.2 * losses[0]  # it fits three pairs: gradients reach both directions
+    out = seq2seq.greedy_decode(model, BI_SRC, BI_LEN, BOS, EOS, 4)
+    assert out == [[4, 0], [1, 4], [4]]
+
+
+# ------------------------------------------------------------------ attention you can see
+
+
+def attention_setup():
+    from d2lrnn import translation
+
+    pairs = [(f"{a} {b} .", f"{b} {a} !") for a in "abcde" for b in "fghij"]
+    data = translation.translation_data(pairs, max_len=3, min_freq=1, num_val=2, num_test=2)
+    d2lrnn.seed(0)
+    model = EncoderDecoder(
+        seq2seq.BidirectionalEncoder(len(data.src_vocab), 4, 8),
+        AttentionDecoder(len(data.tgt_vocab), 4, 8, attention_size=4),
+    )
+    gluon_adapter.initialize(model)
+    model(mi(data.train.src[:1]), mi(data.train.src_len[:1]), mi(data.train.tgt_in[:1]))
+    rng = np.random.default_rng(0)
+    for p in model.collect_params().values():  # peaked attention, varied translations
+        p.set_data(mnp.array(rng.normal(0, 1.5, p.shape), dtype=p.dtype))
+    return model, data
+
+
+def test_attention_maps_are_the_weights_behind_each_greedy_choice():
+    model, data = attention_setup()
+    sentences = ["A f.", "b  g", "zebra j !"]  # raw text; 'zebra' and '!' are unknown
+    maps = seq2seq.attention_maps(model, data, sentences)
+    assert [m.sentence for m in maps] == ["a f .", "b g", "zebra j !"]
+    assert maps[2].source == ["<unk>", "j", "<unk>"] and maps[1].source == ["b", "g"]
+    for m, translation_ in zip(maps, seq2seq.translate(model, data, sentences)):
+        assert " ".join(t for t in m.output if t != "<eos>") == translation_
+        assert m.weights.shape == (len(m.output), len(m.source))
+        np.testing.assert_allclose(m.weights.sum(axis=1), 1.0, rtol=1e-5)
+        # The same weights with teacher forcing on the output, all steps at once.
+        rows = [data.encode_source(m.sentence)]
+        tgt_in = [data.tgt_vocab["<bos>"]] + data.tgt_vocab[m.output[:-1]]
+        with autograd.predict_mode():
+            model(mi(rows[0][0]), mi([rows[0][1]]), mi([tgt_in]))
+        forced = model.decoder.last_weights.asnumpy()[:, 0, : len(m.source)]
+        np.testing.assert_allclose(m.weights, forced, rtol=1e-5, atol=1e-6)
+    assert max(np.abs(a.weights[0] - a.weights[-1]).max() for a in maps) > 0.05  # it moves
+
+
+def test_the_heat_map_shows_the_map():
+    import matplotlib.pyplot as plt
+
+    from d2lrnn import plot
+
+    model, data = attention_setup()
+    (m,) = seq2seq.attention_maps(model, data, ["a f ."])
+    ax = plot.attention_heatmap(m)
+    image = ax.get_images()[0]
+    np.testing.assert_array_equal(image.get_array(), m.weights)
+    assert [t.get_text() for t in ax.get_xticklabels()] == m.source
+    assert [t.get_text() for t in ax.get_yticklabels()] == m.output
+    plt.close(ax.figure)
