@@ -30,6 +30,9 @@ before the model is built, for each seed ``s`` in ``range(--seeds)`` (3):
   encoder's state after the padding, as in d2l's encoder (the sources'
   padding is then not trimmed from the minibatches);
 * ``attention``: ``AttentionDecoder(Vt, E, H)`` in place of ``Decoder``;
+* ``bidirectional attention``: the same, with ``BidirectionalEncoder(Vs, E, H)`` (each
+  direction ``H / 2`` wide, over each source's real tokens only) in place of ``Encoder``,
+  as Bahdanau et al. (2015) read the source;
 * the trace of the gap to d2l's classes (``benchmarks.seq2seq``): the forward
   model with one of d2l's differences alone, then all four (:data:`D2L_DIFFERENCES`):
   ``no bucketing`` (plain random minibatches, ``bucket=0``, so nearly every
@@ -125,6 +128,7 @@ VARIANTS = (
     "reversed",
     "reads padding",
     "attention",
+    "bidirectional attention",
     *(TRACE := ("no bucketing", "source eos", "gluon GRU", "as d2l")),
     *(
         LEAVE_ONE_OUT := (
@@ -154,9 +158,11 @@ D2L_DIFFERENCES = {
 def options(variant: str) -> dict:
     """What ``variant`` changes: ``bucket`` (0: plain random minibatches, else the default),
     ``eos`` (an ``<eos>`` after every source), ``read_padding``, ``gluon`` (gluon's fused GRU,
-    initialised by Xavier as d2l's), ``reverse``, ``attention``."""
+    initialised by Xavier as d2l's), ``reverse``, ``attention``, ``bidirectional``."""
     o = {"bucket": None, "eos": False, "read_padding": False, "gluon": False,
-         "reverse": variant == "reversed", "attention": variant == "attention"}  # fmt: skip
+         "reverse": variant == "reversed",
+         "attention": variant in ("attention", "bidirectional attention"),
+         "bidirectional": variant == "bidirectional attention"}  # fmt: skip
     o.update(D2L_DIFFERENCES.get(variant, {}))
     return o
 
@@ -190,7 +196,10 @@ def build(variant: str, vocab_sizes: tuple[int, int], embed_size: int, num_hidde
     Vs += o["eos"]  # the source's <eos> is one more token, index Vs
     decoder = (seq2seq.AttentionDecoder(Vt, E, H) if o["attention"]
                else seq2seq.Decoder(Vt, E, H, rnn=rnn()))  # fmt: skip
-    encoder = seq2seq.Encoder(Vs, E, H, rnn=rnn(), read_padding=o["read_padding"])
+    if o["bidirectional"]:
+        encoder = seq2seq.BidirectionalEncoder(Vs, E, H)
+    else:
+        encoder = seq2seq.Encoder(Vs, E, H, rnn=rnn(), read_padding=o["read_padding"])
     return seq2seq.EncoderDecoder(encoder, decoder)
 
 

@@ -27,6 +27,8 @@ from .layers import get_cell
 __all__ = [
     "Bidirectional",
     "Stacked",
+    "check_layer",
+    "check_states",
     "deep_rnn",
     "num_directions",
     "num_hiddens",

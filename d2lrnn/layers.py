@@ -63,7 +63,11 @@ __all__ = [
     "LSTMScratch",
     "RNNScratch",
     "ScratchRecurrent",
+    "activation",
+    "cut",
     "get_cell",
+    "project",
+    "recurrent_product",
 ]
 
 #: The activations the RNN layer offers (the gated cells fix theirs).
@@ -74,6 +78,11 @@ RNN_ACTIVATIONS = ("tanh", "relu")
 # compiled loop (F is mx.nd or mx.sym), and says why it is faster.
 
 
+def _is_array(x) -> bool:
+    """An MXNet array (legacy or NumPy-interface), not a symbol of a graph being compiled."""
+    return isinstance(x, (mx.nd.NDArray, mnp.ndarray))
+
+
 def cut(F, x, n: int, axis: int, squeeze: bool | None = None) -> list:
     """Cut ``x`` into ``n`` equal parts along ``axis``: a list (``axis=0`` drops that axis).
 
@@ -82,7 +91,17 @@ def cut(F, x, n: int, axis: int, squeeze: bool | None = None) -> list:
     ``O(T^2)`` backward pass; MXNet's legacy ``split`` also runs several
     times faster than ``np.split``, and its backward is one concatenation.
     """
-    squeeze = axis == 0 if squeeze is None else squeeze
+    n = check_int(n, "n", 1)
+    check_int(axis, "axis", -len(x.shape) if _is_array(x) else -(2**31))
+    if _is_array(x):  # (a symbol, while a graph is compiled, has no shape to check)
+        if axis >= len(x.shape):
+            raise ValueError(f"axis must be an axis of x, shape {x.shape}, got {axis}")
+        if x.shape[axis] % n:
+            raise ValueError(
+                f"n must divide x's size along axis {axis} ({x.shape[axis]}) into equal parts, "
+                f"got {n}"
+            )
+    squeeze = axis == 0 if squeeze is None else check_bool(squeeze, "squeeze")
     parts = F.split(x.as_nd_ndarray(), num_outputs=n, axis=axis, squeeze_axis=squeeze)
     parts = [parts] if n == 1 else list(parts)
     return [p.as_np_ndarray() for p in parts]
@@ -97,6 +116,12 @@ def recurrent_product(F, H, W_T, num_hiddens: int, b=None):
     1.4 times at ``N = 1024``, ``h = 256`` on a 2-core CPU), as fast or slower
     at ``N = 256``; the layers use it at every size, for one code path.
     """
+    num_hiddens = check_int(num_hiddens, "num_hiddens", 1)
+    if _is_array(H) and _is_array(W_T) and W_T.shape != (num_hiddens, H.shape[-1]):
+        raise ValueError(
+            f"W_T must be W^T of shape (num_hiddens, H's last size) = ({num_hiddens}, "
+            f"{H.shape[-1]}), got {W_T.shape}"
+        )
     return F.npx.fully_connected(H, W_T, b, num_hidden=num_hiddens, no_bias=b is None)
 
 
@@ -106,7 +131,7 @@ def activation(F, x, kind: str):
     Why: ``npx.activation`` is one vectorised oneDNN kernel on a CPU,
     several times faster than composing ``exp`` and divisions.
     """
-    return F.npx.activation(x, act_type=kind)
+    return F.npx.activation(x, act_type=check_choice(kind, "kind", ("relu", "sigmoid", "tanh")))
 
 
 def project(F, X, W_x: list, b: list, num_inputs: int, num_hiddens: int, indices: bool) -> list:
@@ -118,6 +143,18 @@ def project(F, X, W_x: list, b: list, num_inputs: int, num_hiddens: int, indices
     a product with one-hot vectors: the same function and gradients, without
     the ``V``-wide one-hot matrix.
     """
+    if not isinstance(W_x, (list, tuple)) or not isinstance(b, (list, tuple)):
+        raise TypeError(
+            f"W_x and b must be lists of each gate's weight and bias, got {type(W_x).__name__} "
+            f"and {type(b).__name__}"
+        )
+    if not W_x or len(W_x) != len(b):
+        raise ValueError(
+            f"W_x and b must give each gate a weight and a bias, got {len(W_x)} and {len(b)}"
+        )
+    check_int(num_inputs, "num_inputs", 1)
+    check_int(num_hiddens, "num_hiddens", 1)
+    indices = check_bool(indices, "indices")
     out = []
     for W_g, b_g in zip(W_x, b):
         if indices:

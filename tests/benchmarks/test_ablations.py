@@ -324,7 +324,10 @@ def test_a_tiny_run_end_to_end(td, tmp_path, monkeypatch, capsys):
 def test_each_trace_variant_changes_one_thing_and_as_d2l_all_four():
     base = ab.options("forward")
     assert base == {"bucket": None, "eos": False, "read_padding": False, "gluon": False,
-                    "reverse": False, "attention": False}  # fmt: skip
+                    "reverse": False, "attention": False, "bidirectional": False}  # fmt: skip
+    # Bahdanau's reading: attention and the bidirectional encoder, nothing else.
+    bidi = {k: x for k, x in ab.options("bidirectional attention").items() if x != base[k]}
+    assert bidi == {"attention": True, "bidirectional": True}
     changed = {}
     for v in ("no bucketing", "source eos", "reads padding", "gluon GRU"):
         diff = {k: x for k, x in ab.options(v).items() if x != base[k]}
@@ -411,3 +414,13 @@ def test_keep_merges_new_variants_with_the_recorded_runs(td, tmp_path, monkeypat
     with pytest.raises(ValueError, match="--keep: .* other settings .*'epochs': \\(1, 2\\)"):
         ab.main(["--seeds", "1", "--variants", "forward", "--keep",
                  *sizes[:-4], "--epochs", "2", "--output", str(path)])  # fmt: skip
+
+
+def test_the_bidirectional_attention_variant_builds_bahdanaus_reading():
+    from d2lrnn import seq2seq
+
+    model = ab.build("bidirectional attention", (11, 13), 4, 8)
+    assert isinstance(model.encoder, seq2seq.BidirectionalEncoder)
+    assert isinstance(model.decoder, seq2seq.AttentionDecoder)
+    assert not model.encoder.read_padding  # each direction over the real tokens only
+    assert isinstance(ab.build("attention", (11, 13), 4, 8).encoder, seq2seq.Encoder)

@@ -92,15 +92,37 @@ def open_explorer(page, site, chapter: str, num_sliders: int):
     return box, sliders, frame(page, 0)
 
 
+SHOWN_ALT = """(root) => Array.from(root.querySelectorAll('img'))
+  .filter(i => i.offsetParent !== null && i.getBoundingClientRect().width > 0)
+  .map(i => i.getAttribute('alt')).join('|')"""
+
+
+def shown_alt(box) -> str:
+    """The alt text of the one frame on show: what it says it shows."""
+    alt = box.evaluate(SHOWN_ALT)
+    assert alt and "|" not in alt, f"one frame must be on show, got {alt!r}"
+    return alt
+
+
+def readouts(box) -> list[str]:
+    """The values the explorer's sliders show, in order."""
+    return [t.strip() for t in box.locator(".widget-slider .widget-readout").all_inner_texts()]
+
+
 def test_clipping_explorer_responds(page, site):
     box, sliders, shown = open_explorer(page, site, "03_rnn_from_scratch", 2)
     for i in range(2):  # learning rate, then the threshold: drag, then keys
-        start = time.perf_counter()
-        drag_slider(page, sliders.nth(i), 1)
-        shown = expect_new_frame(page, 0, shown, f"clipping: drag slider {i}", start)
-        start = time.perf_counter()
-        sliders.nth(i).locator(".noUi-handle").press("ArrowRight")
-        shown = expect_new_frame(page, 0, shown, f"clipping: ArrowRight on slider {i}", start)
+        for how in ("drag", "ArrowRight"):
+            start = time.perf_counter()
+            if how == "drag":
+                drag_slider(page, sliders.nth(i), 1)
+            else:
+                sliders.nth(i).locator(".noUi-handle").press(how)
+            shown = expect_new_frame(page, 0, shown, f"clipping: {how} on slider {i}", start)
+            # The frame on show is the one of the settings the sliders show, not just another.
+            lr, theta = readouts(box)
+            expected = f"Training with learning rate {lr} and clipping threshold {theta}."
+            assert shown_alt(box).startswith(expected), (expected, shown_alt(box))
     assert not page.problems, page.problems
 
 
@@ -109,16 +131,19 @@ def test_vanishing_explorer_responds(page, site):
     start = time.perf_counter()
     drag_slider(page, slider, 2)
     shown = expect_new_frame(page, 0, shown, "vanishing: drag the λ₁ slider", start)
+    (radius,) = readouts(box)
+    assert f"largest singular value λ₁ = {radius}:" in shown_alt(box), shown_alt(box)
+    # Each click must show the frame of the setting clicked: its alt text names it.
     clicks = [
-        ("RNN activation", "relu"),
-        ("RNN activation", "sigmoid"),
-        ("sequence length T", "100"),
-        ("cell", "LSTM"),
-        ("LSTM/GRU keep-gate bias", "5"),
-        ("cell", "GRU"),
-        ("cell", "RNN"),
+        ("RNN activation", "relu", "for a RNN with relu"),
+        ("RNN activation", "sigmoid", "for a RNN with sigmoid"),
+        ("sequence length T", "100", "T = 100,"),
+        ("cell", "LSTM", "for a LSTM with keep-gate bias"),
+        ("LSTM/GRU keep-gate bias", "5", "for a LSTM with keep-gate bias 5,"),
+        ("cell", "GRU", "for a GRU with keep-gate bias 5,"),
+        ("cell", "RNN", "for a RNN with sigmoid"),
     ]
-    for description, label in clicks:
+    for description, label, says in clicks:
         row = box.locator(".widget-toggle-buttons").filter(
             has=page.locator(".widget-label", has_text=description)
         )
@@ -127,9 +152,12 @@ def test_vanishing_explorer_responds(page, site):
         start = time.perf_counter()
         button.click()
         shown = expect_new_frame(page, 0, shown, f"vanishing: {description} = {label}", start)
+        assert says in shown_alt(box), (says, shown_alt(box))
     start = time.perf_counter()
     slider.locator(".noUi-handle").press("ArrowLeft")
     expect_new_frame(page, 0, shown, "vanishing: ArrowLeft on the λ₁ slider", start)
+    (radius,) = readouts(box)
+    assert f"λ₁ = {radius}:" in shown_alt(box) and "T = 100," in shown_alt(box), shown_alt(box)
     assert not page.problems, page.problems
 
 
@@ -137,9 +165,7 @@ def test_vanishing_explorer_responds(page, site):
 # among the page's explorers; each of its frames says in its alt text what it shows.
 BEAM_CHAPTER = "chapters/07_machine_translation.html"
 BEAM = ".beam-explorer"
-VISIBLE_ALT = """(root) => Array.from(root.querySelectorAll('img'))
-  .filter(i => i.offsetParent !== null && i.getBoundingClientRect().width > 0)
-  .map(i => i.getAttribute('alt')).join('|')"""
+VISIBLE_ALT = SHOWN_ALT
 STEP_OF = re.compile(r"with beam size (\d+), step (\d+) of (\d+):")
 
 

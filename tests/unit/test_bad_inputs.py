@@ -2776,7 +2776,7 @@ def s2s_translate(**kwargs):
 for arg, bad, e, name in (
     ("model", None, TE, "model"), ("data", {}, TE, "data"), ("sentences", "a f .", TE, "sentences"),
     ("sentences", [], TE, "sentences"), ("sentences", ["a f .", 3], TE, "sentences[1]"),
-    ("sentences", [" "], VE, "sentence"), ("sentences", ["a b c d"], VE, "sentence"),
+    ("sentences", [" "], VE, "sentences[0]"), ("sentences", ["a b c d"], VE, "sentences[0]"),
     ("beam_size", 0, VE, "beam_size"), ("alpha", NAN, VE, "alpha"),
     ("batch_size", 0, VE, "batch_size"), ("device", "cpu", TE, "device"),
     ("sentences", ["a <eos> ."], VE, "sentences[0]"),
@@ -2901,6 +2901,90 @@ cases(
             lambda f: plot.attention_heatmap(
                 S2.AttentionMap("a", ["a"], ["<eos>"], np.ones((1, 1))), "ax"
             ),
+        ),
+    ],
+)
+
+# The fast path's helpers (layers): public, and called by the appendix with the reader's values.
+LA = layers
+cases(
+    "layers.cut",
+    [
+        ("3 parts of 4 rows", VE, "n", lambda f: LA.cut(mx.nd, mnp.ones((4, 2)), 3, axis=0)),
+        ("n 0", VE, "n", lambda f: LA.cut(mx.nd, mnp.ones((4, 2)), 0, axis=0)),
+        ("n float", TE, "n", lambda f: LA.cut(mx.nd, mnp.ones((4, 2)), 2.0, axis=0)),
+        ("axis past the last", VE, "axis", lambda f: LA.cut(mx.nd, mnp.ones((4, 2)), 2, axis=2)),
+        ("axis before the first", VE, "axis", lambda f: LA.cut(mx.nd, mnp.ones((4, 2)), 2, -3)),
+        ("squeeze 'no'", TE, "squeeze", lambda f: LA.cut(mx.nd, mnp.ones((4, 2)), 2, 0, "no")),
+    ],
+)
+cases(
+    "layers.recurrent_product",
+    [
+        (
+            "W_T of the wrong shape",
+            VE,
+            "W_T",
+            lambda f: LA.recurrent_product(mx, mnp.ones((2, 3)), mnp.ones((3, 4)), 3),
+        ),
+        (
+            "num_hiddens 0",
+            VE,
+            "num_hiddens",
+            lambda f: LA.recurrent_product(mx, mnp.ones((2, 3)), mnp.ones((3, 3)), 0),
+        ),
+    ],
+)
+cases(
+    "layers.activation",
+    [
+        ("kind 'gelu'", VE, "kind", lambda f: LA.activation(mx, mnp.ones(2), "gelu")),
+        ("kind None", VE, "kind", lambda f: LA.activation(mx, mnp.ones(2), None)),
+    ],
+)
+PROJ = (mnp.ones((2, 1, 3)), [mnp.ones((3, 4))], [mnp.ones(4)])
+cases(
+    "layers.project",
+    [
+        (
+            "W_x a tuple of arrays and b one array",
+            TE,
+            "W_x",
+            lambda f: LA.project(mx, PROJ[0], PROJ[1], PROJ[2][0], 3, 4, False),
+        ),
+        (
+            "two weights, one bias",
+            VE,
+            "W_x",
+            lambda f: LA.project(mx, PROJ[0], PROJ[1] * 2, PROJ[2], 3, 4, False),
+        ),
+        ("no gate", VE, "W_x", lambda f: LA.project(mx, PROJ[0], [], [], 3, 4, False)),
+        ("indices 'yes'", TE, "indices", lambda f: LA.project(mx, *PROJ, 3, 4, "yes")),
+        ("num_inputs 0", VE, "num_inputs", lambda f: LA.project(mx, *PROJ, 0, 4, False)),
+    ],
+)
+cases(
+    "deep.check_layer",
+    [
+        ("a Dense", TE, "layer", lambda f: deep.check_layer(Dense(3))),
+        ("None, named", TE, "encoder.rnn", lambda f: deep.check_layer(None, "encoder.rnn")),
+    ],
+)
+cases(
+    "deep.check_states",
+    [
+        ("an array", TE, "states", lambda f: deep.check_states(zeros(1, 2, 3), 1, 1, 2, 3)),
+        (
+            "of the wrong shape",
+            VE,
+            "states[0] (state H)",
+            lambda f: deep.check_states([zeros(2, 2, 3)], 1, 1, 2, 3),
+        ),
+        (
+            "one array for an LSTM's two",
+            VE,
+            "states",
+            lambda f: deep.check_states([zeros(1, 2, 3)], 2, 1, 2, 3),
         ),
     ],
 )
@@ -4127,7 +4211,8 @@ def test_bad_input_is_refused(case, fx, monkeypatch, tmp_path):
         case.call(fx)
     assert type(info.value) is case.exc, f"{type(info.value).__name__}: {info.value}"
     message = str(info.value)
-    assert case.arg in message, f"the message does not name {case.arg!r}: {message}"
+    named = re.search(rf"(?<![\w.\[]){re.escape(case.arg)}(?![\w\[])", message)
+    assert named, f"the message does not name {case.arg!r} (as a whole word): {message}"
     if case.python:
         return
     assert re.search(r"\b(must|expected|needs?)\b", message), f"nothing expected: {message}"
@@ -4149,18 +4234,27 @@ def takes_input(function) -> bool:
     return bool(params)
 
 
+def defined_names(module) -> set[str]:
+    """Every function and class ``module`` defines (not imports) whose name has no leading
+    underscore: the public set, whether or not ``__all__`` lists it."""
+    return {
+        name
+        for name, obj in vars(module).items()
+        if not name.startswith("_")
+        and (inspect.isfunction(obj) or inspect.isclass(obj))
+        and getattr(obj, "__module__", None) == module.__name__
+    }
+
+
 def public_callables() -> set[str]:
-    """``module.name`` for every function and class in an ``__all__`` (not a re-export), and
-    ``module.Class.method`` for every public method, defined in the class, that takes input."""
+    """``module.name`` for every function and class a module defines without a leading
+    underscore (``__all__`` or not: :func:`defined_names`), and ``module.Class.method`` for
+    every public method, defined in the class, that takes input."""
     found = set()
     for module in modules():
         short = module.__name__.removeprefix("d2lrnn").lstrip(".")
-        for name in module.__all__:
+        for name in sorted(defined_names(module)):
             obj = getattr(module, name)
-            if getattr(obj, "__module__", module.__name__) != module.__name__:
-                continue  # a re-export (d2lrnn.Vocab is d2lrnn.text.Vocab)
-            if not (inspect.isfunction(obj) or inspect.isclass(obj)):
-                continue  # a constant: SAMPLINGS, CELLS, DATA_FILES ...
             found.add(f"{short}.{name}")
             if inspect.isclass(obj):
                 for attr, value in vars(obj).items():
@@ -4196,6 +4290,24 @@ def test_every_public_callable_has_a_case():
     # The walk finds what it should (it does not pass by finding nothing).
     assert {"text.Vocab.to_tokens", "layers.RNNScratch.step", "widgets.frames.figure_png"} <= public
     assert "text.Vocab.unk" not in public and "vanishing.Recurrence.forward" not in public
+
+
+def test_all_lists_every_public_function_and_class_a_module_defines():
+    """``__all__`` (what the docs and ``from m import *`` show) is the public set itself."""
+    for module in modules():
+        if module.__name__ == "d2lrnn":
+            continue  # the package's lazy attributes (d2lrnn.seed ...) are re-exports
+        listed = {
+            n
+            for n in module.__all__
+            if inspect.isfunction(getattr(module, n)) or inspect.isclass(getattr(module, n))
+        }
+        listed = {n for n in listed if getattr(module, n).__module__ == module.__name__}
+        assert listed == defined_names(module), (
+            f"{module.__name__}: defined but not in __all__: "
+            f"{sorted(defined_names(module) - listed)}; in __all__ but not defined: "
+            f"{sorted(listed - defined_names(module))}"
+        )
 
 
 def test_only_exceptions_and_data_classes_are_exempt():

@@ -309,13 +309,24 @@ def test_check_same_model_with_a_copy_function_compares_outputs_only():
     assert calls == [1] and list(comparison.differences) == ["outputs"]
 
 
-def test_check_same_model_the_chapters_encoder_decoder_equals_the_librarys():
+def test_check_same_model_tells_the_chapters_encoder_decoder_from_an_edited_one():
+    """Chapter 7's own classes (loaded from the chapter) equal the library's; one edit of the
+    chapter's decoder (s_0 = 0 instead of the context) is caught, naming the outputs."""
     from d2lrnn import seq2seq
-
-    def model():
-        return seq2seq.EncoderDecoder(seq2seq.Encoder(7, 4, 6), seq2seq.Decoder(5, 4, 6))
+    from tests.chapter_code import define
 
     src = mnp.array([[1, 2, 3, 0], [4, 5, 0, 0]], dtype="int32")
     inputs = (src, mnp.array([3, 2], dtype="int32"), mnp.array([[1, 2], [3, 4]], dtype="int32"))
-    comparison = equivalence.check_same_model(model(), model(), inputs)
+
+    def chapters(replace=None):
+        ns = define(7, ["Encoder", "Decoder"], replace=replace)
+        return seq2seq.EncoderDecoder(ns["Encoder"](7, 4, 6), ns["Decoder"](5, 4, 6))
+
+    def library():
+        return seq2seq.EncoderDecoder(seq2seq.Encoder(7, 4, 6), seq2seq.Decoder(5, 4, 6))
+
+    comparison = equivalence.check_same_model(chapters(), library(), inputs)
     assert len(comparison.differences) == 1 + 12  # outputs and every parameter
+    edited = chapters({"return [context, context]": "return [mnp.zeros_like(context), context]"})
+    with pytest.raises(equivalence.NotEquivalentError, match="outputs"):
+        equivalence.check_same_model(edited, library(), inputs)

@@ -17,9 +17,14 @@ def test_with_myst_nb_the_value_is_glued(monkeypatch):
     assert calls == [("ppl", 5.1, False), ("speed", 2.0, True)]
 
 
-def test_the_real_myst_nb_accepts_it():
-    pytest.importorskip("myst_nb")
-    glue("ppl", 5.1, display=False)  # outside a kernel MyST-NB just records nothing
+def test_the_real_myst_nb_is_called_with_the_name_the_value_and_display(monkeypatch):
+    myst_nb = pytest.importorskip("myst_nb")
+    calls = []
+    real = myst_nb.glue
+    monkeypatch.setattr(myst_nb, "glue", lambda *a, **k: calls.append((a, k)) or real(*a, **k))
+    glue("ppl", 5.1, display=False, seeds=3)  # outside a kernel MyST-NB records nothing
+    glue("bleu", 13.35)
+    assert calls == [(("ppl", 5.1, False), {}), (("bleu", 13.35, True), {})]
 
 
 def test_without_myst_nb_the_value_is_shown_or_nothing(monkeypatch, capsys):

@@ -36,9 +36,22 @@ def test_default_device_matches_gpu_count():
     assert isinstance(dev, mx.Context)
 
 
-def test_default_device_is_used():
-    assert d2lrnn.default_device() in (mx.cpu(), mx.gpu(0))
-    assert runtime.num_gpus() >= 0
+def test_default_device_is_the_first_gpu_when_there_is_one(monkeypatch):
+    for count, expected in ((0, mx.cpu()), (1, mx.gpu(0)), (4, mx.gpu(0))):
+        monkeypatch.setattr(runtime, "num_gpus", lambda n=count: n)
+        assert runtime.default_device() == expected
+    monkeypatch.undo()
+    # On this machine: what MXNet itself counts.
+    assert runtime.num_gpus() == mx.context.num_gpus()
+    assert d2lrnn.default_device() == (mx.gpu(0) if mx.context.num_gpus() else mx.cpu())
+
+
+def test_a_cpu_only_build_that_refuses_to_count_has_no_gpu(monkeypatch):
+    def refuse():
+        raise mx.base.MXNetError("CUDA: no device")
+
+    monkeypatch.setattr(mx.context, "num_gpus", refuse)
+    assert runtime.num_gpus() == 0 and runtime.default_device() == mx.cpu()
 
 
 def test_malloc_keeps_freed_memory_on_glibc():

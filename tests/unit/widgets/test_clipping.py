@@ -27,14 +27,28 @@ def small_data():
     return wclip.ClippingData(lrs, thetas, runs, surface, (8.5, -2.0), 0.1, paths, vocab_size)
 
 
-def test_short_runs_record_clipped_norms(small_data):
-    for (_, theta), run in small_data.runs.items():
+def test_short_runs_train_with_each_threshold(small_data):
+    for run in small_data.runs.values():
         assert run.losses.shape == run.norms.shape == (6,)
-        if theta is not None:
-            assert np.all(run.clipped_norms <= theta)
-    # Same initial weights and data: the first step's gradient is the same in every run.
-    firsts = {round(float(r.norms[0]), 5) for r in small_data.runs.values()}
+    # Same initial weights and data: the first loss and gradient are the same in every run.
+    firsts = {
+        (round(float(r.losses[0]), 5), round(float(r.norms[0]), 5))
+        for r in small_data.runs.values()
+    }
     assert len(firsts) == 1
+    for lr in small_data.lrs:
+        free = small_data.runs[(lr, None)]
+        for theta in (1.0, 0.1):
+            run = small_data.runs[(lr, theta)]
+            if free.norms[0] > theta:  # the first update is clipped: the second step starts
+                # from other weights, with another loss and gradient
+                assert run.losses[1] != free.losses[1] and run.norms[1] != free.norms[1]
+            else:  # not clipped: the same update, the same second step
+                assert run.losses[1] == free.losses[1] and run.norms[1] == free.norms[1]
+            # The recorded norms are the gradients' before clipping, which the plot caps.
+            np.testing.assert_array_equal(run.clipped_norms, np.minimum(run.norms, theta))
+    # Both cases occur here (the first gradient's norm is between the two thresholds).
+    assert 0.1 < small_data.runs[(small_data.lrs[0], None)].norms[0] < 1.0
 
 
 def test_short_runs_need_enough_corpus():
