@@ -78,9 +78,9 @@ RNN_ACTIVATIONS = ("tanh", "relu")
 # compiled loop (F is mx.nd or mx.sym), and says why it is faster.
 
 
-def _is_array(x) -> bool:
-    """An MXNet array (legacy or NumPy-interface), not a symbol of a graph being compiled."""
-    return isinstance(x, (mx.nd.NDArray, mnp.ndarray))
+def _why(error: Exception) -> str:
+    """The first line of an MXNet error: what its operator refused."""
+    return str(error).strip().splitlines()[0][:200]
 
 
 def cut(F, x, n: int, axis: int, squeeze: bool | None = None) -> list:
@@ -90,19 +90,20 @@ def cut(F, x, n: int, axis: int, squeeze: bool | None = None) -> list:
     instead would make each slice's gradient a full-size array, an
     ``O(T^2)`` backward pass; MXNet's legacy ``split`` also runs several
     times faster than ``np.split``, and its backward is one concatenation.
+    (Called at every step of the appendix's loops, it checks its arguments
+    only when MXNet refuses them, and then says which is wrong.)
     """
-    n = check_int(n, "n", 1)
-    check_int(axis, "axis", -len(x.shape) if _is_array(x) else -(2**31))
-    if _is_array(x):  # (a symbol, while a graph is compiled, has no shape to check)
-        if axis >= len(x.shape):
-            raise ValueError(f"axis must be an axis of x, shape {x.shape}, got {axis}")
-        if x.shape[axis] % n:
-            raise ValueError(
-                f"n must divide x's size along axis {axis} ({x.shape[axis]}) into equal parts, "
-                f"got {n}"
-            )
-    squeeze = axis == 0 if squeeze is None else check_bool(squeeze, "squeeze")
-    parts = F.split(x.as_nd_ndarray(), num_outputs=n, axis=axis, squeeze_axis=squeeze)
+    squeeze = axis == 0 if squeeze is None else squeeze
+    try:
+        parts = F.split(x.as_nd_ndarray(), num_outputs=n, axis=axis, squeeze_axis=squeeze)
+    except mx.base.MXNetError as error:
+        n = check_int(n, "n", 1)
+        check_int(axis, "axis", -len(x.shape), len(x.shape) - 1)
+        check_bool(squeeze, "squeeze")
+        raise ValueError(
+            f"n must divide x's size along axis {axis} ({x.shape[axis]}) into equal parts, got "
+            f"{n} ({_why(error)})"
+        ) from None
     parts = [parts] if n == 1 else list(parts)
     return [p.as_np_ndarray() for p in parts]
 
@@ -116,13 +117,14 @@ def recurrent_product(F, H, W_T, num_hiddens: int, b=None):
     1.4 times at ``N = 1024``, ``h = 256`` on a 2-core CPU), as fast or slower
     at ``N = 256``; the layers use it at every size, for one code path.
     """
-    num_hiddens = check_int(num_hiddens, "num_hiddens", 1)
-    if _is_array(H) and _is_array(W_T) and W_T.shape != (num_hiddens, H.shape[-1]):
+    try:
+        return F.npx.fully_connected(H, W_T, b, num_hidden=num_hiddens, no_bias=b is None)
+    except mx.base.MXNetError as error:  # checked only when MXNet refuses (a hot path)
+        num_hiddens = check_int(num_hiddens, "num_hiddens", 1)
         raise ValueError(
             f"W_T must be W^T of shape (num_hiddens, H's last size) = ({num_hiddens}, "
-            f"{H.shape[-1]}), got {W_T.shape}"
-        )
-    return F.npx.fully_connected(H, W_T, b, num_hidden=num_hiddens, no_bias=b is None)
+            f"{H.shape[-1]}), got {W_T.shape} ({_why(error)})"
+        ) from None
 
 
 def activation(F, x, kind: str):
