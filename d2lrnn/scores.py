@@ -103,7 +103,8 @@ def _check(hypotheses, references, layout: str | None = None) -> list[list[str]]
         square = len(references) == n
         raise ValueError(
             "references must be one list of references per hypothesis (references[i] for "
-            f"hypotheses[i]); got {len(references)} lists of {n} strings each, "
+            f"hypotheses[i]); got {len(references)} list{'s' * (len(references) > 1)} of {n} "
+            "strings each, "
             + (
                 "which could also be sacreBLEU's layout (references[k][i], the k-th "
                 "reference of sentence i), pairing the sentences differently: say which with "
