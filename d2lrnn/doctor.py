@@ -25,7 +25,7 @@ The work is split in three, so that the logic is tested without faking a machine
 * :func:`gather` collects the :class:`Facts`: versions, platform, Colab, GPU,
   the MXNet distributions installed, and the result of ``import mxnet`` tried
   **in a subprocess**, so that a failing import cannot leave this process
-  half-loaded;
+  half-loaded (a successful import is remembered, see :func:`gather`);
 * :func:`diagnose` is a pure function from the facts to :class:`Finding` s;
 * :func:`doctor` prints the :class:`Report` and raises on an error.
 
@@ -36,7 +36,10 @@ itself is ``sys.modules["d2lrnn.doctor"]``.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -48,6 +51,7 @@ import sys
 from dataclasses import dataclass
 
 __all__ = [
+    "CACHE_ENV",
     "IMPORT_TIMEOUT_S",
     "LEVELS",
     "MXNET_VERSION",
@@ -212,16 +216,27 @@ def gather() -> Facts:
     Nothing here imports numpy or MXNet into this process: versions come from
     the installed packages' metadata, and the import is tried in a subprocess
     (``sys.executable -c``) that is given :data:`IMPORT_TIMEOUT_S` seconds.
+
+    The subprocess costs a second or two (it loads MXNet), once per chapter. A
+    successful import is therefore remembered in ``$D2LRNN_CACHE_DIR/doctor``
+    (``~/.cache/d2lrnn/doctor`` by default), under a key made of everything
+    that decides it: this interpreter, the MXNet and numpy installed (their
+    versions, and the files' sizes and times), the ``PYTHONPATH``, and
+    d2lrnn's own modules. Change any of them and the import is tried again. A
+    failed import is never remembered; ``D2LRNN_DOCTOR_CACHE=0`` turns the
+    memory off.
     """
+    numpy = _installed_version("numpy")
+    mxnet = _mxnet_distributions()
     return Facts(
         python=platform.python_version(),
-        numpy=_installed_version("numpy"),
+        numpy=numpy,
         system=platform.system(),
         machine=platform.machine(),
         colab=_in_colab(),
         gpu_visible=_gpu_visible(),
-        mxnet=_mxnet_distributions(),
-        mxnet_import=_try_import_mxnet(),
+        mxnet=mxnet,
+        mxnet_import=_import_mxnet(mxnet, numpy),
         executable=sys.executable or "",
     )
 
@@ -255,6 +270,81 @@ def _mxnet_distributions() -> tuple[tuple[str, str], ...]:
         if _MXNET_DIST.fullmatch(name):
             found.add((name, dist.version))
     return tuple(sorted(found))
+
+
+#: Set to 0 to make :func:`gather` try ``import mxnet`` every time.
+CACHE_ENV = "D2LRNN_DOCTOR_CACHE"
+
+
+def _cache_file(mxnet: tuple, numpy: str | None) -> str | None:
+    """Where a successful import under these conditions is remembered (None: not at all)."""
+    if os.environ.get(CACHE_ENV, "1") == "0" or not sys.executable:
+        return None
+    folder = os.environ.get("D2LRNN_CACHE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".cache", "d2lrnn"
+    )
+    parts = [
+        sys.executable,  # not its real path: two venvs of one Python share that
+        sys.prefix,
+        sys.version,
+        repr(mxnet),
+        f"numpy {numpy}",
+        *(f"{name}={os.environ.get(name, '')}" for name in _IMPORT_ENV),
+    ]
+    for module in ("mxnet", "numpy"):
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        origin = spec.origin if spec is not None and spec.origin else ""
+        parts.append(f"{module} at {origin}")
+        if origin:
+            package = os.path.dirname(origin)
+            parts += _files(package)
+    parts += _files(_PACKAGE_DIR)
+    key = hashlib.sha256("\n".join(parts).encode("utf-8", "replace")).hexdigest()[:32]
+    return os.path.join(folder, "doctor", f"import-{key}.json")
+
+
+# What the probe's environment can change about the import.
+_IMPORT_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONNOUSERSITE", "LD_LIBRARY_PATH", "LD_PRELOAD")
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _files(folder: str) -> list[str]:
+    """Each file of ``folder`` (not its subfolders, whose times change with their bytecode)."""
+    found = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_file():
+                st = entry.stat()
+                found.append(f"{entry.path} {st.st_size} {st.st_mtime_ns}")
+    return sorted(found)
+
+
+def _import_mxnet(mxnet: tuple, numpy: str | None) -> MXNetImport:
+    """:func:`_try_import_mxnet`, or its remembered success under the same conditions."""
+    try:
+        path = _cache_file(mxnet, numpy)
+    except OSError:
+        path = None
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as f:
+                return MXNetImport(**json.load(f))
+        except (OSError, ValueError, TypeError):
+            pass  # not there yet, or unreadable: try the import
+    result = _try_import_mxnet()
+    if path is not None and result.ok:
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            temporary = f"{path}.{os.getpid()}"
+            with open(temporary, "w", encoding="utf-8") as f:
+                json.dump(dataclasses.asdict(result), f)
+            os.replace(temporary, path)
+        except OSError:
+            pass  # a read-only home: the import is simply tried every time
+    return result
 
 
 def _try_import_mxnet(timeout: float = IMPORT_TIMEOUT_S) -> MXNetImport:

@@ -265,9 +265,7 @@ class GatedRecurrence:
         (``c_{t-1} -> c_t`` scaled by ``f_t`` in the LSTM, ``h_{t-1} -> h_t``
         by ``z_t`` in the GRU), ignoring every path through the weights.
         """
-        keep = self.keep_gates()
-        products = np.cumprod(keep[::-1], axis=0)[::-1]  # products[t] = prod_{k >= t}
-        return products.max(axis=1)
+        return _memory_path(self.keep_gates())
 
     def jacobian_products(self) -> np.ndarray:
         """``P[t] = ds_T/ds_t`` for ``t = 0..T-1``, shape ``(T, S, S)``, by autograd.
@@ -276,6 +274,10 @@ class GatedRecurrence:
         the sequence, a zero probe added to the state before every step, and
         one backward pass seeded with the identity.
         """
+        return self._jacobians_and_keep_gates()[0]
+
+    def _jacobians_and_keep_gates(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`jacobian_products` and :meth:`keep_gates` from the one recorded run."""
         h, S = self.num_hiddens, self.state_size
         n = self.layer.num_states
         probes = [[mnp.zeros((S, h), dtype="float64") for _ in range(n)] for _ in range(self.T)]
@@ -286,12 +288,24 @@ class GatedRecurrence:
         for k in range(n):
             seeds[k][k * h + np.arange(h), np.arange(h)] = 1.0
         with autograd.record():
-            final, _ = self._run(self._zero_state(S), probes)
+            final, gates = self._run(self._zero_state(S), probes)
         autograd.backward(final, [mnp.array(g, dtype="float64") for g in seeds])
-        return np.stack(
-            [np.concatenate([z.grad.asnumpy() for z in step], axis=1) for step in probes]
-        )
+        P = np.stack([np.concatenate([z.grad.asnumpy() for z in step], axis=1) for step in probes])
+        # The probes are zeros, so all S rows ran the same sequence: row 0's gates are the gates.
+        name = CELLS[self.cell].keep_gate
+        return P, np.stack([g[name][0].asnumpy() for g in gates])
 
     def jacobian_norms(self) -> np.ndarray:
         """``||ds_T/ds_t||_2`` for ``t = 0..T-1``, shape ``(T,)``."""
         return np.linalg.norm(self.jacobian_products(), ord=2, axis=(1, 2))
+
+    def norms_and_memory_path(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`jacobian_norms` and :meth:`memory_path`, ``(T,)`` each, from one run."""
+        P, keep = self._jacobians_and_keep_gates()
+        return np.linalg.norm(P, ord=2, axis=(1, 2)), _memory_path(keep)
+
+
+def _memory_path(keep: np.ndarray) -> np.ndarray:
+    """``max_i prod_{k >= t} keep[k, i]`` for every ``t``: ``(T, h)`` in, ``(T,)`` out."""
+    products = np.cumprod(keep[::-1], axis=0)[::-1]  # products[t] = prod_{k >= t}
+    return products.max(axis=1)

@@ -26,7 +26,7 @@ from PIL import Image
 
 from ..checks import check_bool, check_choice, check_int, check_str
 
-__all__ = ["FrameExplorer", "figure_png", "frame_widget", "switcher"]
+__all__ = ["FrameExplorer", "encode_png", "figure_png", "frame_widget", "switcher"]
 
 
 def figure_png(fig, dpi: int = 80, close: bool = True, tight: bool = True) -> bytes:
@@ -52,7 +52,14 @@ def figure_png(fig, dpi: int = 80, close: bool = True, tight: bool = True) -> by
     image = _pixels(fig, dpi, tight)
     if close:
         plt.close(fig)
-    image = image.quantize(colors=64, method=Image.Quantize.FASTOCTREE)
+    return encode_png(image)
+
+
+def encode_png(image: Image.Image) -> bytes:
+    """An RGB(A) image as compact PNG bytes: a 64-colour palette, as :func:`figure_png` makes."""
+    if not isinstance(image, Image.Image):
+        raise TypeError(f"image must be a PIL Image, got {type(image).__name__}")
+    image = image.convert("RGB").quantize(colors=64, method=Image.Quantize.FASTOCTREE)
     out = io.BytesIO()
     image.save(out, format="png", optimize=True)
     return out.getvalue()

@@ -4078,6 +4078,14 @@ cases(
     ],
 )
 cases(
+    "widgets.frames.encode_png",
+    [
+        ("image None", TE, "image", lambda f: frames.encode_png(None)),
+        ("image array", TE, "image", lambda f: frames.encode_png(np.zeros((4, 4, 3)))),
+        ("image PNG bytes", TE, "image", lambda f: frames.encode_png(f.png)),
+    ],
+)
+cases(
     "widgets.frames.switcher",
     [
         ("children a widget", TE, "children", lambda f: frames.switcher(f.html, ["a"])),

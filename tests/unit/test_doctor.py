@@ -21,6 +21,16 @@ import d2lrnn
 
 dm = importlib.import_module("d2lrnn.doctor")  # the module (d2lrnn.doctor is the function)
 
+
+@pytest.fixture(autouse=True)
+def empty_cache(tmp_path, monkeypatch):
+    """Each test starts with nothing remembered (gather remembers a successful import)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("D2LRNN_CACHE_DIR", str(folder))
+    monkeypatch.delenv(dm.CACHE_ENV, raising=False)
+    return folder / "doctor"
+
+
 GOOD = dm.Facts(
     python="3.11.7",
     numpy="1.23.5",
@@ -429,6 +439,65 @@ def test_an_import_that_cannot_start_or_hangs(monkeypatch):
     monkeypatch.setattr(dm.subprocess, "run", hang)
     imp = dm.gather().mxnet_import
     assert imp.error == "TimeoutExpired: did not finish in 120 s" and imp.stderr == "loading..."
+
+
+def probes(monkeypatch) -> list:
+    """Count the subprocesses gather starts (each still runs)."""
+    started, run = [], subprocess.run
+    monkeypatch.setattr(dm.subprocess, "run", lambda *a, **k: started.append(a) or run(*a, **k))
+    return started
+
+
+def test_a_successful_import_is_remembered_and_tried_again_when_anything_changes(
+    monkeypatch, empty_cache
+):
+    started = probes(monkeypatch)
+    first = dm.gather()
+    assert first.mxnet_import.ok and len(started) == 1
+    assert len(list(empty_cache.glob("import-*.json"))) == 1
+    assert dm.gather().mxnet_import == first.mxnet_import and len(started) == 1  # remembered
+    # Another numpy, another MXNet distribution, another interpreter: tried again.
+    assert dm._import_mxnet(first.mxnet, "2.1.3").ok and len(started) == 2
+    assert dm._import_mxnet((("mxnet-mkl", "1.9.1"),), first.numpy).ok and len(started) == 3
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3.11")
+    assert not dm.gather().mxnet_import.ok and len(started) == 4
+
+
+def test_a_change_on_the_path_is_seen_through_the_remembered_import(tmp_path, monkeypatch, capsys):
+    assert dm.gather().mxnet_import.ok
+    (tmp_path / "mxnet").mkdir()
+    (tmp_path / "mxnet" / "__init__.py").write_text("raise ImportError('libmxnet.so is broken')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    r = d2lrnn.doctor(strict=False)
+    assert r.facts.mxnet_import.error == "ImportError: libmxnet.so is broken"
+
+
+def test_a_failed_import_is_not_remembered(monkeypatch, empty_cache):
+    def hang(args, **kwargs):
+        raise subprocess.TimeoutExpired(args, kwargs["timeout"], stderr=b"")
+
+    monkeypatch.setattr(dm.subprocess, "run", hang)
+    assert not dm.gather().mxnet_import.ok
+    assert not empty_cache.exists() or not list(empty_cache.iterdir())
+    monkeypatch.undo()
+    monkeypatch.setenv("D2LRNN_CACHE_DIR", str(empty_cache.parent))
+    started = probes(monkeypatch)
+    assert dm.gather().mxnet_import.ok and len(started) == 1
+
+
+def test_the_memory_can_be_turned_off_and_survives_a_damaged_file(monkeypatch, empty_cache):
+    started = probes(monkeypatch)
+    monkeypatch.setenv(dm.CACHE_ENV, "0")
+    assert dm.gather().mxnet_import.ok and dm.gather().mxnet_import.ok and len(started) == 2
+    assert not empty_cache.exists()
+    monkeypatch.delenv(dm.CACHE_ENV)
+    dm.gather()
+    (remembered,) = empty_cache.glob("import-*.json")
+    remembered.write_text('{"ok": "yes"')  # cut short: tried again, and rewritten
+    assert dm.gather().mxnet_import.ok and len(started) == 4
+    remembered.write_text('{"ok": "yes"}')  # not a valid record: the same
+    assert dm.gather().mxnet_import.ok and len(started) == 5
+    assert dm.gather().mxnet_import.ok and len(started) == 5
 
 
 @pytest.mark.parametrize(

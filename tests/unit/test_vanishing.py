@@ -156,6 +156,14 @@ def test_memory_path_is_the_product_of_keep_gates(cell):
     assert stronger.memory_path()[0] > 2 * path[0]
 
 
+@pytest.mark.parametrize("cell", vanishing.GATED)
+def test_norms_and_memory_path_from_one_run_equal_the_two_apart(cell):
+    rec = vanishing.GatedRecurrence(cell, 9, 1.3, 1.0, num_hiddens=4, seed=5)
+    norms, path = rec.norms_and_memory_path()
+    np.testing.assert_allclose(norms, rec.jacobian_norms(), rtol=1e-12)
+    np.testing.assert_allclose(path, rec.memory_path(), rtol=1e-12)
+
+
 def test_gated_bad_input():
     with pytest.raises(ValueError, match="cell must be one of"):
         vanishing.GatedRecurrence("rnn", 5, 1.0)
