@@ -330,7 +330,7 @@ def eval_splits(td, reverse: bool = False, eos: bool = False):
 
 def greedy_translations(model, td, split) -> list[str]:
     """Greedy translations of ``split``'s sources (its ``src`` arrays, as they are), at most
-    ``max_len + 1`` tokens, detokenised: what :func:`d2lrnn.seq2seq.translate` gives for
+    ``td.max_target_steps`` tokens, detokenised: what :func:`d2lrnn.seq2seq.translate` gives for
     the same sources."""
     from d2lrnn import seq2seq, translation
 
@@ -339,9 +339,9 @@ def greedy_translations(model, td, split) -> list[str]:
     for i in range(0, len(split), DECODE_BATCH):
         rows = slice(i, i + DECODE_BATCH)
         out += seq2seq.greedy_decode(
-            model, split.src[rows], split.src_len[rows], bos, eos, td.max_len + 1
+            model, split.src[rows], split.src_len[rows], bos, eos, td.max_target_steps
         )
-    return [translation.detokenize(td.tgt_vocab.to_tokens(tokens)) for tokens in out]
+    return [td.target_text(tokens) for tokens in out]
 
 
 def evaluate(model, td, reverse: bool = False, n_bootstrap: int = 1000, eos: bool = False) -> dict:

@@ -259,21 +259,32 @@ class Encoder(gluon.Block):
             )
 
     def forward(self, X, valid_len):
-        _check_source(X, valid_len)
-        # One copy to the host checks the indices and the lengths: a length beyond num_steps
-        # would read past the outputs, an index beyond the vocabulary would be clipped.
-        _check_length_dtype(valid_len, "valid_len")
-        ids, lengths = _host_ranges(X, valid_len)
-        _check_ids(ids, "X", self.vocab_size)
-        _check_lengths(valid_len, "valid_len", X.shape[1], lengths)
+        _check_encoder_input(X, valid_len, self.vocab_size)
         outputs, _ = self.rnn(self.embedding(X.T), begin_state(self.rnn, X.shape[0], X.ctx))
         if self.read_padding:
             return outputs, outputs[-1]
-        last = mx.nd.SequenceLast(
-            outputs.as_nd_ndarray(), valid_len.astype("float32").as_nd_ndarray(),
-            use_sequence_length=True,
-        ).as_np_ndarray()  # fmt: skip
-        return outputs, last
+        return outputs, _last_valid(outputs, valid_len)
+
+
+def _check_encoder_input(X, valid_len, vocab_size: int) -> None:
+    """An encoder's ``X`` ``(N, T)`` and ``valid_len`` ``(N,)``, checked with one copy to the host.
+
+    A length beyond ``num_steps`` would read past the outputs, an index beyond the vocabulary
+    would be clipped by the embedding: both are refused here.
+    """
+    _check_source(X, valid_len)
+    _check_length_dtype(valid_len, "valid_len")
+    ids, lengths = _host_ranges(X, valid_len)
+    _check_ids(ids, "X", vocab_size)
+    _check_lengths(valid_len, "valid_len", X.shape[1], lengths)
+
+
+def _last_valid(outputs, valid_len):
+    """``outputs[valid_len[n] - 1, n]`` for every ``n``: ``(T, N, h)`` in, ``(N, h)`` out."""
+    return mx.nd.SequenceLast(
+        outputs.as_nd_ndarray(), valid_len.astype("float32").as_nd_ndarray(),
+        use_sequence_length=True,
+    ).as_np_ndarray()  # fmt: skip
 
 
 def _reverse_valid(x, valid_len):
@@ -331,11 +342,7 @@ class BidirectionalEncoder(gluon.Block):
             self.backward_rnn = GRUScratch(num_hiddens // 2, num_inputs=embed_size)
 
     def forward(self, X, valid_len):
-        _check_source(X, valid_len)
-        _check_length_dtype(valid_len, "valid_len")
-        ids, lengths = _host_ranges(X, valid_len)
-        _check_ids(ids, "X", self.vocab_size)
-        _check_lengths(valid_len, "valid_len", X.shape[1], lengths)
+        _check_encoder_input(X, valid_len, self.vocab_size)
         emb = self.embedding(X.T)  # (T, N, E)
         N = X.shape[0]
         out_f, _ = self.forward_rnn(emb, begin_state(self.forward_rnn, N, X.ctx))
@@ -350,10 +357,7 @@ class BidirectionalEncoder(gluon.Block):
                 _reverse_valid(emb, valid_len), begin_state(self.backward_rnn, N, X.ctx)
             )
             out_b = _reverse_valid(out_b, valid_len)  # back in the sentence's order
-            last_f = mx.nd.SequenceLast(
-                out_f.as_nd_ndarray(), valid_len.astype("float32").as_nd_ndarray(),
-                use_sequence_length=True,
-            ).as_np_ndarray()  # fmt: skip
+            last_f = _last_valid(out_f, valid_len)
         outputs = mnp.concatenate([out_f, out_b], axis=-1)
         return outputs, mnp.concatenate([last_f, out_b[0]], axis=-1)
 
@@ -938,6 +942,8 @@ def attention_maps(
     if isinstance(sentences, str) or not isinstance(sentences, (list, tuple)) or not sentences:
         raise TypeError(f"sentences must be a non-empty list of str, got {sentences!r:.80}")
     tokens = [source_tokens(s, data.max_len, f"sentences[{i}]") for i, s in enumerate(sentences)]
+    for i, sentence in enumerate(sentences):
+        data.source_units(sentence, f"sentences[{i}]")  # in subwords too, it must fit
     rows = [data.encode_source(s) for s in sentences]
     src = np.concatenate([row for row, _ in rows])
     src_len = np.array([n for _, n in rows], dtype=np.int32)
@@ -948,7 +954,7 @@ def attention_maps(
     with autograd.predict_mode():
         state = model.begin(src_mx, len_mx)
         y = mnp.full((len(sentences),), bos, dtype="int32", ctx=device)
-        for _ in range(data.max_len + 1):  # as translate: at most max_len + 1 tokens
+        for _ in range(data.max_target_steps):  # as translate
             logp, state = model.step(y, state)
             weights.append(model.decoder.last_weights[0].asnumpy())  # (N, T_src)
             y = logp.argmax(axis=-1).astype("int32")
@@ -984,11 +990,12 @@ def translate(
     Each sentence is normalised and indexed with ``data``'s source
     vocabulary (:meth:`~d2lrnn.translation.TranslationData.encode_source`:
     unknown words become ``<unk>``; an empty sentence, or one longer than
-    ``data.max_len`` tokens, is refused with a ``ValueError`` naming it).
+    ``data.max_len`` words, is refused with a ``ValueError`` naming it).
     ``model`` must be built for ``data``'s vocabularies (``ValueError``
     otherwise: its translations would be other words' indices). The
-    translations are at most ``data.max_len + 1`` tokens, in the normal form
-    of :func:`~d2lrnn.translation.normalize` (a space before punctuation).
+    translations are at most ``data.max_target_steps`` tokens (words or
+    subwords, ``<eos>`` included), given as words in the normal form of
+    :func:`~d2lrnn.translation.normalize` (a space before punctuation).
     """
     check_model_for(model, data)
     if isinstance(sentences, str) or not isinstance(sentences, (list, tuple)) or not sentences:
@@ -998,12 +1005,12 @@ def translate(
     batch_size = check_int(batch_size, "batch_size", 1)
     rows, lengths = [], []
     for i, sentence in enumerate(sentences):
-        source_tokens(sentence, data.max_len, f"sentences[{i}]")
+        data.source_units(sentence, f"sentences[{i}]")
         row, n = data.encode_source(sentence)
         rows.append(row[0])
         lengths.append(n)
     src, src_len = np.stack(rows), np.array(lengths, dtype=np.int32)
-    bos, eos, max_len = data.tgt_vocab[BOS], data.tgt_vocab[EOS], data.max_len + 1
+    bos, eos, max_len = data.tgt_vocab[BOS], data.tgt_vocab[EOS], data.max_target_steps
     out = []
     for i in range(0, len(src), batch_size):
         s, n = src[i : i + batch_size], src_len[i : i + batch_size]
@@ -1011,4 +1018,4 @@ def translate(
             out += greedy_decode(model, s, n, bos, eos, max_len, device=device)
         else:
             out += beam_search(model, s, n, bos, eos, max_len, beam_size, alpha, device=device)
-    return [detokenize(data.tgt_vocab.to_tokens(tokens)) for tokens in out]
+    return [data.target_text(tokens) for tokens in out]

@@ -11,15 +11,25 @@ translation. :func:`translation_data` therefore
    training, validation and test sets with a fixed seed, so that no source
    sentence appears in two splits;
 3. keeps pairs whose source and target fit in ``max_len`` tokens;
-4. builds both vocabularies from the training split only, with ``<pad>``,
+4. with ``num_merges``, cuts the words of each language into subwords by
+   byte-pair encoding (:class:`d2lrnn.text.BPETokenizer`), one model per
+   language learnt from the training split only;
+5. builds both vocabularies from the training split only, with ``<pad>``,
    ``<bos>``, ``<eos>`` and ``<unk>``;
-5. pads every sentence to a fixed length and records its valid length;
-6. keeps, for every test (and validation) sentence, *all* of its French
+6. pads every sentence to a fixed length and records its valid length;
+7. keeps, for every test (and validation) sentence, *all* of its French
    translations as references, for BLEU with multiple references.
 
-Layout: a source is ``(n, max_len)`` token indices, padded with ``<pad>``
+Layout: a source is ``(n, num_steps)`` token indices, padded with ``<pad>``
 after its valid length; a target is fed to the decoder as ``<bos> y_1 ...
-y_m`` and predicted as ``y_1 ... y_m <eos>``, both ``(n, max_len + 1)``.
+y_m`` and predicted as ``y_1 ... y_m <eos>``, both ``(n, num_steps + 1)``.
+With words, ``num_steps`` is ``max_len``; with subwords it is the longest
+sentence kept, in subwords (``max_len`` still counts words).
+
+Subword tokens are pieces of the normalised sentence with the space before
+them kept (``" je"``, ``" suis"``, ``" conf"``, ``"use"``), so that
+:func:`join_subwords` (concatenate, then split at the spaces) gives the
+words back; scores are always computed on those words.
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .checks import check_array, check_bool, check_int, check_str, check_tokens
-from .text import Vocab
+from .text import BPETokenizer, Vocab
 
 __all__ = [
     "PAD",
@@ -45,9 +55,11 @@ __all__ = [
     "TranslationData",
     "detokenize",
     "group_key",
+    "join_subwords",
     "normalize",
     "reversed_sources",
     "source_tokens",
+    "subword_tokens",
     "tokenize",
     "translation_data",
     "trim_padding",
@@ -82,6 +94,49 @@ def detokenize(tokens: list[str]) -> str:
     references are tokenised alike by BLEU's own tokeniser.
     """
     return " ".join(check_tokens(tokens, "tokens"))
+
+
+def _token_ids(ids, arg: str, size: int) -> list[int]:
+    """``ids`` as a list of ints, each a token index in ``[0, size)``; else a clear error."""
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, (list, tuple, np.ndarray)):
+        raise TypeError(f"{arg} must be a list of token indices, got {type(ids).__name__}")
+    array = np.asarray(ids)
+    if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
+        raise TypeError(
+            f"{arg} must be a 1-D list of integer token indices, got {array.dtype} {array.shape}"
+        )
+    if array.size and (array.min() < 0 or array.max() >= size):
+        raise ValueError(
+            f"{arg} must hold token indices in [0, {size}) (the target vocabulary), got values "
+            f"from {array.min()} to {array.max()}"
+        )
+    return array.astype(np.int64).tolist()
+
+
+def subword_tokens(bpe: BPETokenizer, words: list[str]) -> list[str]:
+    """A sentence's words cut into ``bpe``'s subwords, each with the space before it.
+
+    ``subword_tokens(bpe, ["je", "suis", "confuse", "."])`` may give
+    ``[" je", " suis", " conf", "use", " ."]``: a token that starts with a
+    space starts a word. :func:`join_subwords` undoes it.
+    """
+    if not isinstance(bpe, BPETokenizer):
+        raise TypeError(f"bpe must be a BPETokenizer, got {type(bpe).__name__}")
+    words = check_tokens(words, "words")
+    spaced = [w for w in words if not w or any(c.isspace() for c in w)]
+    if spaced:
+        raise ValueError(f"words must be non-empty and hold no whitespace, got {spaced[0]!r}")
+    return bpe.encode("".join(" " + w for w in words))
+
+
+def join_subwords(tokens: list[str]) -> list[str]:
+    """Subword tokens back to words: concatenate them and split at the spaces.
+
+    ``join_subwords([" je", " suis", " conf", "use", " ."])`` is
+    ``["je", "suis", "confuse", "."]``. Word tokens (no leading space) would
+    be glued into one word, so this is for subwords only.
+    """
+    return "".join(check_tokens(tokens, "tokens")).split()
 
 
 #: English contractions, expanded by :func:`group_key` (``'s`` and ``'d`` are ambiguous:
@@ -126,9 +181,10 @@ def group_key(text: str) -> str:
 class Split:
     """One split: padded sources and targets, valid lengths, and every reference.
 
-    ``src`` ``(n, max_len)``, ``src_len`` ``(n,)``; ``tgt_in`` ``(n, max_len + 1)``
-    (``<bos>`` then the target), ``tgt_out`` ``(n, max_len + 1)`` (the target
-    then ``<eos>``), ``tgt_len`` ``(n,)`` (target length + 1). ``sources``
+    ``src`` ``(n, num_steps)``, ``src_len`` ``(n,)``; ``tgt_in`` ``(n, num_steps + 1)``
+    (``<bos>`` then the target), ``tgt_out`` ``(n, num_steps + 1)`` (the target
+    then ``<eos>``), ``tgt_len`` ``(n,)`` (target length + 1), in tokens:
+    words, or subwords (see :class:`TranslationData`). ``sources``
     are the normalised English sentences, one per row; ``references[i]``
     lists every French translation of ``sources[i]`` in the data (normalised),
     whatever its length.
@@ -183,7 +239,12 @@ class Split:
 
 @dataclass
 class TranslationData:
-    """The vocabularies and the three splits (see :func:`translation_data`)."""
+    """The vocabularies and the three splits (see :func:`translation_data`).
+
+    ``src_bpe`` and ``tgt_bpe`` are the two languages' subword models, or
+    ``None`` for word tokens. ``max_len`` counts words; ``num_steps`` is the
+    width of the source arrays, in tokens (``max_len`` for words).
+    """
 
     src_vocab: Vocab
     tgt_vocab: Vocab
@@ -192,18 +253,57 @@ class TranslationData:
     test: Split
     max_len: int
     stats: dict = field(default_factory=dict)
+    src_bpe: BPETokenizer | None = None
+    tgt_bpe: BPETokenizer | None = None
+
+    @property
+    def num_steps(self) -> int:
+        """Source tokens a sentence may have (the source arrays' width)."""
+        return self.train.src.shape[1]
+
+    @property
+    def max_target_steps(self) -> int:
+        """Target tokens a translation may have, ``<eos>`` included: the decoders' limit."""
+        return self.train.tgt_out.shape[1]
+
+    def source_units(self, sentence: str, arg: str = "sentence") -> list[str]:
+        """The tokens the encoder reads for ``sentence``: its words, or their subwords.
+
+        The checks of :func:`source_tokens` apply to the words (``arg`` names
+        the sentence in their messages); in subwords the sentence must also fit
+        in ``num_steps`` tokens.
+        """
+        words = source_tokens(sentence, self.max_len, check_str(arg, "arg"))
+        if self.src_bpe is None:
+            return words
+        units = subword_tokens(self.src_bpe, words)
+        if len(units) > self.num_steps:
+            raise ValueError(
+                f"{arg} must fit in num_steps = {self.num_steps} subword tokens (the longest "
+                f"source the model was built for), got {len(units)}: {sentence!r}"
+            )
+        return units
 
     def encode_source(self, sentence: str) -> tuple[np.ndarray, int]:
-        """A new English sentence as ``(1, max_len)`` padded indices and its length.
+        """A new English sentence as ``(1, num_steps)`` padded indices and its length in tokens.
 
-        Words outside the vocabulary become ``<unk>``; an empty sentence, one
-        longer than ``max_len`` tokens, or one holding ``<pad>``, ``<bos>`` or
-        ``<eos>`` is refused with a ``ValueError``.
+        Tokens outside the vocabulary become ``<unk>``; an empty sentence, one
+        longer than ``max_len`` words (or ``num_steps`` subwords), or one
+        holding ``<pad>``, ``<bos>`` or ``<eos>`` is refused with a ``ValueError``.
         """
-        tokens = source_tokens(sentence, self.max_len)
-        row = np.full((1, self.max_len), self.src_vocab[PAD], dtype=np.int32)
+        tokens = self.source_units(sentence)
+        row = np.full((1, self.num_steps), self.src_vocab[PAD], dtype=np.int32)
         row[0, : len(tokens)] = self.src_vocab[tokens]
         return row, len(tokens)
+
+    def target_words(self, ids) -> list[str]:
+        """Target token indices (no ``<bos>``, ``<eos>`` or padding) as French words."""
+        tokens = self.tgt_vocab.to_tokens(_token_ids(ids, "ids", len(self.tgt_vocab)))
+        return join_subwords(tokens) if self.tgt_bpe is not None else tokens
+
+    def target_text(self, ids) -> str:
+        """Target token indices as a sentence in the normal form of :func:`normalize`."""
+        return detokenize(self.target_words(ids))
 
 
 def source_tokens(sentence: str, max_len: int, arg: str = "sentence") -> list[str]:
@@ -231,11 +331,11 @@ def source_tokens(sentence: str, max_len: int, arg: str = "sentence") -> list[st
     return tokens
 
 
-def _arrays(pairs, src_vocab: Vocab, tgt_vocab: Vocab, max_len: int) -> tuple[np.ndarray, ...]:
+def _arrays(pairs, src_vocab: Vocab, tgt_vocab: Vocab, width: int) -> tuple[np.ndarray, ...]:
     n = len(pairs)
-    src = np.full((n, max_len), src_vocab[PAD], dtype=np.int32)
-    tgt_in = np.full((n, max_len + 1), tgt_vocab[PAD], dtype=np.int32)
-    tgt_out = np.full((n, max_len + 1), tgt_vocab[PAD], dtype=np.int32)
+    src = np.full((n, width), src_vocab[PAD], dtype=np.int32)
+    tgt_in = np.full((n, width + 1), tgt_vocab[PAD], dtype=np.int32)
+    tgt_out = np.full((n, width + 1), tgt_vocab[PAD], dtype=np.int32)
     src_len, tgt_len = np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32)
     bos, eos = tgt_vocab[BOS], tgt_vocab[EOS]
     for i, (s, t) in enumerate(pairs):
@@ -254,6 +354,7 @@ def translation_data(
     num_val: int = 1000,
     num_test: int = 1000,
     seed: int = 0,
+    num_merges: int | None = None,
 ) -> TranslationData:
     """Split, filter, index and pad English-French pairs (see the module docstring).
 
@@ -271,6 +372,10 @@ def translation_data(
         num_val, num_test: distinct English sentences in the validation and
             test splits (before the length filter).
         seed: seed of the shuffle of the distinct English sentences.
+        num_merges: ``None`` for word tokens; else the merges of each
+            language's byte-pair encoding, learnt from the training split's
+            pairs (the pairs still selected by ``max_len`` words). ``0`` gives
+            characters. ``min_freq`` then applies to the subwords.
 
     ``stats`` holds, per split, its sizes, ``<unk>`` rates and length
     histograms, and for the validation and test splits how they still
@@ -287,6 +392,8 @@ def translation_data(
     min_freq = check_int(min_freq, "min_freq", 1)
     num_val, num_test = check_int(num_val, "num_val", 1), check_int(num_test, "num_test", 1)
     rng = np.random.default_rng(check_int(seed, "seed", 0))
+    if num_merges is not None:
+        num_merges = check_int(num_merges, "num_merges", 0)
     pairs = list(pairs)  # a generator or an iterator is read once, here
     groups: dict[str, list[str]] = collections.defaultdict(list)
     for i, pair in enumerate(pairs):
@@ -338,8 +445,22 @@ def translation_data(
             f"max_len must leave training pairs: no training pair has both sentences within "
             f"max_len = {max_len} tokens"
         )
-    src_vocab = Vocab([s for _, s, _ in rows["train"]], min_freq, [PAD])
-    tgt_vocab = Vocab([t for _, _, t in rows["train"]], min_freq, [PAD, BOS, EOS])
+    src_bpe = tgt_bpe = None
+    units = {name: [(s, t) for _, s, t in split_rows] for name, split_rows in rows.items()}
+    if num_merges is not None:
+        src_bpe, tgt_bpe = (
+            BPETokenizer.learn("".join(" " + " ".join(r[k]) for r in rows["train"]), num_merges)
+            for k in (1, 2)
+        )
+        units = {
+            name: [(subword_tokens(src_bpe, s), subword_tokens(tgt_bpe, t)) for _, s, t in r]
+            for name, r in rows.items()
+        }
+    width = max_len
+    if num_merges is not None:
+        width = max(max(len(s), len(t)) for split_units in units.values() for s, t in split_units)
+    src_vocab = Vocab([s for s, _ in units["train"]], min_freq, [PAD])
+    tgt_vocab = Vocab([t for _, t in units["train"]], min_freq, [PAD, BOS, EOS])
     for side, vocab, specials in (("source", src_vocab, 2), ("target", tgt_vocab, 4)):
         if len(vocab) <= specials:
             raise ValueError(
@@ -348,7 +469,7 @@ def translation_data(
             )
     out = {}
     for name, split_rows in rows.items():
-        arrays = _arrays([(s, t) for _, s, t in split_rows], src_vocab, tgt_vocab, max_len)
+        arrays = _arrays(units[name], src_vocab, tgt_vocab, width)
         sources = [k for k, _, _ in split_rows]
         out[name] = Split(*arrays, sources, [list(groups[k]) for k in sources])
     stats = _stats(rows, out, src_vocab, tgt_vocab, len(pairs), len(keys))
@@ -364,8 +485,9 @@ def translation_data(
             {k for (k, _, _), s in zip(rows[name], seen) if s}
         )
     return TranslationData(
-        src_vocab, tgt_vocab, out["train"], out["val"], out["test"], max_len, stats
-    )
+        src_vocab, tgt_vocab, out["train"], out["val"], out["test"], max_len, stats,
+        src_bpe, tgt_bpe,
+    )  # fmt: skip
 
 
 def _stats(rows, out, src_vocab, tgt_vocab, num_pairs, num_sentences) -> dict:

@@ -147,12 +147,12 @@ def beam_data(
             trained on: its vocabularies encode the sentences and decode the
             hypotheses.
         sentences: English sentences (e.g. some of ``data.test.sources``),
-            each of 1 to ``data.max_len`` tokens and all different.
+            each of 1 to ``data.max_len`` words and all different.
         beam_sizes: beam sizes, each from 1 (greedy decoding) to 16.
         alphas: length-normalisation exponents, each ``>= 0``: finished
             hypotheses are ranked by ``log P / len^alpha``.
         max_len: the most target tokens a search produces (``<eos>``
-            included); by default ``data.max_len + 1``, as in training.
+            included); by default ``data.max_target_steps``, as in training.
         num_pruned: how many pruned candidates each step records (0 to 8).
         device: where the model's parameters are (by default
             :func:`d2lrnn.default_device`, as for training).
@@ -166,6 +166,7 @@ def beam_data(
     normalised = []
     for i, sentence in enumerate(sentences):
         normalised.append(detokenize(source_tokens(sentence, data.max_len, f"sentences[{i}]")))
+        data.source_units(sentence, f"sentences[{i}]")  # in subwords too, it must fit
     sentences = tuple(normalised)
     _check_distinct(sentences, "sentences")
     beam_sizes = check_sequence(beam_sizes, "beam_sizes")
@@ -176,7 +177,7 @@ def beam_data(
     alphas = check_sequence(alphas, "alphas")
     alphas = tuple(check_number(a, f"alphas[{i}]", 0) for i, a in enumerate(alphas))
     _check_distinct(alphas, "alphas")
-    max_len = data.max_len + 1 if max_len is None else check_int(max_len, "max_len", 1)
+    max_len = data.max_target_steps if max_len is None else check_int(max_len, "max_len", 1)
     num_pruned = check_int(num_pruned, "num_pruned", 0, MAX_PRUNED)
     device = check_device(device) or default_device()
 

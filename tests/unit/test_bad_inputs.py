@@ -3596,7 +3596,8 @@ for arg, bad, e, name in (
     ("min_freq", 100, VE, "min_freq"), ("max_len", 1, VE, "max_len"),
     ("max_len", 0, VE, "max_len"), ("min_freq", 0, VE, "min_freq"),
     ("num_val", 0, VE, "num_val"), ("num_test", 1.0, TE, "num_test"), ("seed", -1, VE, "seed"),
-    ("num_val", 8, VE, "num_val"),
+    ("num_val", 8, VE, "num_val"), ("num_merges", -1, VE, "num_merges"),
+    ("num_merges", 1.5, TE, "num_merges"), ("num_merges", "10", TE, "num_merges"),
 ):  # fmt: skip
     add(
         "translation.translation_data",
@@ -3641,6 +3642,63 @@ cases(
         ),
         ("a list", TE, "sentence", lambda f: s2s("data").encode_source(["a", "f"])),
         ("<pad> inside", VE, "sentence", lambda f: s2s("data").encode_source("a <pad>")),
+    ],
+)
+TR_BPE = TR.translation_data(TR_PAIRS, max_len=3, min_freq=1, num_val=1, num_test=1, num_merges=2)
+for units, fn in (
+    ("words", lambda x: s2s("data").source_units(x)),
+    ("subwords", lambda x: TR_BPE.source_units(x)),
+):
+    SU = "translation.TranslationData.source_units"
+    add(SU, f"an empty sentence ({units})", VE, "sentence", lambda f, g=fn: g(" "))
+    add(SU, f"a list ({units})", TE, "sentence", lambda f, g=fn: g(["a", "f"]))
+    add(SU, f"<bos> inside ({units})", VE, "sentence", lambda f, g=fn: g("<bos> a"))
+cases(
+    "translation.TranslationData.source_units",
+    [
+        ("too many words", VE, "sentence", lambda f: TR_BPE.source_units("a b c d")),
+        (
+            "too many subwords, named",
+            VE,
+            "sentences[1]",
+            lambda f: TR_BPE.source_units("abcdefgh xyzuvw qrstuv", "sentences[1]"),
+        ),
+        ("arg None", TE, "arg", lambda f: TR_BPE.source_units("a", None)),
+    ],
+)
+for name in ("target_words", "target_text"):
+    cases(
+        f"translation.TranslationData.{name}",
+        [
+            ("a str", TE, "ids", lambda f, n=name: getattr(s2s("data"), n)("3 4")),
+            ("float ids", TE, "ids", lambda f, n=name: getattr(TR_BPE, n)([1.0, 2.0])),
+            ("2-D ids", TE, "ids", lambda f, n=name: getattr(TR_BPE, n)([[4]])),
+            (
+                "an id past V",
+                VE,
+                "ids",
+                lambda f, n=name: getattr(TR_BPE, n)([len(TR_BPE.tgt_vocab)]),
+            ),
+            ("a negative id", VE, "ids", lambda f, n=name: getattr(s2s("data"), n)([-1])),
+            ("None", TE, "ids", lambda f, n=name: getattr(TR_BPE, n)(None)),
+        ],
+    )
+cases(
+    "translation.subword_tokens",
+    [
+        ("bpe None", TE, "bpe", lambda f: TR.subword_tokens(None, ["a"])),
+        ("words a str", TE, "words", lambda f: TR.subword_tokens(TR_BPE.src_bpe, "a b")),
+        ("a word with a space", VE, "words", lambda f: TR.subword_tokens(TR_BPE.src_bpe, ["a b"])),
+        ("an empty word", VE, "words", lambda f: TR.subword_tokens(TR_BPE.src_bpe, [""])),
+        ("int words", TE, "words[0]", lambda f: TR.subword_tokens(TR_BPE.src_bpe, [3])),
+    ],
+)
+cases(
+    "translation.join_subwords",
+    [
+        ("None", TE, "tokens", lambda f: TR.join_subwords(None)),
+        ("a str", TE, "tokens", lambda f: TR.join_subwords(" va !")),
+        ("int tokens", TE, "tokens[0]", lambda f: TR.join_subwords([1, 2])),
     ],
 )
 cases(

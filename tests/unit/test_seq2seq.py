@@ -608,6 +608,35 @@ def test_translate_decodes_new_sentences_with_the_datas_vocabularies():
             assert out == expected
 
 
+def test_translate_and_attention_maps_with_subwords_give_words():
+    from d2lrnn import translation
+
+    pairs = [(f"{a}{a} {b}x .", f"{b}y {a}{a}z !") for a in "abcde" for b in "fghij"]
+    data = translation.translation_data(
+        pairs, max_len=3, min_freq=1, num_val=2, num_test=2, num_merges=6
+    )
+    assert data.num_steps > data.max_len  # some words take several subwords
+    d2lrnn.seed(0)
+    model = EncoderDecoder(
+        Encoder(len(data.src_vocab), 4, 8), AttentionDecoder(len(data.tgt_vocab), 4, 8)
+    )
+    gluon_adapter.initialize(model)
+    sentences = ["aa fx .", "bb gx !", "qq j"]  # 'qq' was never seen: its letters are <unk>
+    rows = [data.encode_source(s) for s in sentences]
+    src, src_len = np.concatenate([r for r, _ in rows]), np.array([n for _, n in rows])
+    for r, n, sentence in zip(src, src_len, sentences):
+        assert n == len(data.source_units(sentence))
+        assert translation.join_subwords(data.src_vocab.to_tokens(r[:n].tolist()))[-1] != ""
+    bos, eos = data.tgt_vocab[translation.BOS], data.tgt_vocab[translation.EOS]
+    ids = seq2seq.greedy_decode(model, src, src_len, bos, eos, data.max_target_steps)
+    words = ["".join(data.tgt_vocab.to_tokens(t)).split() for t in ids]  # joined by hand
+    assert seq2seq.translate(model, data, sentences) == [" ".join(w) for w in words]
+    maps = seq2seq.attention_maps(model, data, sentences)
+    for m, r, n in zip(maps, src, src_len):
+        assert m.source == data.src_vocab.to_tokens(r[:n].tolist())  # the subwords read
+        assert m.weights.shape == (len(m.output), n)
+
+
 # ------------------------------------------------------------------ bad and boundary input
 
 

@@ -8,7 +8,7 @@ from mxnet import autograd
 from mxnet import np as mnp
 
 import d2lrnn
-from d2lrnn import data, gluon_adapter, seq2seq, translation
+from d2lrnn import data, gluon_adapter, seq2seq, text, translation
 from d2lrnn.translation import BOS, EOS, PAD, Split, TranslationBatches
 
 NUM = 30  # distinct short English sentences in the synthetic pairs
@@ -617,3 +617,63 @@ def test_a_sentence_of_exactly_max_len_tokens_is_kept_and_encoded():
     assert n == 4 and (row[0] != td.src_vocab[PAD]).all()
     with pytest.raises(ValueError, match="at most max_len"):
         td.encode_source(td.train.sources[0] + " encore")
+
+
+# ------------------------------------------------------------------ subwords
+
+
+def test_subwords_keep_the_same_pairs_and_decode_to_the_words(fra_eng):
+    args = dict(max_len=6, min_freq=1, num_val=50, num_test=50)
+    words = translation.translation_data(fra_eng, **args)
+    sub = translation.translation_data(fra_eng, **args, num_merges=300)
+    assert words.src_bpe is None and sub.src_bpe is not None and sub.tgt_bpe is not None
+    assert len(sub.tgt_bpe.merges) == len(sub.src_bpe.merges) == 300
+    for name in ("train", "val", "test"):  # the same pairs, in the same order
+        w, s = getattr(words, name), getattr(sub, name)
+        assert s.sources == w.sources and s.references == w.references
+        # subwords are never fewer than words, and the arrays hold every one of them
+        assert np.all(s.src_len >= w.src_len) and np.all(s.tgt_len >= w.tgt_len)
+    assert sub.num_steps == max(sub.train.src_len.max(), sub.train.tgt_len.max() - 1,
+                                sub.test.src_len.max(), sub.test.tgt_len.max() - 1,
+                                sub.val.src_len.max(), sub.val.tgt_len.max() - 1)  # fmt: skip
+    assert sub.max_target_steps == sub.num_steps + 1 and words.num_steps == 6
+    # A training target decodes to its French sentence, word for word: no <unk> at all.
+    unk = sub.tgt_vocab.unk
+    w, s = words.train, sub.train
+    for row, n, w_row, m in zip(s.tgt_out[:3000], s.tgt_len, w.tgt_out, w.tgt_len):
+        assert unk not in row[: n - 1]
+        assert sub.target_words(row[: n - 1]) == words.tgt_vocab.to_tokens(w_row[: m - 1].tolist())
+    assert sub.stats["train"]["tgt_unk_rate"] == 0.0
+    # Held-out words unseen in training are spelt in subwords, not <unk>.
+    assert sub.stats["test"]["tgt_unk_rate"] < 0.1 * words.stats["test"]["tgt_unk_rate"]
+    # The vocabularies hold subwords of their own language, learnt from the training split.
+    assert len(sub.tgt_vocab) < len(words.tgt_vocab)
+    # A source is encoded in subwords, within num_steps.
+    row, n = sub.encode_source("Tom is unbelievably stubborn.")
+    units = sub.source_units("Tom is unbelievably stubborn.")
+    assert row.shape == (1, sub.num_steps) and n == len(units) > 4
+    assert translation.join_subwords(units) == ["tom", "is", "unbelievably", "stubborn", "."]
+    assert sub.src_vocab.to_tokens(row[0, :n].tolist()) == [
+        u if u in sub.src_vocab.token_to_idx else "<unk>" for u in units
+    ]
+
+
+def test_subword_tokens_and_join_subwords_are_inverse():
+    bpe = text.BPETokenizer.learn(" le chat mange . les chats mangent . le chien", 12)
+    for words in (["le", "chat"], ["chiens", "mangeaient", "!"], ["x"], ["l'homme", "?"]):
+        units = translation.subword_tokens(bpe, words)
+        assert translation.join_subwords(units) == words
+        assert units[0].startswith(" ") and sum(u.startswith(" ") for u in units) == len(words)
+    assert translation.subword_tokens(bpe, ["le", "chat"])[:2] == [" le", " chat"]  # merged
+    assert translation.join_subwords([" conf", "use", " ."]) == ["confuse", "."]
+
+
+def test_zero_merges_give_characters_and_target_text_is_normalised():
+    pairs = [(f"{a} {b} .", f"{b}{b} {a} !") for a in ("go", "run", "sit") for b in ("now", "up")]
+    td = translation.translation_data(pairs, max_len=3, min_freq=1, num_val=1, num_test=1,
+                                      num_merges=0)  # fmt: skip
+    assert all(len(t) == 1 for t in td.src_vocab.idx_to_token[2:])  # single characters
+    n = td.train.tgt_len[0] - 1
+    assert td.target_text(td.train.tgt_out[0, :n]) in {
+        r for refs in td.train.references for r in refs
+    }
