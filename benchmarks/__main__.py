@@ -17,6 +17,9 @@
   which chapter 6 reads.
 * ``tuning``: chapter 7's learning rate and number of epochs, chosen on the validation
   split only (three learning rates, three seeds); adds ``"seq2seq_tuning"``.
+* ``subwords``: chapter 7's bidirectional attention model on words and on BPE
+  subwords, each side tuned on the validation split, then three seeds on the test split;
+  adds ``"seq2seq_subwords"``.
 * ``seeds``: chapters 3 to 6's Jordan/Elman networks, truncation lengths, cells and taggers
   on three seeds;
   adds ``"chapter_seeds"``, which those chapters read beside their live seed 0.
@@ -31,7 +34,17 @@
 
 import sys
 
-from benchmarks import ablations, depth, execute_chapters, lm, parity, seeds, seq2seq, tuning
+from benchmarks import (
+    ablations,
+    depth,
+    execute_chapters,
+    lm,
+    parity,
+    seeds,
+    seq2seq,
+    subwords,
+    tuning,
+)
 
 COMMANDS = {
     "lm": lm.main,
@@ -42,6 +55,7 @@ COMMANDS = {
     "parity": parity.main,
     "tuning": tuning.main,
     "seeds": seeds.main,
+    "subwords": subwords.main,
 }
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "corpus_scores",
     "d2l_bleu",
     "grouped_scores",
+    "paired_bleu",
     "reference_streams",
 ]
 
@@ -62,7 +63,9 @@ def _is_list(x) -> bool:
     return isinstance(x, (list, tuple))
 
 
-def _check(hypotheses, references, layout: str | None = None) -> list[list[str]]:
+def _check(
+    hypotheses, references, layout: str | None = None, arg: str = "hypotheses"
+) -> list[list[str]]:
     """Check the hypotheses and the references; return the references by sentence.
 
     ``layout=None`` is the book's layout, ``references[i]`` for sentence ``i``. References in
@@ -71,11 +74,11 @@ def _check(hypotheses, references, layout: str | None = None) -> list[list[str]]
     different pairings (``n`` lists of ``n`` strings, ``n >= 2``) unless ``layout`` names one.
     """
     if isinstance(hypotheses, str) or not _is_list(hypotheses):
-        raise TypeError(f"hypotheses must be a list of str, got {type(hypotheses).__name__}")
+        raise TypeError(f"{arg} must be a list of str, got {type(hypotheses).__name__}")
     if not hypotheses:
-        raise ValueError("hypotheses must hold at least one translation, got none")
+        raise ValueError(f"{arg} must hold at least one translation, got none")
     for i, h in enumerate(hypotheses):
-        check_str(h, f"hypotheses[{i}]")
+        check_str(h, f"{arg}[{i}]")
     if layout is not None:
         check_choice(layout, "layout", LAYOUTS)
     n = len(hypotheses)
@@ -209,6 +212,69 @@ def corpus_scores(
             str(metric.get_signature()),
         )
     return out
+
+
+def paired_bleu(
+    baseline: list[str],
+    systems: dict[str, list[str]],
+    references: list[list[str]],
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+    *,
+    layout: str | None = None,
+) -> dict[str, dict]:
+    """Is each system's BLEU really different from the baseline's? A paired bootstrap test.
+
+    ``baseline`` and every ``systems[name]`` translate the same sentences, whose references
+    are ``references`` (:func:`corpus_scores`'s layouts). sacreBLEU's paired bootstrap
+    resampling (Koehn, 2004; the Moses script's test): ``n_bootstrap`` resamples of the
+    sentences, the same resamples for the baseline and the system, seeded with ``seed``.
+    Returns, per system, ``{"bleu": its BLEU, "baseline": the baseline's, "delta": the
+    difference, "p_value": the share of resamples in which the difference is at least
+    as far from the resamples' mean difference as the observed one is from zero}``: a
+    small ``p_value`` (below 0.05, say) says the difference is unlikely to be the luck
+    of which sentences the test set holds. A system whose translations are the baseline's,
+    one for one, gets ``delta`` 0 and ``p_value`` 1.
+    """
+    from sacrebleu.metrics import BLEU
+    from sacrebleu.significance import PairedTest
+
+    references = _check(baseline, references, layout, arg="baseline")
+    if not isinstance(systems, dict) or not systems:
+        raise TypeError(
+            f"systems must be a non-empty dict of name -> hypotheses, got {systems!r:.80}"
+        )
+    for name, hypotheses in systems.items():
+        check_str(name, "systems' names")
+        arg = f"systems[{name!r}]"
+        if isinstance(hypotheses, str) or not _is_list(hypotheses):
+            raise TypeError(f"{arg} must be a list of str, got {type(hypotheses).__name__}")
+        if len(hypotheses) != len(baseline):
+            raise ValueError(
+                f"{arg} must translate the baseline's {len(baseline)} sentences, got "
+                f"{len(hypotheses)} translations"
+            )
+        for i, h in enumerate(hypotheses):
+            check_str(h, f"{arg}[{i}]")
+    check_int(n_bootstrap, "n_bootstrap", 2)
+    seed = check_int(seed, "seed", 0)
+    streams = reference_streams(references)
+    named = [("baseline", list(baseline))] + [(n, list(h)) for n, h in systems.items()]
+    with _quiet_sacrebleu(seed):
+        test = PairedTest(named, {"BLEU": BLEU()}, streams, test_type="bs", n_samples=n_bootstrap)
+        _, results = test()
+    base = results["BLEU"][0].score
+    return {
+        name: {
+            "bleu": r.score,
+            "baseline": base,
+            "delta": r.score - base,
+            # The same translations differ in no resample: sacreBLEU's test, which counts
+            # resampled differences strictly beyond the observed one, would say 1 / (n + 1).
+            "p_value": 1.0 if list(systems[name]) == list(baseline) else float(r.p_value),
+        }
+        for name, r in zip(systems, results["BLEU"][1:])
+    }
 
 
 def grouped_scores(

@@ -12,7 +12,10 @@
 * 7.4 additive attention: from the decoder state ``(N, q)``, the encoder's
   outputs ``(N, T, h)``, the weights ``W_q`` ``(q, a)``, ``W_k`` ``(h, a)``,
   ``v`` ``(a,)`` and the valid lengths ``(N,)``, the context ``(N, h)`` and the
-  weights ``alpha`` ``(N, T)``.
+  weights ``alpha`` ``(N, T)``;
+* 7.5 subwords back into words: from a list of subword tokens, each word's
+  first token starting with a space (``[" je", " suis", " conf", "use", " ."]``),
+  the list of words (``["je", "suis", "confuse", "."]``).
 
 Each check runs the answer on inputs of its own (shapes all different, so that
 a transposed or swapped axis shows; sentences of different lengths, so that a
@@ -335,3 +338,48 @@ def _additive_attention(answer) -> str:
                 f"up to {np.abs(c - want_c).max():.3g}."
             )
     return "your weights ignore the padding and sum to 1 over the source; c is their average."
+
+
+@exercise(
+    "7.5",
+    "subwords back into words",
+    hint="A token that starts with a space starts a new word; any other token continues the "
+    "word before it. Concatenate the tokens, then split at the spaces: "
+    "''.join(tokens).split().",
+)
+def _join_subwords(answer) -> str:
+    cases = [  # each catches a mistake the others may not
+        [" je", " suis", " conf", "use", " ."],
+        [" l'", "hom", "me", " est", " là", " !"],
+        [" tom"],
+        [" a", "b", "c", " d"],
+        [" re", "fus", "é", "e", " ?", " non", " !"],
+        [],
+    ]
+    for tokens in cases:
+        want = "".join(tokens).split()
+        got = call(answer, list(tokens))
+        if not isinstance(got, (list, tuple)) or not all(isinstance(w, str) for w in got):
+            raise Wrong(f"return a list of words (str), got {got!r}")
+        got = list(got)
+        if got == want:
+            continue
+        mistakes = {
+            "every token taken as a word (as joining the tokens with spaces does): only a "
+            "token that starts with a space starts one": [t.strip() for t in tokens],
+            "the words keep the space before them (strip it, or split at the spaces)": [
+                " " + w for w in want
+            ],
+            "split at ' ' without dropping the empty string before the first word": (
+                "".join(tokens).split(" ")
+            ),
+            "all the tokens glued into one word": ["".join(t.strip() for t in tokens)]
+            if tokens
+            else [],
+        }
+        where = f"for the tokens {tokens}"
+        for name, wrong in mistakes.items():
+            if got == wrong and wrong != want:
+                raise Wrong(f"{where} you return {got}, expected {want}: that is {name}.")
+        raise Wrong(f"{where} you return {got}, expected {want}.")
+    return "your words are the tokens joined, split where a token starts with a space."

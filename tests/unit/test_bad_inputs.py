@@ -2252,6 +2252,30 @@ cases(
         ),
     ],
 )
+PB = SC.paired_bleu
+cases(
+    "scores.paired_bleu",
+    [
+        ("baseline a str", TE, "baseline", lambda f: PB("a b c .", {"s": HYP}, REFS)),
+        ("baseline empty", VE, "baseline", lambda f: PB([], {"s": HYP}, [])),
+        ("a baseline sentence None", TE, "baseline[0]", lambda f: PB([None], {"s": HYP}, REFS)),
+        ("systems a list", TE, "systems", lambda f: PB(HYP, [HYP], REFS)),
+        ("systems empty", TE, "systems", lambda f: PB(HYP, {}, REFS)),
+        ("a system a str", TE, "systems['s']", lambda f: PB(HYP, {"s": "a b c ."}, REFS)),
+        (
+            "a system too short",
+            VE,
+            "systems['s']",
+            lambda f: PB(HYP * 2, {"s": HYP}, [["x ."], ["y ."]]),
+        ),
+        ("a system's sentence 3", TE, "systems['s'][0]", lambda f: PB(HYP, {"s": [3]}, REFS)),
+        ("a system named 3", TE, "systems' names", lambda f: PB(HYP, {3: HYP}, REFS)),
+        ("references too few", VE, "references", lambda f: PB(HYP * 2, {"s": HYP * 2}, REFS)),
+        ("n_bootstrap 1", VE, "n_bootstrap", lambda f: PB(HYP, {"s": HYP}, REFS, 1)),
+        ("seed -1", VE, "seed", lambda f: PB(HYP, {"s": HYP}, REFS, 10, -1)),
+        ("layout unknown", VE, "layout", lambda f: PB(HYP, {"s": HYP}, REFS, layout="rows")),
+    ],
+)
 cases(
     "scores.reference_streams",
     [

@@ -245,3 +245,46 @@ def test_groups_may_be_numpy_numbers_and_a_group_may_have_any_shape():
     out = scores.grouped_scores(hyps, refs, np.array([1, 1, 2, 2]), n_bootstrap=2)
     assert list(out) == [1, 2] and all(type(g) is int for g in out)
     assert out[1][1]["bleu"].score == pytest.approx(100.0)
+
+
+# ------------------------------------------------------------------ paired test
+
+
+def paired_corpus(n=120, changed=60, seed=0):
+    """``n`` sentences; the system fixes ``changed`` of the baseline's wrong translations."""
+    rng = np.random.default_rng(seed)
+    words = ["chat", "chien", "maison", "froid", "livre", "tom", "pain", "mer"]
+    refs, base, system = [], [], []
+    for i in range(n):
+        ref = " ".join(rng.choice(words, 5)) + " ."
+        wrong = " ".join(rng.choice(words, 5)) + " ."
+        refs.append([ref])
+        base.append(wrong if i % 2 == 0 else ref)
+        system.append(ref if i % 2 == 0 and i // 2 < changed else base[-1])
+    return base, system, refs
+
+
+def test_paired_bleu_scores_are_sacrebleus_and_a_clear_gain_is_significant():
+    base, better, refs = paired_corpus()
+    out = scores.paired_bleu(base, {"better": better}, refs, n_bootstrap=300)["better"]
+    assert out["bleu"] == pytest.approx(scores.corpus_scores(better, refs, 2)["bleu"].score)
+    assert out["baseline"] == pytest.approx(scores.corpus_scores(base, refs, 2)["bleu"].score)
+    assert out["delta"] == pytest.approx(out["bleu"] - out["baseline"]) and out["delta"] > 10
+    assert out["p_value"] < 0.01
+
+
+def test_paired_bleu_finds_no_difference_where_there_is_little_or_none():
+    base, _, refs = paired_corpus()
+    tiny = list(base)
+    tiny[0] = refs[0][0]  # one sentence of 120 fixed
+    out = scores.paired_bleu(base, {"same": list(base), "tiny": tiny}, refs, n_bootstrap=300)
+    assert out["same"]["delta"] == 0.0 and out["same"]["p_value"] == 1.0
+    assert 0 < out["tiny"]["delta"] < 2 and out["tiny"]["p_value"] > 0.05
+
+
+def test_paired_bleu_is_seeded_and_leaves_the_environment_alone(monkeypatch):
+    monkeypatch.delenv("SACREBLEU_SEED", raising=False)
+    base, better, refs = paired_corpus(60, 3)
+    a = scores.paired_bleu(base, {"b": better}, refs, n_bootstrap=200, seed=1)
+    b = scores.paired_bleu(base, {"b": better}, refs, n_bootstrap=200, seed=1)
+    assert a == b and "SACREBLEU_SEED" not in os.environ

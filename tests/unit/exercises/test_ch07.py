@@ -26,6 +26,7 @@ NAMES = [
     ("7.2", "clipped_matches"),
     ("7.3", "top_candidates"),
     ("7.4", "additive_attention"),
+    ("7.5", "join_subwords"),
 ]
 
 
@@ -147,7 +148,7 @@ def test_attention_weights_of_the_wrong_shape_fail():
 
 # ---------------------------------------------------------------- near misses of the reference
 
-LOSS, MATCHES, TOP, ATTENTION = (solution(name) for _, name in NAMES)
+LOSS, MATCHES, TOP, ATTENTION, JOIN = (solution(name) for _, name in NAMES)
 
 
 def each_triple(index):
@@ -201,6 +202,16 @@ NEAR_MISSES = [
     ),
     *params("7.4", ATTENTION, ARRAY_NEAR_MISSES, wrap=item(0), label="c: "),
     *params("7.4", ATTENTION, ARRAY_NEAR_MISSES, wrap=item(1), label="alpha: "),
+    *params(
+        "7.5",
+        JOIN,
+        [
+            ("bytes", lambda out: [w.encode() for w in out], "return a list of words (str)"),
+            ("capitalised", lambda out: [w.capitalize() for w in out], "expected"),
+            ("one string", " ".join, "return a list of words"),
+            ("reversed", lambda out: out[::-1], "expected"),
+        ],
+    ),
 ]
 
 
@@ -226,7 +237,41 @@ def test_matches_off_by_half_are_refused_as_a_float_not_truncated():
         *params("7.3", TOP, NUMBER_FORMS, wrap=each_triple(2), label="log P: "),
         *params("7.3", TOP, [("lists", lambda out: [list(c) for c in out])]),
         *params("7.4", ATTENTION, [("NumPy", lambda out: tuple(a.asnumpy() for a in out))]),
+        *params("7.5", JOIN, [("a tuple", tuple)]),
     ],
 )
 def test_the_reference_in_another_accepted_form_passes(key, answer):
     assert_accepted(key, answer)
+
+
+def test_the_join_subwords_solution_is_the_librarys():
+    from d2lrnn import translation
+
+    join = solution("join_subwords")
+    for tokens in ([" je", " conf", "use", " ."], [], [" a", "b"], [" x", " y"]):
+        assert join(tokens) == translation.join_subwords(tokens)
+
+
+@pytest.mark.parametrize(
+    ("replace", "message"),
+    [
+        ({'"".join(tokens).split()': "[t.strip() for t in tokens]"}, "every token taken as a word"),
+        ({'"".join(tokens).split()': '" ".join(tokens).split()'}, "joining the tokens with spaces"),
+        (
+            {'"".join(tokens).split()': '[" " + w for w in "".join(tokens).split()]'},
+            "keep the space before them",
+        ),
+        ({'"".join(tokens).split()': '"".join(tokens).split(" ")'}, "the empty string"),
+        (
+            {'"".join(tokens).split()': '["".join(t.strip() for t in tokens)]'},
+            "glued into one word",
+        ),
+        ({'"".join(tokens).split()': '"".join(tokens).split()[:-1]'}, "expected"),
+        ({'"".join(tokens).split()': '"".join(tokens)'}, "return a list of words"),
+        ({'"".join(tokens).split()': "[len(t) for t in tokens]"}, "return a list of words"),
+    ],
+)
+def test_wrong_joins_fail_with_a_reason_and_the_hint(replace, message):
+    verdict = judge("7.5", solution("join_subwords", replace))
+    assert not verdict.passed and message in verdict.message, verdict.text()
+    assert "starts a new word" in verdict.hint
