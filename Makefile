@@ -44,7 +44,7 @@ VENDOR := _assets/static/vendor
 
 .PHONY: help setup envs setup-all vendor execute execute-all book test unit unit-matrix notebooks \
         test-book browser binder-env lint format sync lab serve bench clean distclean lock \
-        chapter-times check-matrix
+        chapter-times check-matrix mutation
 
 help:
 	@echo "make book      set up $(VENV) if needed, execute every chapter (two at a time, cached) and build _build/html"
@@ -54,6 +54,7 @@ help:
 	@echo "make lab       JupyterLab; open any chapters/*.md as a notebook (jupytext pairing)"
 	@echo "make serve     serve the built book (_build/html) on http://127.0.0.1:$(PORT)"
 	@echo "make bench     the book's language models, then its translation model, against d2l's, chapter 7's ablations: benchmarks/results.json"
+	@echo "make mutation  mutmut's score for clipping, scores, checks, train, text, exercises/core and chapter 7's decoding (not in make test)"
 	@echo "make chapter-times  each chapter alone, and in the last parallel build: the README's table"
 	@echo "make sync      re-pair chapters/*.md and chapters/*.ipynb after editing either"
 	@echo "make clean     remove the built book, caches and test output (keeps the environments)"
@@ -245,8 +246,21 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks depth
 	$(BIN)/python -m benchmarks seeds
 
+# The mutation score (issue 32; not part of make test): mutmut on the modules where a silent
+# bug would mislead a student most, each against its own unit tests and the bad-input
+# registry, one worker (mutation/run.py; settings in pyproject.toml [tool.mutmut]). Python
+# 3.11 only; mutmut is installed into .venvs/3.11 from its own pinned set. Some modules:
+# make mutation MUTATION_MODULES="clipping text".
+MUTATION_MODULES ?=
+.venvs/3.11/.mutmut: requirements/mutation-py3.11.txt .venvs/3.11/.installed
+	.venvs/3.11/bin/python $(PIP_INSTALL) -r requirements/mutation-py3.11.txt
+	@touch $@
+
+mutation: .venvs/3.11/.mutmut
+	OMP_NUM_THREADS=1 MXNET_OMP_MAX_THREADS=1 .venvs/3.11/bin/python mutation/run.py $(MUTATION_MODULES)
+
 clean:
-	rm -rf _build .pytest_cache .ruff_cache test-output $(VENDOR)
+	rm -rf _build .pytest_cache .ruff_cache test-output $(VENDOR) build/mutation mutants
 	find . -name __pycache__ -not -path './.venvs/*' -not -path './$(BINDER_VENV)/*' -prune -exec rm -rf {} +
 	find chapters -name .ipynb_checkpoints -prune -exec rm -rf {} +
 

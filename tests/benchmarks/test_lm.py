@@ -1,7 +1,6 @@
 """The benchmark suite's plumbing: a tiny real run per side, the summary, the table, the README."""
 
 import math
-import os
 
 import numpy as np
 import pytest
@@ -105,7 +104,7 @@ def test_seeds_per_model_and_the_verdict():
     assert one["val_ppl_diff_se"] is None and one["val_ppl_verdict"] is None
 
 
-@pytest.mark.skipif(not os.environ.get("D2LRNN_DATA_DIR"), reason="D2LRNN_DATA_DIR is not set")
+@pytest.mark.needs_data("timemachine.txt")
 def test_one_tiny_run_per_side_sees_the_same_data():
     runs = [bench._run("concise", side, 1, 0, 1024, False) for side in ("d2l", "ours")]
     assert runs[0]["first_window"] == runs[1]["first_window"]

@@ -41,6 +41,7 @@ def test_tagger_params_counts_the_models_parameters():
         assert n == seeds.tagger_params(h, 1 + bi)
 
 
+@pytest.mark.needs_data("timemachine.txt")
 @pytest.mark.parametrize("experiment", seeds.EXPERIMENTS)
 def test_each_experiment_records_every_configuration(experiment, small):
     r = seeds.run(experiment, 1)

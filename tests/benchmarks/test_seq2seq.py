@@ -238,7 +238,7 @@ TINY = dict(
 )
 
 
-@pytest.mark.skipif(not os.environ.get("D2LRNN_DATA_DIR"), reason="D2LRNN_DATA_DIR is not set")
+@pytest.mark.needs_data("fra-eng.zip")
 def test_one_tiny_run_per_side_sees_the_same_pairs():
     runs = [bench._run(side, 0, TINY) for side in ("ours", "d2l")]
     assert runs[0]["first_source"] == runs[1]["first_source"]
@@ -250,7 +250,7 @@ def test_one_tiny_run_per_side_sees_the_same_pairs():
         assert 5 < r["train_loss"] < 10  # about log(V): one epoch of 300 pairs learns little
 
 
-@pytest.mark.skipif(not os.environ.get("D2LRNN_DATA_DIR"), reason="D2LRNN_DATA_DIR is not set")
+@pytest.mark.needs_data("fra-eng.zip")
 def test_d2ls_recipe_reads_the_shared_file_and_scores_our_test_sentences():
     r = bench._recipe(TINY)
     assert r["num_train"] == 512 and r["num_steps"] == 9 and r["settings"]["max_epochs"] == 1
@@ -258,11 +258,10 @@ def test_d2ls_recipe_reads_the_shared_file_and_scores_our_test_sentences():
     assert r["test_sentences"] == 20 and len(r["examples"]) == 3
 
 
+@pytest.mark.needs_data("fra-eng.zip")
 def test_link_fra_eng_gives_d2l_the_checked_file(tmp_path):
     from d2lrnn import data
 
-    if not os.environ.get("D2LRNN_DATA_DIR"):
-        pytest.skip("D2LRNN_DATA_DIR is not set")
     link = bench.link_fra_eng(tmp_path)
     assert link == tmp_path / "fra-eng.zip" and link.is_symlink()
     assert data.sha1sum(link) == data.DATA_FILES["fra-eng.zip"].sha1

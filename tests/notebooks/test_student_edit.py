@@ -40,6 +40,7 @@ def test_the_edit_changes_the_step_and_nothing_else():
     assert ns["RNN"].__name__ == "RNN" and "RNN" not in define(3, "rnn_lm_backward")
 
 
+@pytest.mark.needs_data("timemachine.txt")
 def test_the_edited_model_trains_and_writes(corpus, edited):
     train_corpus, _, vocab = corpus
     V = len(vocab)
@@ -61,6 +62,7 @@ def test_the_edited_model_trains_and_writes(corpus, edited):
     assert text.startswith("the time ") and len(text) == len("the time ") + 20
 
 
+@pytest.mark.needs_data("timemachine.txt")
 def test_the_edited_model_is_no_longer_the_same_function(corpus, edited):
     V = len(corpus.vocab)
     with pytest.raises(equivalence.NotEquivalentError) as info:
@@ -79,6 +81,7 @@ def test_the_edited_model_is_no_longer_the_same_function(corpus, edited):
     assert equivalence.check_same_function(edited(V, 16), "rnn", activation="relu").worst() < 1e-5
 
 
+@pytest.mark.needs_data("timemachine.txt")
 def test_the_unedited_model_passes(corpus):
     V = len(corpus.vocab)
     RNN = define(3, "RNN")["RNN"]

@@ -182,6 +182,7 @@ def corpus():
     return batches.time_machine_corpus()
 
 
+@pytest.mark.needs_data("timemachine.txt")
 def test_time_machine_corpus_is_the_whole_book_split_90_10(corpus):
     train, val, vocab = corpus
     assert isinstance(corpus, batches.Corpus) and corpus.vocab is vocab
@@ -195,9 +196,17 @@ def test_time_machine_corpus_is_the_whole_book_split_90_10(corpus):
     assert train.dtype == val.dtype == np.int64 and 0 not in set(train.tolist())
 
 
-def test_time_machine_corpus_other_fractions_and_bad_input():
+@pytest.mark.needs_data("timemachine.txt")
+def test_time_machine_corpus_splits_at_another_fraction():
     train, val, _ = batches.time_machine_corpus(0.5)
     assert abs(len(train) - len(val)) <= 1
+
+
+def test_time_machine_corpus_refuses_a_bad_fraction_before_reading_the_book(monkeypatch):
+    def unread():
+        raise AssertionError("the book was read before val_fraction was checked")
+
+    monkeypatch.setattr(batches, "read_time_machine", unread)
     for bad in (0.0, 1.0, 1, float("nan")):
         with pytest.raises(
             ValueError, match="val_fraction must be a finite number > 0 and < 1, got"
@@ -210,8 +219,9 @@ def test_time_machine_corpus_other_fractions_and_bad_input():
 
 
 @pytest.mark.parametrize("sampling", ["random", "sequential"])
-def test_train_val_batches_give_identical_minibatches(corpus, sampling):
-    train, val = corpus.train[:5000], corpus.val[:2000]
+def test_train_val_batches_give_identical_minibatches(sampling):
+    rng = np.random.default_rng(0)  # an index corpus of a 28-token vocabulary, as the book's
+    train, val = rng.integers(1, 28, 5000), rng.integers(1, 28, 2000)
 
     def epochs(pair):
         return [[(x.copy(), y.copy()) for x, y in b] for b in pair for _ in range(2)]

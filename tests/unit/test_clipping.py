@@ -92,3 +92,38 @@ def test_clip_vector():
         clipping.descend((8.0, -2.0), 0.0, None)
     with pytest.raises(ValueError, match="T must be an int >= 1"):
         clipping.cliff_loss(1.0, 1.0, T=0)
+
+
+def test_descent_takes_each_step_against_the_clipped_gradient():
+    """Each step is ``p - lr * clip(grad L(p), theta)``, the gradient taken from cliff_loss."""
+    lr, theta = 0.1, 0.5
+    path = clipping.descend((7.0, -2.5), lr, theta, steps=4)
+    for p, nxt in zip(path[:-1], path[1:]):
+        _, gw, gb = clipping.cliff_loss(p[0], p[1])
+        g = np.array([float(gw), float(gb)])
+        scale = min(1.0, theta / np.linalg.norm(g))
+        np.testing.assert_allclose(nxt, p - lr * scale * g, rtol=1e-12)
+    losses = [float(clipping.cliff_loss(w, b)[0]) for w, b in path]
+    assert all(b < a for a, b in zip(losses, losses[1:]))  # descent: the loss falls
+
+
+def test_descent_of_thirty_steps_by_default_and_of_none_when_asked():
+    assert clipping.descend((8.5, -2.0), 0.4, 1.0).shape == (31, 2)
+    still = clipping.descend((8, -2), 0.4, 1.0, steps=0)
+    assert still.shape == (1, 2) and still.dtype == np.float64
+    np.testing.assert_array_equal(still, [[8.0, -2.0]])
+    with pytest.raises(ValueError, match="theta must be a finite number > 0, got 0"):
+        clipping.descend((8.0, -2.0), 0.4, 0, steps=0)  # refused before any step
+
+
+def test_descent_that_would_overflow_stays_at_its_last_finite_point():
+    # lr * gradient overflows to inf at the first step: the path repeats the start.
+    with np.errstate(over="ignore"):
+        path = clipping.descend((7.0, -2.5), 1e308, None, steps=3)
+    assert np.isfinite(path).all()
+    np.testing.assert_array_equal(path, np.tile([7.0, -2.5], (4, 1)))
+
+
+def test_cliff_loss_names_both_shapes_that_do_not_broadcast():
+    with pytest.raises(ValueError, match=r"got \(2,\) and \(3,\)"):
+        clipping.cliff_loss(np.ones(2), np.ones(3))

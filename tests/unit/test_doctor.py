@@ -429,9 +429,10 @@ def test_a_failing_import_is_caught_in_the_subprocess(tmp_path, monkeypatch, cap
 
 
 def test_an_import_that_cannot_start_or_hangs(monkeypatch):
+    executable = sys.executable
     monkeypatch.setattr(sys, "executable", "/nonexistent/python3.11")
     assert dm.gather().mxnet_import.error.startswith("cannot start /nonexistent/python3.11: ")
-    monkeypatch.undo()
+    monkeypatch.setattr(sys, "executable", executable)  # (undo() would drop the empty cache too)
 
     def hang(args, **kwargs):
         raise subprocess.TimeoutExpired(args, kwargs["timeout"], stderr=b"loading...\n")

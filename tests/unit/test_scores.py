@@ -288,3 +288,91 @@ def test_paired_bleu_is_seeded_and_leaves_the_environment_alone(monkeypatch):
     a = scores.paired_bleu(base, {"b": better}, refs, n_bootstrap=200, seed=1)
     b = scores.paired_bleu(base, {"b": better}, refs, n_bootstrap=200, seed=1)
     assert a == b and "SACREBLEU_SEED" not in os.environ
+
+
+# ------------------------------------------------------------------ what the messages say
+
+
+def test_references_that_are_not_a_list_are_refused_with_what_was_given():
+    for bad in (None, {0: ["a"]}, np.array([["a"]])):
+        with pytest.raises(TypeError, match=r"^references must be a list of lists of str, got "):
+            scores.corpus_scores(["a"], bad, n_bootstrap=2)
+    with pytest.raises(TypeError, match=r"hypotheses must be a list of str, got str$"):
+        scores.corpus_scores("a b", [["a b"]], n_bootstrap=2)
+    with pytest.raises(TypeError, match=r"hypotheses must be a list of str, got NoneType$"):
+        scores.corpus_scores(None, [["a b"]], n_bootstrap=2)
+
+
+def test_a_sentences_references_that_are_not_a_list_are_refused_by_index():
+    for bad in (5, "a b", ()):
+        with pytest.raises(ValueError, match=r"^references\[0\] must be a non-empty list of str"):
+            scores.corpus_scores(["a b"], [bad], n_bootstrap=2)
+
+
+@pytest.mark.parametrize(
+    "references, says",
+    [
+        ([["a", "b"]], "got 1 list of 2 strings each, sacreBLEU's layout"),
+        ([["a", "b", "c"], ["d", "e", "f"], ["g", "h", "i"], ["j", "k", "l"]], "got 4 lists of"),
+        ([["a", "b", "c"], ["d", "e", "f"]], "got 2 lists of 3 strings each, sacreBLEU's"),
+    ],
+)
+def test_the_streams_message_counts_the_lists_it_got(references, says):
+    hyps = ["x"] * len(references[0])
+    with pytest.raises(ValueError, match=r"^references must be one list of references per") as e:
+        scores.corpus_scores(hyps, references, n_bootstrap=2)
+    assert says in str(e.value)
+
+
+def test_the_square_layout_message_explains_both_readings():
+    with pytest.raises(ValueError) as e:
+        scores.corpus_scores(SQUARE_HYPS, SQUARE_REFS, n_bootstrap=2)
+    message = str(e.value)
+    assert message.startswith("references must be one list of references per hypothesis")
+    assert "got 2 lists of 2 strings each, which could also be sacreBLEU's layout" in message
+    assert "the k-th reference of sentence i), pairing the sentences differently" in message
+    assert message.endswith("say which with layout='by_sentence' or layout='streams'")
+
+
+def test_streams_of_the_wrong_length_are_refused_naming_their_lengths():
+    with pytest.raises(ValueError, match=r"of 2 references each .*got \[2, 1\]$"):
+        scores.corpus_scores(["a", "b"], [["a", "b"], ["c"]], 2, layout="streams")
+    with pytest.raises(ValueError, match=r"got \[2, 'c'\]$"):
+        scores.corpus_scores(["a", "b"], [["a", "b"], "c"], 2, layout="streams")
+
+
+def test_too_few_reference_lists_are_counted_against_the_hypotheses():
+    with pytest.raises(ValueError) as e:
+        scores.corpus_scores(HYPOTHESES, REFERENCES[:-1], n_bootstrap=2)
+    assert str(e.value) == (
+        "references must hold one list of reference translations per hypothesis, "
+        "got 5 for 6 hypotheses"
+    )
+
+
+def test_groups_that_do_not_sort_or_hash_are_named_by_their_kinds():
+    with pytest.raises(TypeError, match=r"groups\[1\] must be hashable .*got list \['b'\]"):
+        scores.grouped_scores(["a", "b"], [["a"], ["b"]], ["x", ["b"]], n_bootstrap=2)
+    with pytest.raises(TypeError, match=r"all numbers or all str\), got int, str$"):
+        scores.grouped_scores(["a", "b"], [["a"], ["b"]], ["x", 1], n_bootstrap=2)
+
+
+# ------------------------------------------------------------------ seeds and defaults
+
+
+def test_grouped_scores_pass_the_seed_to_each_group():
+    groups = ["short", "long", "short", "short", "long", "short"]
+    out = scores.grouped_scores(HYPOTHESES, REFERENCES, groups, n_bootstrap=10, seed=5)
+    idx = [i for i, g in enumerate(groups) if g == "short"]
+    alone = scores.corpus_scores(
+        [HYPOTHESES[i] for i in idx], [REFERENCES[i] for i in idx], n_bootstrap=10, seed=5
+    )
+    assert out["short"][1] == alone
+    seed0 = scores.grouped_scores(HYPOTHESES, REFERENCES, groups, n_bootstrap=10, seed=0)
+    assert seed0["short"][1]["bleu"].mean != alone["bleu"].mean
+
+
+def test_d2l_bleu_weighs_unigrams_and_bigrams_by_default_as_chapter_7_does():
+    # "a b c" against "a b d": p1 = 2/3, p2 = 1/2, p3 = 0; k = 2 gives a score above 0.
+    expected = (2 / 3) ** 0.5 * (1 / 2) ** 0.25
+    assert scores.d2l_bleu("a b c", "a b d") == pytest.approx(expected)

@@ -858,3 +858,126 @@ def test_the_heat_map_shows_the_map():
     assert [t.get_text() for t in ax.get_xticklabels()] == m.source
     assert [t.get_text() for t in ax.get_yticklabels()] == m.output
     plt.close(ax.figure)
+
+
+def _tiny_translation_setup():
+    from d2lrnn import translation
+
+    pairs = [(f"{a} {b} .", f"{b} {a} !") for a in "abcde" for b in "fghij"]
+    data = translation.translation_data(pairs, max_len=3, min_freq=1, num_val=2, num_test=2)
+    d2lrnn.seed(0)
+    model = EncoderDecoder(Encoder(len(data.src_vocab), 4, 8), Decoder(len(data.tgt_vocab), 4, 8))
+    gluon_adapter.initialize(model)
+    return model, data
+
+
+@pytest.fixture
+def decoders(monkeypatch):
+    """Record how translate calls the two decoders (each returns no tokens)."""
+    calls = []
+
+    def greedy(model, src, src_len, bos, eos, max_len, device=None):
+        calls.append(("greedy", len(src), max_len))
+        return [[] for _ in src]
+
+    def beam(model, src, src_len, bos, eos, max_len, beam_size=4, alpha=0.0, device=None):
+        calls.append(("beam", len(src), max_len, beam_size, alpha))
+        return [[] for _ in src]
+
+    monkeypatch.setattr(seq2seq, "greedy_decode", greedy)
+    monkeypatch.setattr(seq2seq, "beam_search", beam)
+    return calls
+
+
+def test_translate_is_greedy_by_default_in_batches_of_256(decoders):
+    model, data = _tiny_translation_setup()
+    assert seq2seq.translate(model, data, ["a f ."] * 300) == [""] * 300
+    assert decoders == [("greedy", 256, 4), ("greedy", 44, 4)]  # max_len + 1 tokens at most
+
+
+def test_translate_hands_the_beam_and_the_length_penalty_to_beam_search(decoders):
+    model, data = _tiny_translation_setup()
+    seq2seq.translate(model, data, ["a f .", "b g ."], beam_size=3, batch_size=1)
+    seq2seq.translate(model, data, ["a f ."], beam_size=2, alpha=0.7)
+    assert decoders == [("beam", 1, 4, 3, 0.0), ("beam", 1, 4, 3, 0.0), ("beam", 1, 4, 2, 0.7)]
+
+
+def test_translate_refuses_what_is_not_a_list_of_sentences_and_a_negative_alpha():
+    model, data = _tiny_translation_setup()
+    with pytest.raises(TypeError, match=r"^sentences must be a non-empty list of str"):
+        seq2seq.translate(model, data, (s for s in ["a f ."]))
+    with pytest.raises(ValueError, match=r"^alpha must be a finite number >= 0, got -1"):
+        seq2seq.translate(model, data, ["a f ."], alpha=-1)
+
+
+def test_the_decoders_name_what_is_not_a_model():
+    for decode in (seq2seq.greedy_decode, seq2seq.exhaustive_search):
+        with pytest.raises(TypeError, match=r"^model must be an EncoderDecoder, got str$"):
+            decode("model", SOURCE, LENGTH, BOS, EOS, 3)
+
+
+def test_exhaustive_search_ranks_by_the_plain_log_probability_by_default():
+    model = make_model(seed=0)
+    tokens, score = seq2seq.exhaustive_search(model, SOURCE, LENGTH, BOS, EOS, 3)
+    assert (tokens, score) == seq2seq.exhaustive_search(model, SOURCE, LENGTH, BOS, EOS, 3, 0.0)
+    # The score is the sum of the chosen tokens' log-probabilities, <eos> included if it ended.
+    state, y, total = model.begin(mi(SOURCE), mi(LENGTH)), mi([BOS]), 0.0
+    for t in tokens + ([EOS] if len(tokens) < 3 else []):
+        logp, state = model.step(y, state)
+        total += float(logp.asnumpy()[0, t])
+        y = mi([t])
+    assert score == pytest.approx(total, rel=1e-5) and len(tokens) >= 1
+
+
+def test_the_length_penalty_in_log_space_keeps_the_value_and_its_sign():
+    # alpha log(length) = 1015 log 2 > 700: computed in log space; -2.5 / 2**1015 is ~-7e-306,
+    # below pytest.approx's default absolute tolerance, so compared relatively here.
+    got = seq2seq._normalized(-2.5, 2, 1015.0)
+    assert got < 0 and math.isclose(got, -2.5 / 2**1015.0, rel_tol=1e-12, abs_tol=0.0)
+    assert seq2seq._normalized(0.0, 8, 1000.0) == 0.0  # log 0 is not taken
+
+
+def test_beam_search_defaults_keep_4_beams_and_4_pruned_ranked_by_log_probability():
+    model, data = _tiny_translation_setup()
+    V = len(data.tgt_vocab)
+    assert V > 4 + 4 + 1  # enough candidates to fill the beam and the pruned list
+    row, n = data.encode_source("a f .")
+    bos, eos = data.tgt_vocab["<bos>"], data.tgt_vocab["<eos>"]
+    (best,), (trace,) = seq2seq.beam_search(model, row, np.array([n]), bos, eos, 4, trace=True)
+    first = trace[0]
+    assert len(first.alive) + len(first.finished) == 4 and len(first.pruned) == 4
+    everything = [h for step in trace for h in step.alive + step.pruned + step.finished]
+    assert all(h.score == h.log_prob for h in everything)  # alpha = 0: no length penalty
+
+
+def test_the_decoders_check_the_special_tokens_and_sources_against_the_vocabularies():
+    model = make_model()
+    # eos and bos must be target tokens, 0 .. VT - 1: both ends are accepted, VT is not.
+    for eos in (0, VT - 1):
+        seq2seq.greedy_decode(model, SRC, SRC_LEN, BOS, eos, 2)
+    for arg, bos, eos in (("bos", VT, EOS), ("eos", BOS, VT)):
+        with pytest.raises(ValueError, match=rf"^{arg} must be an int >= 0 and <= {VT - 1}, got"):
+            seq2seq.greedy_decode(model, SRC, SRC_LEN, bos, eos, 2)
+    # A source index beyond the source vocabulary would be clipped by the embedding.
+    src = SRC.copy()
+    src[1, 0] = VS
+    with pytest.raises(ValueError, match=rf"^src must hold token indices in \[0, {VS}\)"):
+        seq2seq.beam_search(model, src, SRC_LEN, BOS, EOS, 2)
+    with pytest.raises(TypeError, match=r"^src must hold integers"):
+        seq2seq.greedy_decode(model, SRC.astype(np.float32), SRC_LEN, BOS, EOS, 2)
+    with pytest.raises(ValueError, match=r"^src_len must be a 1-D array"):
+        seq2seq.greedy_decode(model, SRC, SRC_LEN[:, None], BOS, EOS, 2)
+
+
+def test_a_sentence_whose_beam_has_finished_is_no_longer_extended():
+    """Two sentences decoded together: once K hypotheses of one have finished, its trace
+    stops, while the other's goes on."""
+    uneven = 0
+    for seed in range(6):
+        model = make_model(seed=seed)
+        _, traces = seq2seq.beam_search(model, SRC, SRC_LEN, BOS, EOS, 6, beam_size=2, trace=True)
+        for trace in traces:
+            done = [i for i, step in enumerate(trace) if len(step.finished) >= 2]
+            assert not done or done[0] == len(trace) - 1
+        uneven += len(traces[0]) != len(traces[1])
+    assert uneven  # some seed ends one sentence before the other

@@ -170,3 +170,61 @@ def test_vocab_lookup_bad_input():
 
 def test_empty_vocab_has_only_unk():
     assert Vocab().idx_to_token == ["<unk>"]
+
+
+def test_tokenize_splits_into_characters_by_default():
+    assert text.tokenize("ab c") == ["a", "b", " ", "c"]
+
+
+def test_a_bpe_tokenizer_learns_500_merges_by_default():
+    rng = np.random.default_rng(0)
+    corpus = " ".join("".join(rng.choice(list("abcdefghij"), 6)) for _ in range(400))
+    assert len(text.get_tokenizer("bpe", text=corpus).merges) == 500
+    assert len(BPETokenizer.learn(corpus, 501).merges) == 501  # more were there to learn
+
+
+def test_the_bpe_messages_say_what_is_missing_or_wrong():
+    with pytest.raises(ValueError) as e:
+        text.get_tokenizer("bpe")
+    assert str(e.value) == (
+        "text is required for the 'bpe' tokenizer, which learns from it: text must be a str, "
+        "got None"
+    )
+    with pytest.raises(TypeError) as e:
+        BPETokenizer("ab")
+    assert str(e.value) == (
+        "merges must be a list of (str, str) pairs, as BPETokenizer.learn makes them, got str 'ab'"
+    )
+
+
+def test_a_vocabulary_takes_any_iterable_of_tokens():
+    v = Vocab(t for t in "abacab")  # a generator, read once
+    assert v.idx_to_token == ["<unk>", "a", "b", "c"]
+    assert Vocab(iter([["x", "y"], ["x"]])).idx_to_token == ["<unk>", "x", "y"]
+
+
+def test_a_vocabulary_reads_mxnet_arrays_of_indices():
+    from mxnet import np as mnp
+
+    v = Vocab([["the", "time"], ["the", "machine"]])
+    assert v.to_tokens(mnp.array([[1, 2], [3, 1]], dtype="int32")) == [
+        ["the", "machine"],
+        ["time", "the"],
+    ]
+
+
+def test_the_vocabularys_messages_show_what_they_got():
+    with pytest.raises(TypeError) as e:
+        Vocab("abc")
+    assert (
+        str(e.value) == "tokens must be a list of str tokens, got a str; split it with a tokenizer"
+    )
+    with pytest.raises(TypeError, match=r"^tokens must be a list of str tokens, got int 5$"):
+        Vocab(5)
+    v = Vocab(["a"])
+    with pytest.raises(
+        TypeError, match=r"^tokens must be a str or a \(nested\) list of str, got int 3$"
+    ):
+        v[3]
+    with pytest.raises(TypeError, match=r"^indices must be an int or .*, got float 1.5$"):
+        v.to_tokens(1.5)

@@ -1,6 +1,7 @@
 """The training loops: the language-model loop, ``fit`` for everything else, and their parts."""
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -870,3 +871,563 @@ def test_saved_optimiser_states_load_into_another_copy_of_the_model(tmp_path):
     trainer.step(1)
     for p, q in zip(first.collect_params().values(), second.collect_params().values()):
         np.testing.assert_allclose(p.data().asnumpy(), q.data().asnumpy(), rtol=1e-6)
+
+
+# ------------------------------------------------------------ what a failure says
+
+
+def _overflowing_step(clip, where="epoch 2"):
+    net = gluon.nn.Dense(1, in_units=2, use_bias=False)
+    net.initialize(init.One())
+    trainer = train.make_trainer(net, "sgd", 0.5)
+    x = mnp.array([[3e38, 3e38]])
+    with autograd.record():
+        loss = net(x).sum()  # gradient x: its squared norm overflows float32
+    args = (loss, train.trainable(net), trainer, clip, x.ctx) + ((where,) if where else ())
+    with pytest.raises(train.NonFiniteError) as e:
+        train.train_step(*args)
+    np.testing.assert_array_equal(net.weight.data().asnumpy(), [[1.0, 1.0]])  # untouched
+    return str(e.value)
+
+
+def test_a_diverged_step_says_whether_clipping_was_off():
+    off = _overflowing_step(None)
+    assert off.startswith("epoch 2: the gradient norm is ")
+    assert "the learning rate (lr=0.5, sgd) is probably too high for this model; gradient " in off
+    assert "clipping is off (clip=None); or the inputs or the initial weights hold NaN" in off
+    on = _overflowing_step(1.0)
+    assert "clip" not in on.replace("clipping", "")
+    assert on.endswith(
+        "too high for this model; or the inputs or the initial weights hold NaN or infinite values."
+    )
+
+
+def test_evaluation_of_nan_weights_stops_naming_the_examples():
+    X, y = classification_data(10)
+    model = classifiers.SequenceClassifier(rnn.GRU(4), 3, 3)
+    gluon_adapter.initialize(model, X[:1])
+    model.collect_params()[next(iter(model.collect_params()))].set_data(
+        mnp.full(next(iter(model.collect_params().values())).shape, float("nan"))
+    )
+    with pytest.raises(train.NonFiniteError) as e:
+        train.evaluate(model, X, y, batch_size=4)
+    assert str(e.value).startswith("evaluation, examples 0 to 3: the loss is nan; the model's")
+    assert str(e.value).endswith("the model's weights or the inputs hold NaN or infinite values")
+
+
+def test_cross_entropy_refuses_numpy_arrays_naming_both():
+    with pytest.raises(TypeError, match=r"^logits and Y must be MXNet arrays$"):
+        train.cross_entropy(np.zeros((2, 1, 3)), np.zeros((1, 2), dtype=np.int64))
+
+
+class _RowSum(gluon.Block):
+    """A regression 'model' without weights: each example's sum, as one prediction."""
+
+    def forward(self, X):
+        return X.reshape(X.shape[0], -1).sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("shape", [(6,), (6, 2), (6, 2, 3)])
+def test_evaluate_takes_inputs_of_one_to_three_dimensions(shape):
+    X = np.arange(np.prod(shape), dtype=np.float32).reshape(shape) / 10
+    Y = np.ones((6, 1), dtype=np.float32)
+    sums = X.reshape(6, -1).sum(axis=1)
+    expected = np.mean(0.5 * (sums - 1) ** 2)  # gluon's L2Loss: half the squared error
+    out = train.evaluate(_RowSum(), X, Y, loss="squared", batch_size=4)
+    assert out == {"loss": pytest.approx(expected, rel=1e-5)}
+
+
+def test_evaluate_refuses_inputs_and_targets_of_other_ranks_and_float_labels():
+    with pytest.raises(ValueError, match=r"^X must be a 1-D or 2-D or 3-D array, got shape"):
+        train.evaluate(_RowSum(), np.ones((6, 1, 1, 1)), np.ones((6, 1)), loss="squared")
+    with pytest.raises(ValueError, match=r"^Y must be a 1-D or 2-D array, got shape \(6, 1, 1\)"):
+        train.evaluate(_RowSum(), np.ones((6, 1)), np.ones((6, 1, 1)), loss="squared")
+    X, y = classification_data(6)
+    model = classifiers.SequenceClassifier(rnn.GRU(4), 3, 3)
+    gluon_adapter.initialize(model, X[:1])
+    with pytest.raises(TypeError, match=r"^Y must hold integers \(token indices\), got dtype f"):
+        train.evaluate(model, X, y.astype(np.float32))
+
+
+def test_fit_defaults_to_chapter_6s_adam_at_0_01_clipped_at_1(monkeypatch):
+    """Chapter 6 trains its taggers with fit's defaults: Adam, lr 0.01, clipping at 1."""
+    seen = []
+    step = train.train_step
+
+    def spy(loss, params, trainer, clip, device, where="this step"):
+        seen.append((type(trainer.optimizer).__name__, trainer.learning_rate, clip))
+        return step(loss, params, trainer, clip, device, where)
+
+    monkeypatch.setattr(train, "train_step", spy)
+    X, y = classification_data(8)
+    model = classifiers.SequenceClassifier(rnn.GRU(3), 3, 3)
+    train.fit(model, ArrayBatches(X, y, 4), 1)
+    assert seen == [("Adam", 0.01, 1.0)] * 2
+
+
+def test_fit_refuses_held_out_data_of_the_wrong_kind_before_training():
+    X, y = classification_data(8)
+    model = classifiers.SequenceClassifier(rnn.GRU(3), 3, 3)
+    batches_ = ArrayBatches(X, y, 4)
+    with pytest.raises(TypeError, match=r"^val must be None or a pair \(X_val, Y_val\), got str$"):
+        train.fit(model, batches_, 1, val="XY")
+    with pytest.raises(ValueError, match=r"^val\[0\] \(X_val\) must be a 1-D or 2-D or 3-D array"):
+        train.fit(model, batches_, 1, val=(X.reshape(8, 2, 2, 1), y))
+    with pytest.raises(TypeError, match=r"^val\[1\] \(Y_val\) must hold integers"):
+        train.fit(model, batches_, 1, val=(X, y.astype(np.float32)))
+
+
+def test_fit_train_loss_is_the_mean_over_examples_of_unequal_minibatches():
+    """10 examples in minibatches of 4, 4 and 2: the epoch's loss weighs each by its size.
+
+    The learning rate is so small that the weights do not move, so the loss is the initial
+    model's, computed here in NumPy. The inputs are 1-D (one number per example)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=10).astype(np.float32)
+    Y = rng.normal(size=(10, 1)).astype(np.float32)
+    net = gluon.nn.Dense(1, in_units=1, use_bias=False)
+    net.initialize(init.Constant(0.5))
+    errors = 0.5 * (0.5 * X - Y[:, 0]) ** 2
+    expected = errors.mean()
+    assert not np.isclose(np.mean([errors[i : i + 4].mean() for i in (0, 4, 8)]), expected)
+    start = time.perf_counter()
+    data = ArrayBatches(X, Y, 4, shuffle=False)
+    h = train.fit(net, data, 1, "squared", optimizer="sgd", lr=1e-9, val=(X, Y))
+    took = time.perf_counter() - start
+    assert h.train_loss == [pytest.approx(expected, rel=1e-5)]
+    assert h.val_loss == [pytest.approx(expected, rel=1e-5)] and h.steps == [3]
+    assert 0 < h.seconds <= took
+
+
+def test_fit_that_meets_a_nan_loss_stops_naming_the_step_with_its_history():
+    X, y = classification_data(8)
+    model = classifiers.SequenceClassifier(rnn.GRU(3), 3, 3)
+    gluon_adapter.initialize(model, X[:1])
+    p = next(iter(model.collect_params().values()))
+    p.set_data(mnp.full(p.shape, float("nan")))
+    with pytest.raises(train.NonFiniteError) as e:
+        train.fit(model, ArrayBatches(X, y, 4), 2, optimizer="sgd", lr=0.5, clip=None)
+    assert str(e.value).startswith(
+        "epoch 1, step 1: the loss is nan, so training stopped. Likely causes: the learning "
+        "rate (lr=0.5, sgd) is probably too high for this model; gradient clipping is off"
+    )
+    assert isinstance(e.value.history, train.FitHistory) and e.value.history.train_loss == []
+
+
+def test_fit_whose_gradient_overflows_stops_naming_the_step_with_its_history():
+    # One weight of 1, input 1e18, target 0: the loss 5e35 is finite, the squared norm of the
+    # gradient 1e36 overflows float32.
+    net = gluon.nn.Dense(1, in_units=1, use_bias=False)
+    net.initialize(init.One())
+    X, Y = np.full((2, 1), 1e18, np.float32), np.zeros((2, 1), np.float32)
+    with pytest.raises(train.NonFiniteError) as e:
+        train.fit(net, ArrayBatches(X, Y, 1, shuffle=False), 1, "squared", clip=None)
+    assert str(e.value).startswith("epoch 1, step 1: the gradient norm is inf")
+    assert isinstance(e.value.history, train.FitHistory)
+
+
+def test_fit_stops_at_the_first_epoch_whose_accuracy_reaches_the_target_exactly():
+    X, y = classification_data(64)
+    d2lrnn.seed(0)
+    model = classifiers.SequenceClassifier(rnn.GRU(8), 3, 3)
+    # One held-out example: its accuracy is 0 or 1, so reaching target=1.0 means equal to it.
+    h = train.fit(model, ArrayBatches(X, y, 16), 8, lr=0.05, val=(X[:1], y[:1]), target=1.0)
+    assert h.val_accuracy[-1] == 1.0 and all(a == 0.0 for a in h.val_accuracy[:-1])
+    assert len(h.val_accuracy) < 8
+
+
+def test_fit_refuses_what_is_not_minibatches_and_held_out_targets_of_three_dimensions():
+    X, y = classification_data(8)
+    model = classifiers.SequenceClassifier(rnn.GRU(3), 3, 3)
+    with pytest.raises(TypeError, match=r"an iterable of \(X, Y\) minibatches, .*got int$"):
+        train.fit(model, 5, 1)
+    with pytest.raises(ValueError, match=r"^val\[1\] \(Y_val\) must be a 1-D or 2-D array"):
+        train.fit(model, ArrayBatches(X, y, 4), 1, val=(X, y.reshape(8, 1, 1)))
+
+
+class _Coins:
+    """A stand-in generator: ``random`` gives 0 (heads: sample) on odd steps, 0.99 on even."""
+
+    def random(self, shape):
+        T, N = shape
+        return np.where(np.arange(T)[:, None] % 2 == 1, 0.0, 0.99) * np.ones((T, N))
+
+
+def test_scheduled_sampling_tosses_the_coin_of_the_step_it_feeds():
+    model = seq2seq_model()
+    gluon_adapter.initialize(model)
+    spy = DecoderSpy(model.decoder)
+    split = copy_split(8)
+    src, src_len = mnp.array(split.src), mnp.array(split.src_len)
+    tgt_in = mnp.array(split.tgt_in)
+    logits = train._scheduled_sampling(model, src, src_len, tgt_in, 0.5, _Coins())
+    assert logits.shape == (5, 8, V)
+    inputs = np.concatenate([Y for Y, _ in spy.calls], axis=1)  # (N, T)
+    own = np.stack([step[0].argmax(-1) for _, step in spy.calls], axis=1)
+    for t in range(1, 5):  # step t is fed the model's token of step t - 1 when coin t is heads
+        expected = own[:, t - 1] if t % 2 == 1 else split.tgt_in[:, t]
+        np.testing.assert_array_equal(inputs[:, t], expected)
+    assert (own[:, :4] != split.tgt_in[:, 1:]).any()  # the two feeds do differ
+
+
+class _Logits(gluon.Block):
+    """A 'model' that returns fixed logits, whatever its input."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, X):
+        return mnp.zeros(self.shape)
+
+
+def test_labels_that_do_not_fit_the_models_logits_are_refused_saying_the_layout():
+    X = np.zeros((4, 3), np.int32)
+    with pytest.raises(ValueError) as e:
+        train.evaluate(_Logits((3, 2)), X, np.zeros(4, np.int32))
+    assert str(e.value) == (
+        "Y of shape (4,) must match the model's logits (N, classes), got logits of shape (3, 2)"
+    )
+    with pytest.raises(ValueError) as e:
+        train.evaluate(_Logits((4, 2)), X, np.zeros((4, 3), np.int32))
+    assert str(e.value) == (
+        "Y of shape (4, 3) must match the model's logits (T, N, tags), got logits of shape (4, 2)"
+    )
+
+
+def test_a_taggers_labels_are_checked_against_its_number_of_tags():
+    # Logits (T=3, N=4, 2 tags): a label 3 is out of range even though N = 4 > 3.
+    Y = np.zeros((4, 3), np.int32)
+    Y[1, 2] = 3
+    with pytest.raises(ValueError, match=r"^Y must hold token indices in \[0, 2\) .*from 0 to 3$"):
+        train.evaluate(_Logits((3, 4, 2)), np.zeros((4, 3), np.int32), Y)
+
+
+@pytest.mark.parametrize("sampling, carried", [("sequential", True), ("random", False)])
+def test_evaluation_carries_the_state_only_for_sequential_batches(sampling, carried):
+    corpus, V = small_corpus(400)
+    spy = Spy(lm.RNNLM(rnn.RNN(8), V))
+    spy.initialize()
+    b = batches.SeqBatches(corpus, 4, 10, sampling)
+    train.evaluate_lm(spy, b)
+    assert len(spy.got_state) == len(b) and spy.got_state[0] is False
+    assert all(s is carried for s in spy.got_state[1:])
+
+
+def test_evaluation_of_nan_weights_names_the_minibatch_and_asks_about_divergence():
+    model = lm.RNNLM(rnn.RNN(4), 7)
+    model.initialize()
+    model(mnp.zeros((2, 5), dtype="int32"))
+    model.output.bias.set_data(mnp.full((7,), float("nan")))
+    b = batches.SeqBatches(np.random.default_rng(0).integers(0, 7, 200), 2, 5)
+    with pytest.raises(train.NonFiniteError) as e:
+        train.evaluate_lm(model, b)
+    assert str(e.value) == (
+        "evaluation, minibatch 1: the loss is nan; the model's weights hold NaN or infinite "
+        "values (did its training diverge?)"
+    )
+
+
+def test_train_lm_defaults_are_d2ls_ten_epochs_of_sgd_at_1_clipped_at_1(monkeypatch, capsys):
+    seen = []
+    step = train.train_step
+
+    def spy(loss, params, trainer, clip, device, where="this step"):
+        seen.append((type(trainer.optimizer).__name__, trainer.learning_rate, clip))
+        return step(loss, params, trainer, clip, device, where)
+
+    monkeypatch.setattr(train, "train_step", spy)
+    corpus, V = small_corpus(60)
+    b = batches.SeqBatches(corpus, 4, 10)
+    h = train.train_lm(lm.RNNLM(rnn.RNN(4), V), b)
+    assert seen == [("SGD", 1.0, 1.0)] * (10 * len(b)) and len(h.train_ppl) == 10
+    lines = capsys.readouterr().out.strip().splitlines()  # 'auto' outside a notebook: text
+    assert len(lines) == 10 and lines[-1].startswith("epoch 10/10, train perplexity")
+
+
+def test_text_progress_of_a_long_run_prints_every_tenth_of_it(capsys):
+    corpus, V = small_corpus(60)
+    train.train_lm(
+        lm.RNNLM(rnn.RNN(4), V), batches.SeqBatches(corpus, 4, 10), None, 20, progress="text"
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(",")[0] for line in lines] == [f"epoch {e}/20" for e in range(2, 21, 2)]
+
+
+def test_train_perplexity_of_a_uniform_model_is_the_vocabulary_size():
+    model = lm.RNNLM(rnn.RNN(4), 7)
+    model.initialize()
+    corpus = np.random.default_rng(0).integers(0, 7, 200)
+    model(mnp.zeros((2, 5), dtype="int32"))
+    model.output.weight.set_data(mnp.zeros_like(model.output.weight.data()))
+    model.output.bias.set_data(mnp.zeros_like(model.output.bias.data()))
+    h = train.train_lm(model, batches.SeqBatches(corpus, 2, 5), None, 1, lr=1e-9, progress="none")
+    assert h.train_ppl == [pytest.approx(7, rel=1e-5)]  # every token has probability 1/7
+
+
+# ------------------------------------------------------------ train_seq2seq's choices
+
+
+def _uniform_forward(decoder):
+    """``decoder``'s forward with its logits times 0: a loss of log V a token, whatever it reads."""
+
+    def forward(Y, state):
+        outputs, state = decoder.features(Y, state)
+        return decoder.output(outputs) * 0, state
+
+    return forward
+
+
+@pytest.mark.parametrize("how", ["subclass", "instance"])
+def test_train_seq2seq_trains_through_a_decoders_own_forward(how):
+    """A decoder whose forward is not ours (a subclass's, or set on the instance) is trained
+    through that forward, not through the fast path of features and output layer."""
+
+    class Uniform(seq2seq.Decoder):
+        def forward(self, Y, state):
+            return _uniform_forward(self)(Y, state)
+
+    d2lrnn.seed(0)
+    decoder = Uniform(V, 8, 16) if how == "subclass" else seq2seq.Decoder(V, 8, 16)
+    if how == "instance":
+        decoder.forward = _uniform_forward(decoder)
+    model = seq2seq.EncoderDecoder(seq2seq.Encoder(V, 8, 16), decoder)
+    h = train.train_seq2seq(model, TranslationBatches(copy_split(16), 16), 1, progress="none")
+    assert h.train_loss == [pytest.approx(math.log(V), rel=1e-6)]
+
+
+def test_train_seq2seq_keeps_the_source_padding_for_an_encoder_that_does_not_say():
+    """A chapter's own encoder, without ``read_padding``, may read the padding: kept."""
+    seen = []
+
+    class PlainEncoder(gluon.Block):
+        def __init__(self):
+            super().__init__()
+            self.inner, self.num_hiddens = seq2seq.Encoder(V, 8, 16), 16
+
+        def forward(self, X, valid_len):
+            seen.append(X.shape[1])
+            return self.inner(X, valid_len)
+
+    d2lrnn.seed(0)
+    model = seq2seq.EncoderDecoder(PlainEncoder(), seq2seq.Decoder(V, 8, 16))
+    train.train_seq2seq(model, TranslationBatches(padded(copy_split(), 3), 48), 1, progress="none")
+    assert seen == [7]  # sources of 1 .. 4 tokens in 7 columns, not cut to 4
+
+
+def test_train_seq2seq_initialises_with_xavier():
+    """Xavier's bound for the 8 x 8 embedding is sqrt(6 / 16) = 0.61; gluon's default
+    Uniform(0.07) would stay below 0.07."""
+    model = seq2seq_model()
+    train.train_seq2seq(model, TranslationBatches(copy_split(16), 16), 1, lr=1e-9, progress="none")
+    w = np.abs(model.encoder.embedding.weight.data().asnumpy())
+    assert 0.2 < w.max() <= math.sqrt(6 / 16) + 1e-6
+
+
+def test_train_seq2seq_defaults_are_chapter_7s(monkeypatch, capsys):
+    """Adam at 0.005, clipping at 1, text progress outside a notebook with no title; the
+    scheduled sampling's coins from seed 0."""
+    seen = []
+    step = train.train_step
+
+    def spy(loss, params, trainer, clip, device, where="this step"):
+        seen.append((type(trainer.optimizer).__name__, trainer.learning_rate, clip))
+        return step(loss, params, trainer, clip, device, where)
+
+    monkeypatch.setattr(train, "train_step", spy)
+    train.train_seq2seq(seq2seq_model(), TranslationBatches(copy_split(16), 16), 1)
+    assert seen == [("Adam", 0.005, 1.0)]
+    assert capsys.readouterr().out.startswith("epoch 1/1, train perplexity")
+    runs = [
+        train_copy(num_epochs=1, sampling_probability=0.5, **kw)[1].train_loss
+        for kw in ({}, {"seed": 0}, {"seed": 1})
+    ]
+    assert runs[0] == runs[1] != runs[2]
+
+
+def test_train_seq2seq_refuses_a_trim_that_is_not_a_bool_and_batches_that_are_not():
+    model = seq2seq_model()
+    with pytest.raises(TypeError, match=r"^trim must be True or False, got str 'yes'$"):
+        train.train_seq2seq(model, TranslationBatches(copy_split(16), 16), 1, trim="yes")
+    with pytest.raises(
+        TypeError, match=r"^train_batches must be an iterable of minibatches, got int$"
+    ):
+        train.train_seq2seq(model, 5, 1)
+
+
+@pytest.mark.parametrize(
+    "X, Y, says",
+    [
+        (np.zeros((2, 5)), np.zeros((2, 5), np.int64), "got X of dtype float64"),
+        (np.zeros((2, 5), np.int64), np.zeros((2, 5), np.float32), "got Y of dtype float32"),
+        ([[0] * 5] * 2, np.zeros((2, 5), np.int64), "got X of dtype list"),
+    ],
+)
+def test_a_language_models_minibatches_must_hold_integer_indices(X, Y, says):
+    class Batches(list):
+        sampling = "random"
+
+    with pytest.raises(TypeError, match=r"^train_batches must yield integer token indices, "):
+        train.train_lm(lm.RNNLM(rnn.RNN(4), 7), Batches([(X, Y)]), None, 1, progress="none")
+    with pytest.raises(TypeError) as e:
+        train.train_lm(lm.RNNLM(rnn.RNN(4), 7), Batches([(X, Y)]), None, 1, progress="none")
+    assert str(e.value).endswith(says)
+
+
+def test_evaluate_lm_refuses_what_is_not_minibatches_naming_its_type():
+    with pytest.raises(TypeError, match=r"\.sampling attribute\), got list$"):
+        train.evaluate_lm(lm.RNNLM(rnn.RNN(4), 7), [(np.zeros((2, 5)), np.zeros((2, 5)))])
+
+
+@pytest.mark.parametrize("num_epochs, shown", [(3, [1, 2, 3]), (20, list(range(2, 21, 2)))])
+def test_train_seq2seq_text_progress_is_titled_and_shows_every_tenth_of_a_long_run(
+    num_epochs, shown, capsys
+):
+    train.train_seq2seq(
+        seq2seq_model(), TranslationBatches(copy_split(8), 8), num_epochs, progress="text",
+        title="copy",
+    )  # fmt: skip
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(",")[0] for line in lines] == [
+        f"copy: epoch {e}/{num_epochs}" for e in shown
+    ]
+
+
+def test_train_seq2seq_at_a_nan_loss_names_the_optimiser_and_the_clipping():
+    model = seq2seq_model()
+    gluon_adapter.initialize(model)
+    one = mnp.ones((1, 1), dtype="int32")
+    model(one, one[0], one)  # completes the deferred shapes
+    model.decoder.output.bias.set_data(mnp.full((V,), float("nan")))
+    with pytest.raises(train.NonFiniteError) as e:
+        train_copy(model, optimizer="sgd", lr=0.5, clip=None)
+    assert "(lr=0.5, sgd) is probably too high for this model; gradient clipping is off" in str(
+        e.value
+    )
+
+
+def test_train_seq2seq_refuses_minibatches_that_are_not_five_arrays():
+    with pytest.raises(TypeError, match=r"\(src, src_len, tgt_in, tgt_out, tgt_len\) .*got int$"):
+        train.train_seq2seq(seq2seq_model(), [5], 1, progress="none")
+
+
+def test_train_seq2seq_whose_gradient_is_not_finite_stops_naming_the_step(monkeypatch):
+    monkeypatch.setattr(train, "clip_gradients", lambda grads, clip: math.inf)
+    with pytest.raises(train.NonFiniteError) as e:
+        train_copy(num_epochs=1)
+    assert str(e.value).startswith("epoch 1, step 1: the gradient norm is inf")
+    assert isinstance(e.value.history, train.Seq2SeqHistory) and e.value.history.steps == 0
+
+
+def test_train_seq2seq_whose_perplexity_overflows_stops_saying_clipping_was_on():
+    """A loss near 1000 nats a token is finite; its exponential, the perplexity, is not."""
+    model = seq2seq_model()
+    gluon_adapter.initialize(model)
+    one = mnp.ones((1, 1), dtype="int32")
+    model(one, one[0], one)  # completes the deferred shapes
+    bias = np.zeros(V, np.float32)
+    bias[PAD] = 1000.0  # every target token is 1000 nats below <pad>, never a target
+    model.decoder.output.bias.set_data(mnp.array(bias))
+    with pytest.raises(train.NonFiniteError) as e:
+        train_copy(model, num_epochs=1, lr=1e-9, clip=1.0)
+    message = str(e.value)
+    assert message.startswith("epoch 1: the perplexity is inf") and "clipping is off" not in message
+
+
+def test_train_seq2seq_times_its_epochs_and_shows_the_held_out_perplexity(capsys):
+    start = time.perf_counter()
+    _, h = train_copy(num_epochs=2, val=copy_split(16, seed=1), progress="text")
+    took = time.perf_counter() - start
+    assert 0 < h.seconds <= took
+    per_epoch = h.tokens / 2  # the same minibatches every epoch
+    assert h.seconds == pytest.approx(sum(per_epoch / s for s in h.tokens_per_sec), rel=1e-9)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and all(", val perplexity " in line for line in lines)
+
+
+def test_train_step_names_its_place_and_what_a_bad_loss_is():
+    assert _overflowing_step(None, where=None).startswith("this step: the gradient norm is ")
+    net = gluon.nn.Dense(1, in_units=2)
+    net.initialize()
+    trainer = train.make_trainer(net, "sgd", 0.1)
+    params, ctx = train.trainable(net), mnp.zeros(1).ctx
+    with pytest.raises(TypeError, match=r"recorded under autograd.record\(\), got float$"):
+        train.train_step(1.0, params, trainer, None, ctx)
+    with pytest.raises(TypeError, match=r"recorded under autograd.record\(\), got shape \(2,\)$"):
+        train.train_step(mnp.zeros(2), params, trainer, None, ctx)
+
+
+def test_a_loss_above_floats_exponential_range_is_an_infinite_perplexity():
+    assert train._perplexity(709.9) == math.inf  # exp(709.9) would overflow
+    assert train._perplexity(708.0) == pytest.approx(math.exp(708.0))
+    assert train._perplexity(math.log(7)) == pytest.approx(7)
+
+
+def test_train_step_refuses_parameters_trainers_and_devices_of_the_wrong_kind():
+    net = gluon.nn.Dense(1, in_units=2)
+    net.initialize()
+    trainer = train.make_trainer(net, "sgd", 0.1)
+    params, ctx, loss = train.trainable(net), mnp.zeros(1).ctx, mnp.zeros(())
+    with pytest.raises(TypeError, match=r"^params must be a list of gluon Parameters"):
+        train.train_step(loss, [*params, 5], trainer, None, ctx)
+    with pytest.raises(TypeError, match=r"^trainer must be a gluon.Trainer .*got str$"):
+        train.train_step(loss, params, "sgd", None, ctx)
+    with pytest.raises(
+        TypeError, match=r"^device must be the MXNet device of the parameters, got None$"
+    ):
+        train.train_step(loss, params, trainer, None, None)
+
+
+def test_make_trainer_defaults_to_adam_at_0_01():
+    net = gluon.nn.Dense(1, in_units=2)
+    net.initialize()
+    trainer = train.make_trainer(net)
+    assert type(trainer.optimizer).__name__ == "Adam" and trainer.learning_rate == 0.01
+
+
+def test_make_trainer_says_what_is_not_a_model_and_how_to_initialise_one():
+    with pytest.raises(TypeError, match=r"^model must be a gluon Block, got str$"):
+        train.make_trainer("net")
+    with pytest.raises(ValueError) as e:
+        train.make_trainer(gluon.nn.Dense(1, in_units=2))
+    assert str(e.value) == (
+        "model must be initialized first (call model.initialize() or "
+        "d2lrnn.gluon_adapter.initialize)"
+    )
+
+
+def test_train_lm_at_a_nan_loss_stops_naming_the_step_the_optimiser_and_the_clipping():
+    model = lm.RNNLM(rnn.RNN(4), 7)
+    model.initialize()
+    model(mnp.zeros((2, 5), dtype="int32"))
+    model.output.bias.set_data(mnp.full((7,), float("nan")))
+    b = batches.SeqBatches(np.random.default_rng(0).integers(0, 7, 200), 2, 5)
+    with pytest.raises(train.NonFiniteError) as e:
+        train.train_lm(model, b, None, 1, lr=0.5, clip=None, progress="none")
+    assert str(e.value).startswith(
+        "epoch 1, step 1: the loss is nan, so training stopped. Likely causes: the learning "
+        "rate (lr=0.5, sgd) is probably too high for this model; gradient clipping is off"
+    )
+    assert isinstance(e.value.history, train.History) and e.value.history.losses == []
+
+
+def test_train_lm_times_its_epochs():
+    corpus, V = small_corpus(400)
+    start = time.perf_counter()
+    h = train.train_lm(lm.RNNLM(rnn.RNN(4), V), batches.SeqBatches(corpus, 4, 10), None, 2,
+                       progress="none")  # fmt: skip
+    took = time.perf_counter() - start
+    assert 0 < h.seconds <= took
+    per_epoch = h.tokens / 2  # the same minibatches every epoch
+    assert h.seconds == pytest.approx(sum(per_epoch / s for s in h.tokens_per_sec), rel=1e-9)
+
+
+def test_evaluate_lm_of_no_minibatches_says_so():
+    class NoBatches(list):
+        sampling = "sequential"
+
+    model = lm.RNNLM(rnn.RNN(4), 7)
+    model.initialize()
+    with pytest.raises(ValueError) as e:
+        train.evaluate_lm(model, NoBatches())
+    assert str(e.value) == "batches must yield at least one minibatch, got none"

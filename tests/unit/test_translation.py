@@ -273,6 +273,7 @@ def fra_eng():
     return data.read_fra_eng()[:20000]
 
 
+@pytest.mark.needs_data("fra-eng.zip")
 def test_real_pairs_split_honestly(fra_eng):
     td = translation.translation_data(fra_eng, max_len=6, min_freq=3, num_val=50, num_test=50)
     sources = {n: set(getattr(td, n).sources) for n in ("train", "val", "test")}
@@ -600,13 +601,23 @@ def test_an_iterator_of_pairs_gives_what_the_list_gives():
     assert (a.train.src == b.train.src).all() and a.stats["pairs"] == b.stats["pairs"]
 
 
+@pytest.mark.needs_data("fra-eng.zip")
 def test_no_real_sentence_holds_a_special_token(fra_eng):
     """The check that refuses <pad>, <bos> and <eos> inside a sentence never fires on the
-    real data (it would stop chapter 7), while a sentence that holds one is refused."""
+    real data (it would stop chapter 7)."""
     td = translation.translation_data(fra_eng, max_len=6, min_freq=3, num_val=50, num_test=50)
     assert len(td.train) > 1000
     with pytest.raises(ValueError, match=r"pairs\[20000\] must not hold the special tokens"):
         translation.translation_data([*fra_eng, ("Go <eos> now.", "Va !")], max_len=6)
+
+
+@pytest.mark.parametrize("token", ["<pad>", "<bos>", "<eos>"])
+def test_a_sentence_that_holds_a_special_token_is_refused_by_its_index(token):
+    pairs = [(f"go {i} .", f"va {i} !") for i in range(30)]
+    with pytest.raises(ValueError, match=r"pairs\[30\] must not hold the special tokens"):
+        translation.translation_data([*pairs, (f"Go {token} now.", "Va !")], max_len=6)
+    with pytest.raises(ValueError, match=r"pairs\[30\] must not hold the special tokens"):
+        translation.translation_data([*pairs, ("Go now.", f"Va {token} !")], max_len=6)
 
 
 def test_a_sentence_of_exactly_max_len_tokens_is_kept_and_encoded():

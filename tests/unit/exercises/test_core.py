@@ -209,3 +209,129 @@ def test_same_compares_shapes_and_never_calls_nan_equal():
     assert core.same([1.0, 2.0], [1.0, 2.0])
     assert not core.same(np.array([[1.0], [2.0]]), np.array([1.0, 2.0]))
     assert not core.same([np.nan], [np.nan])
+
+
+# ------------------------------------------------------------------ what the helpers promise
+
+
+def test_a_passed_exercise_is_reported_under_its_own_title(registered, monkeypatch):
+    core.exercise("99.2", "halving", hint="return x / 2")(lambda answer: None)
+    assert judge("99.2", abs).message == "halving: every test passed."
+    ex = core.exercises()[registered]
+    assert (ex.key, ex.title, ex.hint) == ("99.1", "doubling", "return 2 * x")
+
+
+def test_a_hint_is_shown_only_under_a_verdict_that_did_not_pass():
+    assert core.Verdict("1.1", True, "fine.", "a hint").text() == "Exercise 1.1: correct. Fine."
+    assert core.Verdict("1.1", False, "wrong.", "").text() == "Exercise 1.1: not yet. Wrong."
+    assert core.Verdict("1.1", False, "wrong.", "h").text().endswith("Wrong.\n  Hint: h")
+
+
+def test_a_failing_answer_keeps_its_own_exception():
+    with pytest.raises(core.AnswerFailed) as e:
+        core.call(lambda: 1 / 0)
+    assert isinstance(e.value.error, ZeroDivisionError)
+    assert str(e.value) == "ZeroDivisionError: division by zero"
+
+
+def test_a_long_answer_is_shown_cut_at_60_characters():
+    whole = "a" * 58  # its repr has 60 characters: shown whole
+    with pytest.raises(core.Wrong) as e:
+        core.as_number(whole, "loss")
+    assert str(e.value) == f"loss must be a number, got str {whole!r}"
+    cut = "b" * 59  # 61 characters: its first 57, then "..."
+    with pytest.raises(core.Wrong) as e:
+        core.as_number(cut, "loss")
+    assert str(e.value) == f"loss must be a number, got str '{'b' * 56}..."
+
+
+def test_an_answer_with_a_shape_but_no_dtype_is_shown_by_its_repr():
+    class Shaped:
+        shape = (2,)
+
+        def __repr__(self):
+            return "Shaped()"
+
+    with pytest.raises(core.Wrong, match=r"^loss must be a number, got Shaped Shaped\(\)$"):
+        core.as_number(Shaped(), "loss")
+
+
+def test_as_number_names_its_own_argument():
+    with pytest.raises(TypeError, match=r"^what must be a str, got int 5$"):
+        core.as_number(1.0, 5)
+
+
+def test_first_match_uses_the_tolerances_it_is_given():
+    mistakes = {"off by 5%": np.array([1.05]), "off by 0.05": np.array([0.05])}
+    assert core.first_match(np.array([1.0]), mistakes) is None
+    assert core.first_match(np.array([1.0]), mistakes, rtol=0.1) == "off by 5%"
+    assert core.first_match(np.array([0.0]), mistakes) is None
+    assert core.first_match(np.array([0.0]), mistakes, atol=0.1) == "off by 0.05"
+
+
+def test_log_softmax_is_exact_for_rows_of_very_different_scales():
+    # Row by row, log softmax([a, a - 1000]) = [-log(1 + e^-1000), -1000 - ...] = [0, -1000].
+    got = core.log_softmax(np.array([[1000.0, 0.0], [0.0, -1000.0]]))
+    np.testing.assert_allclose(got, [[0.0, -1000.0], [0.0, -1000.0]], atol=1e-12)
+
+
+def test_as_array_says_what_it_got_and_what_it_holds():
+    with pytest.raises(core.Wrong) as e:
+        core.as_array("abc", "X")
+    assert str(e.value) == "X must be an array of numbers, got str 'abc'"
+    with pytest.raises(core.Wrong) as e:
+        core.as_array([1.0, "2"], "X")
+    assert str(e.value) == "X must be an array of numbers, got list [1.0, '2'], which holds str '2'"
+
+
+def test_an_answer_numpy_cannot_convert_is_wrong_not_a_crash():
+    class Unconvertible:
+        def __array__(self, dtype=None):
+            raise ValueError("no array here")
+
+        def __repr__(self):
+            return "Unconvertible()"
+
+    with pytest.raises(core.Wrong, match=r"^X must be an array of numbers, got Unconvertible"):
+        core.as_array(Unconvertible(), "X")
+
+
+def test_same_refuses_negative_tolerances():
+    with pytest.raises(ValueError, match=r"^atol must be a finite number >= 0, got -1"):
+        core.same(np.zeros(1), np.zeros(1), atol=-1)
+    with pytest.raises(ValueError, match=r"^rtol must be a finite number >= 0, got -1"):
+        core.same(np.zeros(1), np.zeros(1), rtol=-1)
+
+
+def test_call_passes_keyword_arguments_and_names_what_is_not_a_function():
+    assert core.call(lambda x, k=0: x + k, 1, k=2) == 3
+    with pytest.raises(core.Wrong, match=r"^the answer must be a function, got int 5$"):
+        core.call(5, 1)
+
+
+def test_an_unknown_key_lists_the_known_ones(registered, monkeypatch):
+    core.exercise("99.2", "halving", hint="return x / 2")(lambda answer: None)
+    with pytest.raises(ValueError, match=r"got '99\.9'; known: .*99\.1, 99\.2$"):
+        judge("99.9", abs)
+    monkeypatch.setattr(core, "_REGISTRY", {})
+    with pytest.raises(ValueError, match=r"got '99\.9'; known: none$"):
+        judge("99.9", abs)
+
+
+def test_the_untouched_starter_is_told_what_to_do(registered):
+    def starter(x):
+        raise NotImplementedError
+
+    assert judge(registered, starter).message == (
+        "not attempted yet: the starter still raises NotImplementedError; replace that line "
+        "with your code and run the cell again."
+    )
+
+
+def test_an_answer_that_raises_is_reported_under_its_exercise(registered):
+    verdict = judge(registered, lambda x: x / 0)
+    assert verdict.key == "99.1"
+    assert verdict.text() == (
+        "Exercise 99.1: not yet. Your answer raised ZeroDivisionError: division by zero\n"
+        "  Hint: return 2 * x"
+    )

@@ -126,6 +126,7 @@ def test_draw_clipping_frame_shows_norms_losses_and_the_cliff(small_data):
     plt.close(fig)
 
 
+@pytest.mark.needs_data("timemachine.txt")
 def test_clipping_data_on_the_book():
     data = wclip.clipping_data(lrs=(1.0,), thetas=(None, 0.5), steps=2, seed=0)
     assert data.vocab_size == 28 and set(data.runs) == {(1.0, None), (1.0, 0.5)}
