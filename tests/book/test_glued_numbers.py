@@ -28,7 +28,9 @@ CONSTANTS = {
     "04_vanishing_exploding_gradients": {"0.9", "1.1", "1.5", "100", "256"},  # radii, steps
     "05_lstm_gru": {"1.1", "100", "128", "200", "500"},  # a radius, steps, units
     "06_deep_bidirectional": {"0.01", "0.2", "128", "216"},  # learning rate, dropout, units
-    "07_machine_translation": {"100", "0.01"},  # the bucket (pools of 100); the learning rate
+    # the bucket (pools of 100); the learning rate; 1000 bootstrap resamples, and Bahdanau et
+    # al.'s 1000 units a direction; the length-penalty exponents tried, 0, 0.5 and 1
+    "07_machine_translation": {"100", "0.01", "1000", "0.5"},
     "appendix_fast_layers": {"128", "256"},  # batch sizes and MiB of the worked sizes
 }
 
