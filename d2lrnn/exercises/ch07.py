@@ -117,6 +117,14 @@ def _union(counters: list[Counter]) -> Counter:
     return out
 
 
+def _wrong(where: str, got, want, mistakes: dict, expected: str):
+    """Raise :class:`Wrong` for ``got`` (not ``want``), naming the first mistake it equals."""
+    for name, wrong in mistakes.items():
+        if got == wrong and wrong != want:
+            raise Wrong(f"{where} you return {got}, expected {want}: that is {name}.")
+    raise Wrong(f"{where} you return {got}, expected {expected}.")
+
+
 def _added(counters: list[Counter]) -> Counter:
     return sum(counters, Counter())
 
@@ -165,10 +173,7 @@ def _clipped_matches(answer) -> str:
             "a total that counts distinct n-grams only": (want[0], len(_ngrams(hyp_t, n))),
         }
         where = f"for the hypothesis {hyp!r}, the references {refs} and n = {n}"
-        for name, wrong in mistakes.items():
-            if got == wrong and wrong != want:
-                raise Wrong(f"{where} you return {got}, expected {want}: that is {name}.")
-        raise Wrong(f"{where} you return {got}, expected (matches, total) = {want}.")
+        _wrong(where, got, want, mistakes, f"(matches, total) = {want}")
     return "your counts are clipped by each n-gram's largest count in any one reference."
 
 
@@ -377,9 +382,5 @@ def _join_subwords(answer) -> str:
             if tokens
             else [],
         }
-        where = f"for the tokens {tokens}"
-        for name, wrong in mistakes.items():
-            if got == wrong and wrong != want:
-                raise Wrong(f"{where} you return {got}, expected {want}: that is {name}.")
-        raise Wrong(f"{where} you return {got}, expected {want}.")
+        _wrong(f"for the tokens {tokens}", got, want, mistakes, f"{want}")
     return "your words are the tokens joined, split where a token starts with a space."

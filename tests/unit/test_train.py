@@ -949,16 +949,21 @@ def test_evaluate_refuses_inputs_and_targets_of_other_ranks_and_float_labels():
         train.evaluate(model, X, y.astype(np.float32))
 
 
-def test_fit_defaults_to_chapter_6s_adam_at_0_01_clipped_at_1(monkeypatch):
-    """Chapter 6 trains its taggers with fit's defaults: Adam, lr 0.01, clipping at 1."""
-    seen = []
-    step = train.train_step
+def optimiser_steps(monkeypatch) -> list:
+    """Record (optimiser, learning rate, clip) of every train_step, which still runs."""
+    seen, step = [], train.train_step
 
     def spy(loss, params, trainer, clip, device, where="this step"):
         seen.append((type(trainer.optimizer).__name__, trainer.learning_rate, clip))
         return step(loss, params, trainer, clip, device, where)
 
     monkeypatch.setattr(train, "train_step", spy)
+    return seen
+
+
+def test_fit_defaults_to_chapter_6s_adam_at_0_01_clipped_at_1(monkeypatch):
+    """Chapter 6 trains its taggers with fit's defaults: Adam, lr 0.01, clipping at 1."""
+    seen = optimiser_steps(monkeypatch)
     X, y = classification_data(8)
     model = classifiers.SequenceClassifier(rnn.GRU(3), 3, 3)
     train.fit(model, ArrayBatches(X, y, 4), 1)
@@ -1129,14 +1134,7 @@ def test_evaluation_of_nan_weights_names_the_minibatch_and_asks_about_divergence
 
 
 def test_train_lm_defaults_are_d2ls_ten_epochs_of_sgd_at_1_clipped_at_1(monkeypatch, capsys):
-    seen = []
-    step = train.train_step
-
-    def spy(loss, params, trainer, clip, device, where="this step"):
-        seen.append((type(trainer.optimizer).__name__, trainer.learning_rate, clip))
-        return step(loss, params, trainer, clip, device, where)
-
-    monkeypatch.setattr(train, "train_step", spy)
+    seen = optimiser_steps(monkeypatch)
     corpus, V = small_corpus(60)
     b = batches.SeqBatches(corpus, 4, 10)
     h = train.train_lm(lm.RNNLM(rnn.RNN(4), V), b)
@@ -1227,14 +1225,7 @@ def test_train_seq2seq_initialises_with_xavier():
 def test_train_seq2seq_defaults_are_chapter_7s(monkeypatch, capsys):
     """Adam at 0.005, clipping at 1, text progress outside a notebook with no title; the
     scheduled sampling's coins from seed 0."""
-    seen = []
-    step = train.train_step
-
-    def spy(loss, params, trainer, clip, device, where="this step"):
-        seen.append((type(trainer.optimizer).__name__, trainer.learning_rate, clip))
-        return step(loss, params, trainer, clip, device, where)
-
-    monkeypatch.setattr(train, "train_step", spy)
+    seen = optimiser_steps(monkeypatch)
     train.train_seq2seq(seq2seq_model(), TranslationBatches(copy_split(16), 16), 1)
     assert seen == [("Adam", 0.005, 1.0)]
     assert capsys.readouterr().out.startswith("epoch 1/1, train perplexity")
