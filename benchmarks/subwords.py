@@ -48,6 +48,14 @@ share of translations holding ``<unk>``, the training seconds and target
 tokens per second. Perplexities are left out: a perplexity per subword and
 one per word are not the same measure.
 
+**The chosen model, saved for chapter 7** (``--save-model``, after a full run). Training
+it takes longer than chapter 7 can spare, so the chapter loads it: this trains the decoded
+side's chosen configuration with seed 0 again, with the recorded settings (threads
+included), checks that it is the recorded test run (the same test BLEU, the same example
+translations), and only then writes its parameters to
+``benchmarks/models/seq2seq_subwords.params`` and ``saved_model`` into the entry (the
+file's SHA-256 and size, the settings to rebuild its data, its BLEU and examples).
+
 Every run is a fresh process (``MXNET_OMP_MAX_THREADS`` = ``--threads``). The
 entry ``"seq2seq_subwords"`` of ``benchmarks/results.json`` holds
 ``settings``, ``tuning`` (the validation runs), ``choice``, ``runs`` (the test
@@ -59,6 +67,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -71,6 +81,8 @@ VARIANT = "bidirectional attention"
 MERGES = (1000, 2000, 4000)
 LRS = (0.005, 0.01, 0.02)
 DEFAULTS = {**SEQ2SEQ_DEFAULTS, "subword_min_freq": 1}
+#: Where ``--save-model`` writes the chosen model's parameters (chapter 7 loads them).
+MODEL_PATH = Path(__file__).resolve().parent / "models" / "seq2seq_subwords.params"
 
 
 def load(s: dict, num_merges: int | None):
@@ -185,6 +197,62 @@ def run(
     return out
 
 
+def train_and_save(num_merges: int | None, lr: float, seed: int, s: dict, path: str) -> dict:
+    """Train one test run as :func:`run` does, save its parameters at ``path``; return what
+    identifies it: test BLEU, example translations, vocabulary sizes, the file's digest."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from benchmarks.ablations import greedy_translations, train_variant
+    from d2lrnn import scores
+
+    td = load(s, num_merges)
+    model, history, _ = train_variant(td, td.train, VARIANT, seed, dict(s, lr=lr))
+    distinct = td.test.distinct()
+    hyps = greedy_translations(model, td, distinct)
+    bleu = scores.corpus_scores(hyps, distinct.references, n_bootstrap=2)["bleu"].score
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    model.save_parameters(path)
+    data = Path(path).read_bytes()
+    return {
+        "variant": VARIANT, "num_merges": num_merges, "lr": lr, "seed": seed,
+        "vocab": [len(td.src_vocab), len(td.tgt_vocab)],
+        "embed_size": s["embed_size"], "num_hiddens": s["num_hiddens"],
+        "test_bleu": bleu, "examples": [[x, h] for x, h in zip(distinct.sources[:8], hyps[:8])],
+        "seconds": history.seconds, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+    }  # fmt: skip
+
+
+def save_model(results: Path = RESULTS, path: Path = MODEL_PATH) -> dict:
+    """``--save-model``: retrain the recorded choice's seed 0 and save it, if it is the recorded
+    run (see the module docstring); returns ``saved_model``."""
+    entry = json.loads(results.read_text()).get(KEY) if results.exists() else None
+    if not entry:
+        raise SystemExit(f"{results} has no {KEY!r} entry: run `python -m benchmarks subwords`")
+    side = entry["decoded_side"]
+    choice, s = entry["choice"][side], dict(entry["settings"])
+    recorded = next(r for r in entry["runs"] if r["side"] == side and r["seed"] == 0)
+    set_threads(s["threads"])
+    saved = run_isolated(train_and_save, choice["num_merges"], choice["lr"], 0, s, str(path))
+    same_bleu = abs(saved["test_bleu"] - recorded["bleu"]["score"]) < 1e-9
+    if not same_bleu or saved["examples"] != recorded["examples"]:
+        path.unlink()
+        raise SystemExit(
+            f"the retrained {side} model is not the recorded run (test BLEU "
+            f"{saved['test_bleu']:.4f} against {recorded['bleu']['score']:.4f}, examples "
+            f"{'equal' if saved['examples'] == recorded['examples'] else 'differ'}): not saved"
+        )
+    saved = {"side": side, "file": path.name, **saved, "min_freq": s["subword_min_freq"],
+             "max_len": s["max_len"], "num_val": s["num_val"], "num_test": s["num_test"],
+             "split_seed": s["split_seed"]}  # fmt: skip
+    merge_entry(KEY, {**entry, "saved_model": saved}, results)
+    print(
+        f"saved {path} ({saved['bytes'] / 1e6:.1f} MB), the recorded {side} run of seed 0: "
+        f"test BLEU {saved['test_bleu']:.2f}; wrote {results} ({KEY}.saved_model)"
+    )
+    return saved
+
+
 def _interval(score) -> dict:
     return {"score": score.score, "low": score.low, "high": score.high}
 
@@ -270,7 +338,12 @@ def main(argv: list[str] | None = None) -> dict:
     add("--n-bootstrap", type=int, default=1000, help="bootstrap resamples on test (1000)")
     add("--output", type=Path, default=RESULTS, help="JSON results file (merged into)")
     add("--no-write", action="store_true", help="print only; leave the results file alone")
+    add("--save-model", action="store_true",
+        help="retrain the recorded choice's seed 0, check it is the recorded run, save it "
+             "for chapter 7 (benchmarks/models/); nothing else runs")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.save_model:
+        return save_model(args.output)
     for name in ("tune_seeds", "seeds", "epochs", "threads", "n_bootstrap"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")

@@ -740,12 +740,18 @@ class BeamStep:
 
     ``alive``: the hypotheses kept; ``pruned``: the best candidates that did
     not make the beam; ``finished``: every hypothesis that has ended so far.
+    ``attention``: for a model with an :class:`AttentionDecoder`, one row per
+    hypothesis of ``alive``, then one per hypothesis that finished at this
+    step (in the order of ``finished``): the weights ``(source length,)`` over
+    the source with which the model chose that hypothesis's last token; empty
+    for a model without attention.
     """
 
     step: int
     alive: list[Hypothesis] = field(default_factory=list)
     pruned: list[Hypothesis] = field(default_factory=list)
     finished: list[Hypothesis] = field(default_factory=list)
+    attention: list = field(default_factory=list)
 
 
 def _normalized(log_prob: float, length: int, alpha: float) -> float:
@@ -789,7 +795,8 @@ def beam_search(
     docstring). ``beam_size=1`` is greedy decoding.
 
     With ``trace=True`` also returns, per source, the list of
-    :class:`BeamStep` (with up to ``num_pruned`` pruned candidates each).
+    :class:`BeamStep` (with up to ``num_pruned`` pruned candidates each, and
+    the attention weights behind each new hypothesis where the decoder attends).
     """
     if not isinstance(model, EncoderDecoder):
         raise TypeError(f"model must be an EncoderDecoder, got {type(model).__name__}")
@@ -808,9 +815,13 @@ def beam_search(
         finished: list[list[Hypothesis]] = [[] for _ in range(N)]
         traces: list[list[BeamStep]] = [[] for _ in range(N)]
         y = mnp.full((N * K,), bos, dtype="int32", ctx=device)
+        attends = trace and isinstance(model.decoder, AttentionDecoder)
+        lengths = src_len.asnumpy().astype(int) if attends else None
         for step in range(1, max_len + 1):
             logp, state = model.step(y, state)
             logp = logp.asnumpy().reshape(N, K, -1)
+            if attends:  # (N, K, T_src): row n*K+b is beam b of source n, as logp
+                weights = model.decoder.last_weights[0].asnumpy().reshape(N, K, -1)
             rows, next_tokens = [], []
             for n in range(N):
                 if len(finished[n]) >= K or not beams[n]:
@@ -824,7 +835,7 @@ def beam_search(
                 m = min(cand.size, 2 * K + num_pruned)
                 top = np.argpartition(-cand, m - 1, axis=None)[:m]
                 flat = top[np.argsort(-cand.reshape(-1)[top], kind="stable")]
-                kept, pruned = [], []
+                kept, pruned, ended = [], [], []
                 # Best first: an <eos> candidate (or any, at the last step) finishes, another
                 # stays alive, until K are alive; every candidate below that cut is pruned.
                 for f in flat:
@@ -840,20 +851,20 @@ def beam_search(
                         h.finished = True
                         if len(finished[n]) < K:
                             finished[n].append(h)
+                            ended.append((b, h))
                     else:
                         kept.append((b, h))
                 beams[n] = [h for _, h in kept]
                 rows += [n * K + b for b, _ in kept] + [n * K] * (K - len(kept))
                 next_tokens += [h.tokens[-1] for _, h in kept] + [eos] * (K - len(kept))
                 if trace:
-                    traces[n].append(
-                        BeamStep(
-                            step,
-                            list(beams[n]),
-                            pruned,
-                            sorted(finished[n], key=lambda h: -h.score),
-                        )
-                    )
+                    done = sorted(finished[n], key=lambda h: -h.score)
+                    attention = []
+                    if attends:  # the weights of the parent beam b that chose each new token
+                        parent = {id(h): b for b, h in kept + ended}
+                        new = list(beams[n]) + [h for h in done if id(h) in parent]
+                        attention = [weights[n, parent[id(h)], : lengths[n]] for h in new]
+                    traces[n].append(BeamStep(step, list(beams[n]), pruned, done, attention))
             state = model.decoder.reorder(state, mnp.array(rows, dtype="int32", ctx=device))
             y = mnp.array(next_tokens, dtype="int32", ctx=device)
             if all(len(f) >= K or not b for f, b in zip(finished, beams)):

@@ -14,6 +14,7 @@ Three tokenizers share one interface, ``encode(text) -> list[str]`` and
 from __future__ import annotations
 
 import collections
+import heapq
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -131,17 +132,31 @@ class BPETokenizer:
             for pair in zip(w, w[1:]):
                 pair_counts[pair] += f
                 where[pair].add(i)
+        # The most frequent pair, ties to the smallest, is the heap's smallest (-count, pair)
+        # that is still current: a count that changes is pushed anew and the old entry is
+        # skipped when it surfaces. The same merges as taking the minimum over all pairs
+        # at every step, without scanning them all (4,000 merges of chapter 7's French: a
+        # minute -> a second).
+        heap = [(-count, pair) for pair, count in pair_counts.items()]
+        heapq.heapify(heap)
         merges = []
-        for _ in range(num_merges):
-            if not pair_counts:
+        while len(merges) < num_merges:
+            best = None
+            while heap:
+                negative, pair = heapq.heappop(heap)
+                if pair_counts.get(pair) == -negative:
+                    best = pair
+                    break
+            if best is None:  # no pair left: every piece is one symbol
                 break
-            best = min(pair_counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
             merges.append(best)
             a, b = best
+            changed = set()
             for i in where.pop(best):
                 w, f = words[i], freqs[i]
                 for pair in zip(w, w[1:]):
                     pair_counts[pair] -= f
+                    changed.add(pair)
                     if pair_counts[pair] <= 0:
                         del pair_counts[pair]
                 merged, j = [], 0
@@ -156,6 +171,10 @@ class BPETokenizer:
                 for pair in zip(merged, merged[1:]):
                     pair_counts[pair] += f
                     where[pair].add(i)
+                    changed.add(pair)
+            for pair in changed:
+                if pair in pair_counts:
+                    heapq.heappush(heap, (-pair_counts[pair], pair))
         return cls(merges)
 
     def _encode_piece(self, piece: str) -> list[str]:

@@ -15,7 +15,12 @@
   weights ``alpha`` ``(N, T)``;
 * 7.5 subwords back into words: from a list of subword tokens, each word's
   first token starting with a space (``[" je", " suis", " conf", "use", " ."]``),
-  the list of words (``["je", "suis", "confuse", "."]``).
+  the list of words (``["je", "suis", "confuse", "."]``);
+* 7.6 reading an attention map: from the weights ``(T_out, T_src)`` (row ``t``
+  the attention over the source when output token ``t`` was chosen), the
+  source position each output token looked at most (the first of equal
+  weights), a list of ``T_out`` ints, and whether that position never moves
+  back, a bool.
 
 Each check runs the answer on inputs of its own (shapes all different, so that
 a transposed or swapped axis shows; sentences of different lengths, so that a
@@ -384,3 +389,63 @@ def _join_subwords(answer) -> str:
         }
         _wrong(f"for the tokens {tokens}", got, want, mistakes, f"{want}")
     return "your words are the tokens joined, split where a token starts with a space."
+
+
+@exercise(
+    "7.6",
+    "reading an attention map",
+    hint="looked = weights.argmax(axis=1) takes the largest weight of each row (each output "
+    "token), the first where several are equal; it never moves back when every step "
+    "looked[t + 1] - looked[t] is >= 0: bool(np.all(np.diff(looked) >= 0)).",
+)
+def _attention_reading(answer) -> str:
+    cases = [  # (T_out, T_src) of different sizes, so that the wrong axis shows
+        [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6], [0.1, 0.3, 0.6]],  # stays at 2
+        [[0.1, 0.9], [0.6, 0.4], [0.3, 0.7]],  # moves back
+        [[0.5, 0.5, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25]],  # ties: the first
+        [[0.1, 0.2, 0.3, 0.4, 0.0], [0.0, 0.6, 0.1, 0.2, 0.1], [0.0, 0.0, 0.1, 0.0, 0.9]],
+        [[1.0]],
+    ]
+    for rows in cases:
+        weights = np.array(rows)
+        want_looked = weights.argmax(axis=1).tolist()
+        want_forward = bool(np.all(np.diff(want_looked) >= 0))
+        got = call(answer, weights.copy())
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise Wrong(f"return two things, (looked, forward), got {_short(got)}")
+        looked = as_array(got[0], "looked", integer=True)
+        if looked.ndim != 1:
+            raise Wrong(f"looked must be a list of {len(rows)} ints, one per output token, "
+                        f"got shape {looked.shape}")  # fmt: skip
+        looked = looked.tolist()
+        where = f"for the weights {rows}"
+        mistakes = {
+            "the position of each source token's largest weight (argmax over axis 0): each "
+            "output token is a row": weights.argmax(axis=0).tolist(),
+            "the last of equal weights, not the first": [
+                len(r) - 1 - int(np.argmax(np.array(r)[::-1])) for r in rows
+            ],
+        }
+        if looked != want_looked:
+            _wrong(where, looked, want_looked, mistakes, f"{want_looked}")
+        forward = got[1]
+        if not isinstance(forward, (bool, np.bool_)):
+            raise Wrong(f"forward must be a bool (True or False), got {_short(forward)}")
+        if bool(forward) != want_forward:
+            d = np.diff(want_looked)
+            strict, ends = bool(np.all(d > 0)), want_looked[-1] >= want_looked[0]
+            why = ""
+            if bool(forward) == strict != want_forward:
+                why = " (that is a strict increase at every step: staying put is not moving back)"
+            elif bool(forward) == ends != want_forward:
+                why = " (that compares the last position with the first only)"
+            raise Wrong(
+                f"{where}, looked = {want_looked}: you return forward = {bool(forward)}, "
+                f"expected {want_forward}{why}."
+            )
+    return "each output token's most-weighted source position, and whether it ever moves back."
+
+
+def _short(x) -> str:
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."

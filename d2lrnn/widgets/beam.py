@@ -11,6 +11,11 @@
 * :func:`beam_explorer` shows them, one precomputed frame per setting and
   step, switched by the controls.
 
+For a model whose decoder attends (:class:`d2lrnn.seq2seq.AttentionDecoder`),
+each frame also shows, beside every hypothesis new at that step, the
+attention weights over the source's tokens with which the model chose the
+hypothesis's last token.
+
 ``alpha`` only ranks *finished* hypotheses: which hypotheses stay alive
 depends on the log-probability alone. Until a hypothesis finishes, the
 frames of every ``alpha`` are therefore the same picture, and they share one
@@ -19,7 +24,7 @@ frame (see :meth:`BeamData.key`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -78,6 +83,10 @@ class BeamData:
     ``max_len`` and ``num_pruned`` are the searches' (see :func:`beam_data`).
     ``num_steps`` is the longest search's number of steps: the step slider's
     range (a search that ended earlier shows its last step beyond its end).
+    ``source_tokens[sentence]`` lists the tokens the encoder read (words or
+    subwords, ``<unk>`` for an unknown word): the attention weights' columns.
+    Subwords, here and in the traces, mark the start of a word with ``"▁"`` in
+    place of its space (``" chien"`` is ``"▁chien"``).
     """
 
     sentences: tuple[str, ...]
@@ -86,6 +95,7 @@ class BeamData:
     max_len: int
     num_pruned: int
     traces: dict
+    source_tokens: dict = field(default_factory=dict)
 
     @property
     def num_steps(self) -> int:
@@ -159,7 +169,8 @@ def beam_data(
 
     Returns a :class:`BeamData`; its traces are those of
     :func:`~d2lrnn.seq2seq.beam_search`, one search per beam size and ``alpha``
-    over all the sentences at once.
+    over all the sentences at once (with the attention weights of each step,
+    for a model that attends).
     """
     model = check_model_for(model, data)
     sentences = check_sequence(sentences, "sentences")
@@ -187,8 +198,13 @@ def beam_data(
     vocab = data.tgt_vocab
     bos, eos = vocab[BOS], vocab[EOS]
 
+    def marked(tokens: list[str], bpe) -> list[str]:
+        # A subword that starts a word carries its space; shown as "▁" (SentencePiece's mark),
+        # so that joining the tokens with spaces keeps the word boundaries visible.
+        return [("▁" + t[1:] if t.startswith(" ") else t) for t in tokens] if bpe else tokens
+
     def as_strings(h: Hypothesis) -> Hypothesis:
-        return replace(h, tokens=vocab.to_tokens(list(h.tokens)))
+        return replace(h, tokens=marked(vocab.to_tokens(list(h.tokens)), data.tgt_bpe))
 
     traces = {}
     for k in beam_sizes:
@@ -204,10 +220,11 @@ def beam_data(
                         [as_strings(h) for h in s.alive],
                         [as_strings(h) for h in s.pruned],
                         [as_strings(h) for h in s.finished],
+                        s.attention,
                     )
                     for s in trace
                 ]
-                translation = vocab.to_tokens(list(tokens))
+                translation = marked(vocab.to_tokens(list(tokens)), data.tgt_bpe)
                 last = shown[-1].finished
                 chosen = next(
                     (
@@ -220,7 +237,11 @@ def beam_data(
                 traces[(sentence, k, alpha)] = BeamTrace(
                     sentence, k, alpha, shown, translation, chosen
                 )
-    return BeamData(sentences, beam_sizes, alphas, max_len, num_pruned, traces)
+    source = {
+        s: marked(data.src_vocab.to_tokens(row[0, :n].tolist()), data.src_bpe)
+        for s, (row, n) in zip(sentences, rows)
+    }
+    return BeamData(sentences, beam_sizes, alphas, max_len, num_pruned, traces, source)
 
 
 def _check_data(data: object) -> BeamData:
@@ -232,6 +253,7 @@ def _check_data(data: object) -> BeamData:
 # -------------------------------------------------------------------- the frames
 
 WIDTH, PITCH, MARGIN, FONT = 9.0, 0.25, 0.12, 10.5  # inches, inches, inches, points
+CELL = 0.34  # inches: one source token's column of the attention weights
 COLUMNS = {"mark": 0.12, "tokens": 0.8, "log_prob": 6.75, "length": 7.55, "score": 8.85}
 MAX_CHARS = 58  # a hypothesis longer than this is shown by its end, after "…"
 ALIVE, PRUNED, FINISHED, CHOSEN = "#1f4e9c", "0.6", "#1b7a3a", "#fff0a8"
@@ -245,6 +267,16 @@ def _new(shown: BeamStep, before: BeamStep | None) -> set[int]:
     """The indices of ``shown.finished`` that finished at this step."""
     old = {(tuple(h.tokens), h.log_prob) for h in (before.finished if before else [])}
     return {i for i, h in enumerate(shown.finished) if (tuple(h.tokens), h.log_prob) not in old}
+
+
+def _attention_rows(shown: BeamStep, new: set[int]) -> tuple[list, list]:
+    """The attention rows of the hypotheses new at this step: ``(alive rows, finished rows)``,
+    each a list of ``(index in its list, weights)``."""
+    if not shown.attention:
+        return [], []
+    alive = list(enumerate(shown.attention[: len(shown.alive)]))
+    ended = [i for i in range(len(shown.finished)) if i in new]
+    return alive, list(zip(ended, shown.attention[len(shown.alive) :]))
 
 
 def _shown(data: BeamData, sentence, beam_size, alpha, step) -> tuple[BeamTrace, int]:
@@ -277,7 +309,10 @@ def draw_beam_frame(data: BeamData, sentence: str, beam_size: int, alpha: float,
     search's last step the chosen translation is highlighted. A ``step``
     past the end of the search shows its last step. The figure's height
     depends on the beam size only, so that moving the step slider keeps the
-    picture in place.
+    picture in place. For a model that attends, a column of the source's
+    tokens on the right holds, in the row of every hypothesis new at this
+    step, the attention weights with which its last token was chosen (dark:
+    near 1).
     """
     trace, t = _shown(data, sentence, beam_size, alpha, step)
     shown = trace.steps[t - 1]
@@ -288,7 +323,10 @@ def draw_beam_frame(data: BeamData, sentence: str, beam_size: int, alpha: float,
     alive_at, pruned_at = 4, 4 + beam_size
     finished_at = pruned_at + 1 + pruned_rows
     height = 2 * MARGIN + (finished_at + 2 + beam_size) * PITCH
-    fig = plt.figure(figsize=(WIDTH, height))
+    source = data.source_tokens.get(trace.sentence, [])
+    attends = bool(source) and any(s.attention for s in trace.steps)
+    width = WIDTH + (len(source) * CELL + 0.3 if attends else 0.0)
+    fig = plt.figure(figsize=(width, height))
 
     def put(row: int, column: str, text: str, ha: str = "left", **style):
         y = height - MARGIN - (row + 0.5) * PITCH
@@ -365,7 +403,32 @@ def draw_beam_frame(data: BeamData, sentence: str, beam_size: int, alpha: float,
     if last:
         put(finished_at + 1 + beam_size, "mark", f"translation: {_quote(trace.translation)}",
             fontweight="bold", color=FINISHED)  # fmt: skip
+    if attends:
+        _draw_attention(fig, shown, new, source, height, (alive_at, finished_at + 1))
     return fig
+
+
+def _draw_attention(fig, shown: BeamStep, new: set[int], source: list[str], height, starts):
+    """The weights of each new hypothesis, in its row, over the source tokens (columns)."""
+    x = (WIDTH + 0.15) / fig.get_figwidth()
+    w = len(source) * CELL / fig.get_figwidth()
+    top = height - MARGIN - starts[0] * PITCH
+    label = fig.text(x + w / 2, (top + 1.6 * PITCH) / height, "attention on the source",
+                     ha="center", va="bottom", fontsize=FONT - 1, color="0.35")  # fmt: skip
+    label.set_gid("attention-head")
+    for j, token in enumerate(source):
+        fig.text(x + (j + 0.5) * CELL / fig.get_figwidth(), (top + 0.1 * PITCH) / height,
+                 token, rotation=60, ha="left", va="bottom", fontsize=FONT - 2.5,
+                 parse_math=False)  # fmt: skip
+    for start, rows in zip(starts, _attention_rows(shown, new)):
+        for i, weights in rows:
+            y = height - MARGIN - (start + i + 0.92) * PITCH
+            ax = fig.add_axes((x, y / height, w, 0.84 * PITCH / height))
+            ax.imshow(np.asarray(weights)[None, :], cmap="Greys", vmin=0, vmax=1, aspect="auto")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_color("0.75")
 
 
 def _quote(tokens: list[str]) -> str:
@@ -407,6 +470,19 @@ def describe_beam_frame(
         parts.append("None has finished yet.")
     if t == trace.num_steps:
         parts.append(f"The chosen translation: {_quote(trace.translation)}.")
+    source = data.source_tokens.get(trace.sentence, [])
+    alive, ended = _attention_rows(shown, _new(shown, trace.steps[t - 2] if t > 1 else None))
+    looked = [(shown.alive[i], w) for i, w in alive] + [(shown.finished[i], w) for i, w in ended]
+    if looked and source:
+        parts.append(
+            "Attention behind each new token: "
+            + "; ".join(
+                f'"{h.tokens[-1]}" looked most at "{source[int(np.argmax(w))]}" '
+                f"({float(np.max(w)):.2f})"
+                for h, w in looked
+            )
+            + "."
+        )
     return " ".join(parts)
 
 

@@ -137,3 +137,44 @@ def test_the_decoded_run_measures_every_beam_and_alpha_against_greedy(tiny_data)
             p = v["vs_greedy"]
             assert p["baseline"] == pytest.approx(greedy["bleu"]["score"])
             assert p["bleu"] == pytest.approx(v["bleu"]["score"]) and 0 < p["p_value"] <= 1
+
+
+def test_the_saved_model_is_the_recorded_run_and_loads_back(tiny_data, tmp_path, monkeypatch):
+    """--save-model retrains the decoded side's seed 0 with the recorded settings and saves it
+    only if it is the recorded run; the file loads into the same model, which translates alike.
+    A record it cannot reproduce leaves no file and says so."""
+    import hashlib
+
+    from benchmarks.ablations import build, greedy_translations
+
+    s = dict(S, threads=1)
+    recorded = subwords.run(12, 0.01, 0, s, "test")
+    entry = {"settings": s, "decoded_side": "subwords",
+             "choice": {"words": {"num_merges": None, "lr": 0.01},
+                        "subwords": {"num_merges": 12, "lr": 0.01}},
+             "runs": [recorded]}  # fmt: skip
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({subwords.KEY: entry, "other": 1}))
+    monkeypatch.setattr(subwords, "run_isolated", lambda fn, *args: fn(*args))
+    path = tmp_path / "models" / "m.params"
+    saved = subwords.save_model(results, path)
+    data = path.read_bytes()
+    assert saved["sha256"] == hashlib.sha256(data).hexdigest() and saved["bytes"] == len(data)
+    assert saved["examples"] == recorded["examples"] and saved["num_merges"] == 12
+    written = json.loads(results.read_text())
+    assert written["other"] == 1 and written[subwords.KEY]["saved_model"] == saved
+    td = tiny_data(s, 12)
+    model = build(subwords.VARIANT, tuple(saved["vocab"]), s["embed_size"], s["num_hiddens"])
+    model.load_parameters(str(path))
+    distinct = td.test.distinct()
+    hyps = greedy_translations(model, td, distinct)
+    assert [[x, h] for x, h in zip(distinct.sources[:8], hyps[:8])] == recorded["examples"]
+
+    entry["runs"][0] = dict(recorded, bleu={"score": recorded["bleu"]["score"] + 1})
+    results.write_text(json.dumps({subwords.KEY: entry}))
+    path.unlink()
+    with pytest.raises(SystemExit, match="not the recorded run .* not saved"):
+        subwords.save_model(results, path)
+    assert not path.exists()
+    with pytest.raises(SystemExit, match="has no 'seq2seq_subwords' entry"):
+        subwords.save_model(tmp_path / "absent.json", path)

@@ -30,7 +30,7 @@ CONSTANTS = {
     "06_deep_bidirectional": {"0.01", "0.2", "128", "216"},  # learning rate, dropout, units
     # the bucket (pools of 100); the learning rate; 1000 bootstrap resamples, and Bahdanau et
     # al.'s 1000 units a direction; the length-penalty exponents tried, 0, 0.5 and 1
-    "07_machine_translation": {"100", "0.01", "1000", "0.5"},
+    "07_machine_translation": {"100", "0.01", "1000", "0.5", "0.25"},  # 0.25: scheduled sampling
     "appendix_fast_layers": {"128", "256"},  # batch sizes and MiB of the worked sizes
 }
 

@@ -202,10 +202,18 @@ def click(buttons, label: str) -> None:
     button.click()
 
 
-def test_beam_explorer_responds(page, site):
+def test_beam_explorers_respond(page, site):
+    """Both of chapter 7's explorers: the word model's, and the attention model's, whose every
+    frame also says where the new hypotheses looked."""
     load(page, site, BEAM_CHAPTER)
-    box = page.locator(BEAM)
-    assert box.count() == 1, f"{BEAM_CHAPTER} must hold one beam explorer"
+    boxes = page.locator(BEAM)
+    assert boxes.count() == 2, f"{BEAM_CHAPTER} must hold two beam explorers"
+    for i in range(boxes.count()):
+        check_beam_explorer(page, boxes.nth(i), attends=i == 1)
+    assert not page.problems, page.problems
+
+
+def check_beam_explorer(page, box, attends: bool):
     box.scroll_into_view_if_needed()
     slider = box.locator(".widget-slider")
     assert slider.count() == 1 and "decoding step" in slider.inner_text()
@@ -217,6 +225,7 @@ def test_beam_explorer_responds(page, site):
     assert len(sentences) > 1 and len(beams) > 1 and len(alphas) > 1, (sentences, beams, alphas)
     shown, alt, k, t, n = beam_state(box)
     assert alt.startswith(f'Beam search of "{sentences[0]}" with beam size {beams[0]}, step 1 of')
+    assert ("Attention behind each new token: " in alt) == attends, alt
 
     # The largest beam: its search cannot end at step 1 (one hypothesis at most finishes there).
     start = time.perf_counter()
@@ -254,4 +263,4 @@ def test_beam_explorer_responds(page, site):
     if n == num_steps:
         shown, alt, k, t, n = expect_new_beam_frame(page, box, shown, "beam: ArrowLeft", start)
         assert t == n - 1, alt
-    assert not page.problems, page.problems
+    assert ("looked most at" in alt) == attends, alt

@@ -486,6 +486,34 @@ def test_the_trace_of_beam_search():
             assert {tuple(h.tokens) for h in a.finished} <= {tuple(h.tokens) for h in b.finished}
 
 
+@pytest.mark.parametrize("attention", [False, True])
+def test_the_trace_holds_the_attention_behind_each_new_hypothesis(attention):
+    """Each alive hypothesis, and each that finished at the step, has the weights with which
+    the model chose its last token: those of teacher forcing on its tokens, at its last step."""
+    model = make_model(attention=attention, seed=4)
+    _, traces = seq2seq.beam_search(model, SRC, SRC_LEN, BOS, EOS, 4, 3, 0.5, trace=True)
+    checked = 0
+    for n, trace in enumerate(traces):
+        seen = set()
+        for s in trace:
+            new = [h for h in s.finished if tuple(h.tokens) not in seen]
+            seen |= {tuple(h.tokens) for h in s.finished}
+            if not attention:
+                assert s.attention == []
+                continue
+            assert len(s.attention) == len(s.alive) + len(new)
+            for h, w in zip(s.alive + new, s.attention):
+                assert w.shape == (SRC_LEN[n],)
+                np.testing.assert_allclose(w.sum(), 1.0, rtol=1e-5)
+                tgt_in = [BOS] + h.tokens[:-1]
+                with autograd.predict_mode():
+                    model(mi(SRC[n : n + 1]), mi(SRC_LEN[n : n + 1]), mi([tgt_in]))
+                forced = model.decoder.last_weights.asnumpy()[-1, 0, : SRC_LEN[n]]
+                np.testing.assert_allclose(w, forced, rtol=1e-4, atol=1e-6)
+                checked += 1
+    assert checked > 10 or not attention
+
+
 def eos_loving_model(attention=False) -> EncoderDecoder:
     """A model that favours <eos> a little at every step: short translations are likelier."""
     model = make_model(attention, seed=0)

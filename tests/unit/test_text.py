@@ -44,6 +44,49 @@ def test_bpe_merges_frequent_pairs_first_and_deterministically():
     assert bpe.encode("aaab") == ["aa", "ab"]
 
 
+def _learn_by_definition(text_: str, num_merges: int) -> list:
+    """BPE as defined: count every adjacent pair of every piece anew, merge the most frequent
+    (ties to the smallest pair) everywhere, repeat. Slow and plain, to check the fast one."""
+    import collections
+    import re
+
+    pieces = collections.Counter(re.findall(r"\s*\S+|\s+", text_))
+    words = {p: list(p) for p in pieces}
+    merges = []
+    for _ in range(num_merges):
+        counts = collections.Counter()
+        for p, w in words.items():
+            for pair in zip(w, w[1:]):
+                counts[pair] += pieces[p]
+        if not counts:
+            break
+        best = min(counts, key=lambda pair: (-counts[pair], pair))
+        merges.append(best)
+        for p, w in words.items():
+            merged, j = [], 0
+            while j < len(w):
+                if j + 1 < len(w) and (w[j], w[j + 1]) == best:
+                    merged.append(w[j] + w[j + 1])
+                    j += 2
+                else:
+                    merged.append(w[j])
+                    j += 1
+            words[p] = merged
+    return merges
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_bpe_learns_the_merges_of_its_definition(seed):
+    """The incremental counts and the heap give exactly the merges of the plain definition,
+    ties included (a small alphabet makes many), until the pairs run out."""
+    rng = np.random.default_rng(seed)
+    words = ["".join(rng.choice(list("abcab "), size=rng.integers(1, 7))) for _ in range(150)]
+    corpus = " ".join(words) + " " + SAMPLE
+    for num_merges in (1, 25, 150):
+        learned = BPETokenizer.learn(corpus, num_merges).merges
+        assert learned == _learn_by_definition(corpus, num_merges), num_merges
+
+
 def test_bpe_learns_words_and_shortens_text():
     corpus = "the time traveller " * 20 + "the machine " * 20
     bpe = BPETokenizer.learn(corpus, 40)

@@ -27,6 +27,7 @@ NAMES = [
     ("7.3", "top_candidates"),
     ("7.4", "additive_attention"),
     ("7.5", "join_subwords"),
+    ("7.6", "read_attention"),
 ]
 
 
@@ -148,7 +149,7 @@ def test_attention_weights_of_the_wrong_shape_fail():
 
 # ---------------------------------------------------------------- near misses of the reference
 
-LOSS, MATCHES, TOP, ATTENTION, JOIN = (solution(name) for _, name in NAMES)
+LOSS, MATCHES, TOP, ATTENTION, JOIN, READ = (solution(name) for _, name in NAMES)
 
 
 def each_triple(index):
@@ -215,6 +216,23 @@ NEAR_MISSES = [
 ]
 
 
+NEAR_MISSES += [
+    *params(
+        "7.6",
+        READ,
+        [
+            ("looked as floats", lambda out: ([float(i) for i in out[0]], out[1]), "ints"),
+            ("looked one too far", lambda out: ([i + 1 for i in out[0]], out[1]), "expected"),
+            ("forward negated", lambda out: (out[0], not out[1]), "expected"),
+            ("forward as 0/1", lambda out: (out[0], int(out[1])), "must be a bool"),
+            ("forward as 'yes'", lambda out: (out[0], "yes"), "must be a bool"),
+            ("looked only", lambda out: out[0], "return two things"),
+            ("looked as (T_out, 1)", lambda out: ([[i] for i in out[0]], out[1]), "shape"),
+        ],
+    ),
+]
+
+
 @pytest.mark.parametrize(("key", "answer", "message"), NEAR_MISSES)
 def test_near_misses_of_the_reference_are_wrong(key, answer, message):
     assert_near_miss_fails(key, answer, message)
@@ -238,6 +256,9 @@ def test_matches_off_by_half_are_refused_as_a_float_not_truncated():
         *params("7.3", TOP, [("lists", lambda out: [list(c) for c in out])]),
         *params("7.4", ATTENTION, [("NumPy", lambda out: tuple(a.asnumpy() for a in out))]),
         *params("7.5", JOIN, [("a tuple", tuple)]),
+        *params("7.6", READ, [("a list", list)]),
+        *params("7.6", READ, [("an int64 array", np.array)], wrap=item(0), label="looked: "),
+        *params("7.6", READ, [("a NumPy bool", np.bool_)], wrap=item(1), label="forward: "),
     ],
 )
 def test_the_reference_in_another_accepted_form_passes(key, answer):
@@ -275,3 +296,29 @@ def test_wrong_joins_fail_with_a_reason_and_the_hint(replace, message):
     verdict = judge("7.5", solution("join_subwords", replace))
     assert not verdict.passed and message in verdict.message, verdict.text()
     assert "starts a new word" in verdict.hint
+
+
+@pytest.mark.parametrize(
+    ("replace", "message"),
+    [
+        ({"weights.argmax(axis=1)": "weights.argmax(axis=0)"}, "argmax over axis 0"),
+        (
+            {"weights.argmax(axis=1)": "weights.shape[1] - 1 - weights[:, ::-1].argmax(axis=1)"},
+            "the last of equal weights",
+        ),
+        ({"np.diff(looked) >= 0": "np.diff(looked) > 0"}, "a strict increase"),
+        (
+            {"bool(np.all(np.diff(looked) >= 0))": "bool(looked[-1] >= looked[0])"},
+            "the last position with the first only",
+        ),
+        ({"looked.tolist(), ": "looked.astype(float), "}, "must be an array of ints"),
+        ({"bool(np.all(np.diff(looked) >= 0))": "np.all(np.diff(looked) >= 0)"}, None),
+    ],
+)
+def test_wrong_readings_fail_with_a_reason_and_the_hint(replace, message):
+    verdict = judge("7.6", solution("read_attention", replace))
+    if message is None:  # np.all's NumPy bool is a bool: that form is right
+        assert verdict.passed, verdict.text()
+        return
+    assert not verdict.passed and message in verdict.message, verdict.text()
+    assert "argmax(axis=1)" in verdict.hint

@@ -361,3 +361,71 @@ def test_frames_and_explorer_refuse_what_is_not_beam_data():
     ):
         with pytest.raises(TypeError, match=r"data must be a BeamData \(see beam_data\)"):
             call()
+
+
+@pytest.fixture(scope="module")
+def attending():
+    """The tiny data with an untrained attention model, and its explorer data."""
+    data = translation.translation_data(tiny_pairs(), max_len=6, min_freq=1, num_val=3, num_test=3)
+    seed(1)
+    model = seq2seq.EncoderDecoder(
+        seq2seq.Encoder(len(data.src_vocab), 8, 16),
+        seq2seq.AttentionDecoder(len(data.tgt_vocab), 8, 16),
+    )
+    gluon_adapter.initialize(model, device=mx.cpu())
+    bd = beam.beam_data(model, data, SENTENCES, (1, 3), (0.0,), device=mx.cpu())
+    return data, model, bd
+
+
+def test_an_attending_model_shows_the_weights_behind_each_new_hypothesis(attending, bd):
+    data, model, abd = attending
+    assert abd.source_tokens == {"i am cold .": ["i", "am", "cold", "."], "he .": ["he", "."]}
+    trace = abd.trace("i am cold .", 3, 0.0)
+    for t, s in enumerate(trace.steps, 1):
+        new = beam._new(s, trace.steps[t - 2] if t > 1 else None)
+        assert len(s.attention) == len(s.alive) + len(new)
+        for w in s.attention:
+            assert w.shape == (4,) and abs(w.sum() - 1) < 1e-5
+        fig = beam.draw_beam_frame(abd, "i am cold .", 3, 0.0, t)
+        strips = fig.axes
+        assert len(strips) == len(s.attention)  # one strip per new hypothesis
+        for ax, w in zip(strips, s.attention):
+            np.testing.assert_array_equal(ax.get_images()[0].get_array()[0], w)
+        texts = {x.get_text() for x in fig.texts}
+        assert {"i", "am", "cold", "attention on the source"} <= texts
+        assert fig.get_figwidth() == pytest.approx(beam.WIDTH + 4 * beam.CELL + 0.3)
+        plt.close(fig)
+        alt = beam.describe_beam_frame(abd, "i am cold .", 3, 0.0, t)
+        first = s.alive[0] if s.alive else s.finished[min(new)]
+        looked = ["i", "am", "cold", "."][int(np.argmax(s.attention[0]))]
+        assert f'"{first.tokens[-1]}" looked most at "{looked}"' in alt
+    # A model without attention: no strips, the table's width, no attention in the alt text.
+    fig = beam.draw_beam_frame(bd, "i am cold .", 2, 0.0, 1)
+    assert fig.axes == [] and fig.get_figwidth() == beam.WIDTH
+    plt.close(fig)
+    assert "Attention" not in beam.describe_beam_frame(bd, "i am cold .", 2, 0.0, 1)
+
+
+def test_subwords_mark_the_start_of_each_word():
+    """With subword data, a token that starts a word shows "▁" for its space, in the source,
+    the hypotheses and the translation; joined, they give the words back."""
+    pairs = [(f"{a}{a} {b}x .", f"{b}y {a}{a}z !") for a in "abcde" for b in "fghij"]
+    data = translation.translation_data(
+        pairs, max_len=3, min_freq=1, num_val=2, num_test=2, num_merges=6
+    )
+    seed(0)
+    model = seq2seq.EncoderDecoder(
+        seq2seq.Encoder(len(data.src_vocab), 4, 8),
+        seq2seq.AttentionDecoder(len(data.tgt_vocab), 4, 8),
+    )
+    gluon_adapter.initialize(model, device=mx.cpu())
+    bd = beam.beam_data(model, data, ["aa fx ."], (2,), (0.0,), device=mx.cpu())
+    source = bd.source_tokens["aa fx ."]
+    assert "".join(source).replace("▁", " ").split() == ["aa", "fx", "."]
+    assert source[0].startswith("▁") and not any(t.startswith(" ") for t in source)
+    trace = bd.trace("aa fx .", 2, 0.0)
+    for s in trace.steps:
+        for h in s.alive + s.pruned + s.finished:
+            assert not any(t.startswith(" ") for t in h.tokens), h.tokens
+    words = "".join(t for t in trace.translation).replace("▁", " ").split()
+    assert " ".join(words) == seq2seq.translate(model, data, ["aa fx ."])[0]
