@@ -95,7 +95,10 @@ sources for ``reversed``):
 **Output.** A table (variant by seed, then the mean over seeds of each
 variant) and, unless ``--no-write``, the entry ``"seq2seq_ablations"``
 merged into ``benchmarks/results.json`` (``--output``), the other entries
-kept: ``date``, ``machine``, ``settings``, ``runs`` (one per variant and
+kept (with ``--max-len L`` other than chapter 7's 6, the entry
+``"seq2seq_ablations_max_len_L"``: chapter 7's longer-sentence study is
+``--max-len 10 --variants forward,bidirectional-attention``, whose length
+groups run to 10 tokens): ``date``, ``machine``, ``settings``, ``runs`` (one per variant and
 seed), ``summary`` (per variant, means over seeds) and ``comparisons``
 (per variant, one boolean per seed: lower perplexity, lower own-feed
 perplexity, higher BLEU than the forward model of the same seed, and
@@ -120,6 +123,14 @@ from benchmarks.seq2seq import DEFAULTS as SEQ2SEQ_DEFAULTS
 from benchmarks.seq2seq import RESULTS, THREADS_ENV, _score, load_split, run_isolated, set_threads
 
 KEY = "seq2seq_ablations"
+
+
+def key_for(max_len: int) -> str:
+    """The entry of ``results.json`` that runs of split ``max_len`` write: ``"seq2seq_ablations"``
+    for chapter 7's split (6 tokens), ``"seq2seq_ablations_max_len_10"`` for a limit of 10, so that
+    the longer-sentence study never replaces the runs the chapter quotes."""
+    return KEY if max_len == SEQ2SEQ_DEFAULTS["max_len"] else f"{KEY}_max_len_{max_len}"
+
 
 #: The variants, in the order they run and are shown.
 VARIANTS = (
@@ -538,10 +549,10 @@ def table(runs: list[dict], summary: dict) -> list[str]:
     return rows
 
 
-def merge_results(entry: dict, path: Path = RESULTS) -> dict:
-    """Put ``entry`` under ``"seq2seq_ablations"`` in the JSON file at ``path``, keeping its
-    other entries."""
-    return merge_entry(KEY, entry, path)
+def merge_results(entry: dict, path: Path = RESULTS, key: str = KEY) -> dict:
+    """Put ``entry`` under ``key`` (``"seq2seq_ablations"``) in the JSON file at ``path``,
+    keeping its other entries."""
+    return merge_entry(key, entry, path)
 
 
 #: The settings that runs kept with ``--keep`` must share with the new ones.
@@ -556,7 +567,7 @@ def kept_runs(path: Path, s: dict, new: list[dict]) -> list[dict]:
     Raises ``ValueError`` when the entry's settings differ from ``s`` in any of
     :data:`SAME`: runs of other settings are not comparable.
     """
-    old = json.loads(path.read_text()).get(KEY) if path.exists() else None
+    old = json.loads(path.read_text()).get(key_for(s["max_len"])) if path.exists() else None
     if not old:
         return []
     differ = {k: (old["settings"].get(k), s.get(k)) for k in SAME
@@ -688,8 +699,9 @@ def main(argv: list[str] | None = None) -> dict:
     if args.no_write:
         print(f"\n--no-write: {args.output} left as it is ({entry['wall_seconds']:.0f} s in all)")
     else:
-        merge_results(entry, args.output)
-        print(f"\nwrote the '{KEY}' entry of {args.output} ({entry['wall_seconds']:.0f} s in all)")
+        key = key_for(s["max_len"])
+        merge_results(entry, args.output, key)
+        print(f"\nwrote the '{key}' entry of {args.output} ({entry['wall_seconds']:.0f} s in all)")
     return entry
 
 

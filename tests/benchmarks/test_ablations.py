@@ -228,6 +228,18 @@ def test_results_are_merged_keeping_the_other_entries(tmp_path):
         ab.merge_results({"a": 3}, path)
 
 
+def test_a_longer_split_writes_its_own_entry(tmp_path):
+    assert ab.key_for(6) == ab.KEY  # chapter 7's split: the runs the chapter quotes
+    assert ab.key_for(10) == "seq2seq_ablations_max_len_10"
+    path = tmp_path / "results.json"
+    ab.merge_results({"a": 1}, path)
+    ab.merge_results({"b": 2}, path, ab.key_for(10))
+    assert json.loads(path.read_text()) == {
+        "seq2seq_ablations": {"a": 1},
+        "seq2seq_ablations_max_len_10": {"b": 2},
+    }
+
+
 def test_variants_are_parsed_in_a_fixed_order():
     assert ab.parse_variants("attention,forward") == ["forward", "attention"]
     assert ab.parse_variants("reads-padding, scheduled_sampling") == [
@@ -281,7 +293,7 @@ def test_a_tiny_run_end_to_end(td, tmp_path, monkeypatch, capsys):
     assert os.environ[ab.THREADS_ENV] == "2"  # set for the runs' processes
     results = json.loads(path.read_text())
     assert results["seq2seq"] == {"kept": True}
-    stored = results["seq2seq_ablations"]
+    stored = results[ab.key_for(5)]  # "seq2seq_ablations_max_len_5": not chapter 7's split
     assert set(stored) == {"date", "machine", "settings", "runs", "summary", "comparisons",
                            "wall_seconds"}  # fmt: skip
     assert stored["settings"]["variants"] == list(ab.VARIANTS)
@@ -310,7 +322,7 @@ def test_a_tiny_run_end_to_end(td, tmp_path, monkeypatch, capsys):
     }  # fmt: skip
     out = capsys.readouterr().out
     assert "| **scheduled sampling, mean** | 2 seed(s) |" in out
-    assert "wrote the 'seq2seq_ablations' entry" in out
+    assert "wrote the 'seq2seq_ablations_max_len_5' entry" in out
 
     # scheduled sampling alone also runs forward; --no-write leaves the file alone.
     before = path.read_text()
@@ -395,10 +407,10 @@ def test_keep_merges_new_variants_with_the_recorded_runs(td, tmp_path, monkeypat
     sizes = ["--embed-size", "8", "--num-hiddens", "16", "--batch-size", "16", "--max-len", "5",
              "--epochs", "1", "--n-bootstrap", "10", "--output", str(path)]  # fmt: skip
     ab.main(["--seeds", "1", "--variants", "forward", *sizes])
-    first = json.loads(path.read_text())[ab.KEY]["runs"]
+    first = json.loads(path.read_text())[ab.key_for(5)]["runs"]
     entry = ab.main(["--seeds", "2", "--seed-start", "1", "--variants", "forward,as-d2l",
                      "--keep", *sizes])  # fmt: skip
-    stored = json.loads(path.read_text())[ab.KEY]
+    stored = json.loads(path.read_text())[ab.key_for(5)]
     assert [(r["variant"], r["seed"]) for r in stored["runs"]] == [
         ("forward", 0),
         ("forward", 1),
