@@ -17,8 +17,10 @@ __all__ = [
     "SEQUENCE_SHAPES",
     "attention_heatmap",
     "gate_heatmap",
+    "graphical_model",
     "plot",
     "plot_partitions",
+    "rnn_graph",
     "sequence_shapes",
 ]
 
@@ -271,6 +273,75 @@ def sequence_shapes(figsize=(10.0, 2.8)):
         ax.set_ylim(-0.5, 2.5)
         ax.set_title(title, fontsize=9)
         ax.set_xlabel(example, fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+#: How :func:`graphical_model` draws each kind of node of :func:`rnn_graph`.
+NODE_STYLE = {
+    "observed": {"boxstyle": "circle,pad=0.3", "fc": "#9ecae1"},  # data: shaded circles
+    "state": {"boxstyle": "square,pad=0.3", "fc": "#dddddd"},  # deterministic: squares
+    "output": {"boxstyle": "circle,pad=0.2", "fc": "white"},  # sampled outputs: open circles
+}
+
+
+def rnn_graph(steps: int = 4, free_running: bool = False) -> tuple[dict, list]:
+    """The unrolled RNN language model as a directed graphical model: ``(nodes, edges)``.
+
+    ``nodes`` maps a name to ``(t, row, kind, label)``: ``"x{t}"`` the input
+    read at step ``t`` from the data (row 0, kind ``"observed"``), ``"h{t}"``
+    the state (row 1, ``"state"``: a deterministic function of its parents),
+    ``"y{t}"`` the model's output at step ``t``, a token drawn from
+    ``P(x_{t+1} | h_t)`` (row 2, ``"output"``); ``t = 1, ..., steps``.
+    ``edges`` lists ``(parent, child)`` pairs. Teacher forcing reads every
+    input from the data, so the outputs have no children. Free running reads
+    ``x1`` only, and from step 2 on its own previous output: the edge
+    ``y{t-1} -> h{t}`` replaces ``x{t} -> h{t}`` (and there is no ``x{t}``).
+    """
+    steps = check_int(steps, "steps", 2, 12)
+    if not isinstance(free_running, bool):
+        raise TypeError(f"free_running must be True or False, got {free_running!r}")
+    nodes, edges = {}, []
+    for t in range(1, steps + 1):
+        nodes[f"h{t}"] = (t, 1, "state", f"$h_{{{t}}}$")
+        nodes[f"y{t}"] = (t, 2, "output", rf"$\hat{{x}}_{{{t + 1}}}$")
+        if t == 1 or not free_running:
+            nodes[f"x{t}"] = (t, 0, "observed", f"$x_{{{t}}}$")
+            edges.append((f"x{t}", f"h{t}"))
+        else:
+            edges.append((f"y{t - 1}", f"h{t}"))
+        if t > 1:
+            edges.append((f"h{t - 1}", f"h{t}"))
+        edges.append((f"h{t}", f"y{t}"))
+    return nodes, edges
+
+
+def graphical_model(steps: int = 4, figsize=(9.0, 3.0)):
+    """Draw :func:`rnn_graph` under teacher forcing and under free running, side by side
+    (returns the figure): data as shaded circles, states as squares, sampled outputs as
+    open circles; an arrow from each node to each child."""
+    if isinstance(figsize, str) or not hasattr(figsize, "__len__") or len(figsize) != 2:
+        raise TypeError(f"figsize must be (width, height) in inches, got {figsize!r}")
+    figsize = tuple(check_number(v, f"figsize[{i}]", 0.5, 50) for i, v in enumerate(figsize))
+    graphs = [rnn_graph(steps, free) for free in (False, True)]  # checks steps
+    fig, axes = plt.subplots(1, 2, figsize=figsize)
+    for ax, (nodes, edges), title in zip(axes, graphs, ("teacher forcing", "free running")):
+        for t, row, kind, label in nodes.values():
+            ax.text(t, row, label, ha="center", va="center", fontsize=9,
+                    bbox={**NODE_STYLE[kind], "lw": 0.8})  # fmt: skip
+        for parent, child in edges:
+            (t0, r0, *_), (t1, r1, *_) = nodes[parent], nodes[child]
+            ax.annotate("", (t1, r1), (t0, r0), arrowprops={
+                "arrowstyle": "->", "lw": 0.9, "shrinkA": 11, "shrinkB": 11,
+                "color": "#31a354" if nodes[parent][2] == "output" else "black",
+            })  # fmt: skip
+        ax.set_xlim(0.4, steps + 0.6)
+        ax.set_ylim(-0.5, 2.5)
+        ax.set_title(title, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
         for spine in ax.spines.values():

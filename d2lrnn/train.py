@@ -65,6 +65,7 @@ __all__ = [
     "cross_entropy",
     "evaluate",
     "evaluate_lm",
+    "evaluate_lm_by_position",
     "fit",
     "make_trainer",
     "train_lm",
@@ -277,6 +278,40 @@ def evaluate_lm(model: gluon.Block, batches: Iterable, device=None) -> float:
     if count == 0:
         raise ValueError("batches must yield at least one minibatch, got none")
     return _perplexity(total / count)
+
+
+def evaluate_lm_by_position(model: gluon.Block, batches: Iterable, device=None) -> np.ndarray:
+    """The mean cross-entropy (nats) at each position of the windows of ``batches``:
+    ``(num_steps,)``, entry ``t`` over every window's prediction of its ``t + 1``-th target.
+
+    The state follows :func:`evaluate_lm`: carried from one minibatch to the
+    next with sequential batches, from zero in every window with random ones,
+    so that the two show how much a prediction owes to what the state read
+    before its window. ``exp`` of the mean over positions (all windows of
+    equal length) is :func:`evaluate_lm`'s perplexity.
+    """
+    _check_model(model)
+    _check_batches(batches, "batches")
+    device = check_device(device) or default_device()
+    total, count, state = None, 0, None
+    for step, (X_np, Y_np) in enumerate(batches, 1):
+        X, Y = _to_device(X_np, Y_np, device, "batches")
+        if batches.sampling == "random":
+            state = None
+        logits, state = model(X, state)  # checks X
+        check_indices(np.asarray(Y_np), "batches' Y", logits.shape[-1])
+        nll = -npx.pick(npx.log_softmax(logits, axis=-1), Y.T, axis=-1)  # (num_steps, batch)
+        sums = nll.sum(axis=1).asnumpy().astype(np.float64)
+        if not np.all(np.isfinite(sums)):
+            raise NonFiniteError(
+                f"evaluation, minibatch {step}: the loss is not finite; the model's weights hold "
+                "NaN or infinite values (did its training diverge?)"
+            )
+        total = sums if total is None else total + sums
+        count += Y.shape[0]
+    if count == 0:
+        raise ValueError("batches must yield at least one minibatch, got none")
+    return total / count
 
 
 def train_lm(

@@ -2102,6 +2102,25 @@ cases(
     ],
 )
 SHAPES = plot.sequence_shapes
+GM = plot.graphical_model
+cases(
+    "plot.graphical_model",
+    [
+        ("steps 1", VE, "steps", lambda f: GM(1)),
+        ("steps 13", VE, "steps", lambda f: GM(13)),
+        ("steps float", TE, "steps", lambda f: GM(4.0)),
+        ("figsize a str", TE, "figsize", lambda f: GM(4, "9x3")),
+        ("height 0", VE, "figsize[1]", lambda f: GM(4, (9, 0))),
+    ],
+)
+cases(
+    "plot.rnn_graph",
+    [
+        ("steps 1", VE, "steps", lambda f: plot.rnn_graph(1)),
+        ("steps None", TE, "steps", lambda f: plot.rnn_graph(None)),
+        ("free_running 1", TE, "free_running", lambda f: plot.rnn_graph(4, 1)),
+    ],
+)
 cases(
     "plot.sequence_shapes",
     [
@@ -3061,6 +3080,57 @@ cases(
         ("device str", TE, "device", lambda f: fit_reg(f, device="cpu")),
     ],
 )
+
+
+def rnn_forecaster():
+    from tests.chapter_code import define
+
+    net = define(3, "RNNForecaster")["RNNForecaster"](3)
+    net.initialize()
+    return net
+
+
+def fit_fc(f, **kwargs):
+    args = {"net": rnn_forecaster(), "x": np.arange(20.0), "num_steps": 1, "length": 5, "warmup": 2}
+    args.update(kwargs)
+    return series.fit_forecaster(**args)
+
+
+cases(
+    "series.fit_forecaster",
+    [
+        ("net a Dense", TE, "net", lambda f: fit_fc(f, net=Dense(1))),
+        ("x 2-D", VE, "x", lambda f: fit_fc(f, x=np.zeros((4, 5)))),
+        ("x NaN", VE, "x", lambda f: fit_fc(f, x=[NAN] * 20)),
+        ("num_steps 0", VE, "num_steps", lambda f: fit_fc(f, num_steps=0)),
+        ("length 0", VE, "length", lambda f: fit_fc(f, length=0)),
+        ("warmup = length", VE, "warmup", lambda f: fit_fc(f, warmup=5)),
+        ("warmup -1", VE, "warmup", lambda f: fit_fc(f, warmup=-1)),
+        ("batch_size 0", VE, "batch_size", lambda f: fit_fc(f, batch_size=0)),
+        ("x too short", VE, "x", lambda f: fit_fc(f, x=np.arange(5.0))),
+        ("lr 0", VE, "lr", lambda f: fit_fc(f, lr=0)),
+        ("clip -1", VE, "clip", lambda f: fit_fc(f, clip=-1)),
+        ("seed float", TE, "seed", lambda f: fit_fc(f, seed=1.0)),
+        ("device str", TE, "device", lambda f: fit_fc(f, device="cpu")),
+    ],
+)
+RF = series.recurrent_forecasts
+cases(
+    "series.recurrent_forecasts",
+    [
+        ("net a function", TE, "net", lambda f: RF(print, np.arange(9.0), 2)),
+        ("x strings", TE, "x", lambda f: RF(rnn_forecaster(), ["1", "2", "3"], 1)),
+        ("max_k 0", VE, "max_k", lambda f: RF(rnn_forecaster(), np.arange(9.0), 0)),
+        ("start -1", VE, "start", lambda f: RF(rnn_forecaster(), np.arange(9.0), 2, start=-1)),
+        ("x too short", VE, "x", lambda f: RF(rnn_forecaster(), np.arange(9.0), 4, start=5)),
+        (
+            "device str",
+            TE,
+            "device",
+            lambda f: RF(rnn_forecaster(), np.arange(9.0), 2, device="cpu"),
+        ),
+    ],
+)
 KS = series.k_step_predictions
 cases(
     "series.k_step_predictions",
@@ -3433,6 +3503,30 @@ cases(
             TE,
             "batches",
             lambda f: train.evaluate_lm(f.lm, AB(np.ones((4, 3)), np.ones((4, 3)), 2)),
+        ),
+    ],
+)
+
+
+EBP = train.evaluate_lm_by_position
+cases(
+    "train.evaluate_lm_by_position",
+    [
+        ("model a str", TE, "model", lambda f: EBP("lm", SB(f.corpus, 2, 3))),
+        ("batches a list", TE, "batches", lambda f: EBP(f.lm, [(np.ones((2, 3), int),) * 2])),
+        ("device str", TE, "device", lambda f: EBP(f.lm, SB(f.corpus, 2, 3), "cpu")),
+        ("index beyond the vocabulary", VE, "X", lambda f: EBP(f.lm, SB(f.corpus + 1, 2, 3))),
+        (
+            "target beyond the vocabulary",
+            VE,
+            "batches' Y",
+            lambda f: EBP(f.lm, AB(np.ones((4, 3), int), np.full((4, 3), 5), 2)),
+        ),
+        (
+            "float minibatches",
+            TE,
+            "batches",
+            lambda f: EBP(f.lm, AB(np.ones((4, 3)), np.ones((4, 3)), 2)),
         ),
     ],
 )

@@ -71,3 +71,46 @@ def test_gate_heatmap_draws_one_panel_per_gate():
 def test_gate_heatmap_bad_input(names, text, match):
     with pytest.raises(ValueError, match=match):
         plot.gate_heatmap({"forget": np.zeros((5, 2))}, text, names, [0])
+
+
+def test_rnn_graph_teacher_forcing_leaves_the_outputs_childless():
+    nodes, edges = plot.rnn_graph(4)
+    assert {n for n, (_, _, kind, _) in nodes.items() if kind == "observed"} == {
+        "x1",
+        "x2",
+        "x3",
+        "x4",
+    }
+    assert not [e for e in edges if e[0].startswith("y")]  # outputs are leaves
+    for t in range(1, 5):
+        parents = {a for a, b in edges if b == f"h{t}"}
+        assert parents == ({f"x{t}", f"h{t - 1}"} if t > 1 else {"x1"})
+        assert (f"h{t}", f"y{t}") in edges
+
+
+def test_rnn_graph_free_running_feeds_each_output_to_the_next_state():
+    nodes, edges = plot.rnn_graph(3, free_running=True)
+    assert [n for n, v in nodes.items() if v[2] == "observed"] == ["x1"]
+    assert {a for a, b in edges if b == "h3"} == {"y2", "h2"}
+    assert ("y1", "h2") in edges and ("y3", "h4") not in edges
+    assert all(a in nodes and b in nodes for a, b in edges)
+
+
+def test_graphical_model_draws_both_graphs():
+    fig = plot.graphical_model(3)
+    left, right = fig.axes
+    assert [ax.get_title() for ax in fig.axes] == ["teacher forcing", "free running"]
+    labels = lambda ax: {t.get_text() for t in ax.texts} - {""}  # noqa: E731
+    assert labels(left) == {"$x_{1}$", "$x_{2}$", "$x_{3}$", "$h_{1}$", "$h_{2}$", "$h_{3}$",
+                            r"$\hat{x}_{2}$", r"$\hat{x}_{3}$", r"$\hat{x}_{4}$"}  # fmt: skip
+    assert "$x_{2}$" not in labels(right)
+
+    def arrows(ax):
+        return [
+            c for c in ax.get_children() if type(c).__name__ == "Annotation" and not c.get_text()
+        ]  # noqa: E731
+
+    assert len(arrows(left)) == len(plot.rnn_graph(3)[1]) and len(arrows(right)) == len(
+        plot.rnn_graph(3, True)[1]
+    )
+    plt.close(fig)

@@ -147,3 +147,78 @@ def test_fit_regression_bad_input():
         series.fit_regression(net, np.zeros((4, 2)), np.zeros(4), batch_size=0)
     with pytest.raises(ValueError, match="num_epochs must be an int >= 1, got 0"):
         series.fit_regression(net, np.zeros((4, 2)), np.zeros(4), num_epochs=0)
+
+
+# ---------------------------------------------------------------- recurrent forecasters
+
+
+def forecaster(seed=0, num_hiddens=5):
+    """Chapter 3's RNNForecaster (its cell, as the reader has it), initialised."""
+    from tests.chapter_code import define
+
+    d2lrnn.seed(seed)
+    net = define(3, "RNNForecaster")["RNNForecaster"](num_hiddens)
+    net.initialize()
+    return net
+
+
+def test_recurrent_forecasts_read_the_past_then_their_own_predictions():
+    net = forecaster()
+    x = series.sine_series(40, noise=0.1, seed=2)
+    preds = series.recurrent_forecasts(net, x, 4, start=3)
+    assert preds.shape == (40 - 4 - 3, 4) and preds.dtype == np.float32
+    for t in (3, 10, 35):  # by hand: the whole past x[: t + 1] in one call, then feed back
+        pred, state = net(mnp.array(x[: t + 1, None]), net.begin_state(1))
+        y, want = pred[-1:, :], [float(pred[-1, 0])]
+        for _ in range(3):
+            y, state = net(y, state)
+            want.append(float(y[0, 0]))
+        np.testing.assert_allclose(preds[t - 3], want, rtol=1e-5, atol=1e-6)
+    # start only skips rows: the forecasts from each t do not depend on it
+    np.testing.assert_allclose(series.recurrent_forecasts(net, x, 4)[3:], preds, rtol=1e-5,
+                               atol=1e-6)  # fmt: skip
+
+
+def test_fit_forecaster_scores_the_windows_after_the_warmup():
+    net = forecaster(1)
+    x = series.sine_series(30, noise=0.1, seed=3)
+    net(mnp.zeros((2, 1)), net.begin_state(1))  # gluon's deferred initialisation, done
+    before = [p.data().copy() for p in net.collect_params().values()]
+    loss = series.fit_forecaster(net, x, 1, length=6, warmup=2, batch_size=3, seed=5)
+    assert len(loss) == 1
+    # the first step's loss, by hand, from the weights before the step and the same windows
+    for p, w in zip(net.collect_params().values(), before):
+        p.set_data(w)
+    starts = np.random.default_rng(5).integers(0, 30 - 6, 3)
+    windows = np.stack([x[s : s + 7] for s in starts], axis=1)
+    pred, _ = net(mnp.array(windows[:-1]), net.begin_state(3))
+    want = 0.5 * ((pred.asnumpy()[2:] - windows[1:][2:]) ** 2).mean()
+    np.testing.assert_allclose(loss[0], want, rtol=1e-5)
+
+
+def test_fit_forecaster_learns_the_sine_and_is_seeded():
+    x = series.sine_series(300, noise=0.05, seed=0)
+    runs = []
+    for _ in range(2):
+        net = forecaster(0, 8)
+        runs.append(series.fit_forecaster(net, x, 150, seed=4))
+    assert runs[0] == runs[1]
+    assert np.mean(runs[0][-20:]) < 0.2 * np.mean(runs[0][:5])
+    preds = series.recurrent_forecasts(net, x, 1, start=100)[:, 0]
+    assert np.mean((preds - x[101:]) ** 2) < 0.02  # near the noise's 0.0025, far below x's 0.5
+
+
+def test_a_forecaster_that_breaks_the_interface_is_refused_clearly():
+    x = series.sine_series(30)
+    with pytest.raises(TypeError, match="net must be a recurrent forecaster.*begin_state"):
+        series.recurrent_forecasts(gluon.nn.Dense(1), x, 2)
+
+    class OnlyPredictions(gluon.Block):  # forgets to return the state
+        def begin_state(self, n):
+            return [mnp.zeros((1, n, 2))]
+
+        def forward(self, X, state):
+            return X
+
+    with pytest.raises(ValueError, match=r"net\(X, state\) must return \(predictions of shape"):
+        series.recurrent_forecasts(OnlyPredictions(), x, 2)

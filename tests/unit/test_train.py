@@ -33,6 +33,35 @@ def test_uniform_model_has_perplexity_vocab_size():
     assert train.evaluate_lm(model, b) == pytest.approx(7, rel=1e-5)
 
 
+def test_losses_by_position_average_to_the_perplexity_and_follow_the_sampling():
+    d2lrnn.seed(0)
+    model = lm.RNNLM(rnn.RNN(8), 7)
+    model.initialize()
+    corpus = np.random.default_rng(0).integers(0, 7, 400)
+    for sampling in ("sequential", "random"):
+
+        def b(sampling=sampling):  # the same windows each time (new offsets every epoch)
+            return batches.SeqBatches(corpus, 3, 6, sampling=sampling, seed=1)
+
+        by_position = train.evaluate_lm_by_position(model, b())
+        assert by_position.shape == (6,)
+        perplexity = train.evaluate_lm(model, b())
+        np.testing.assert_allclose(np.exp(by_position.mean()), perplexity, rtol=1e-6)
+    # by hand, random windows: each from a zero state, position by position
+    b = batches.SeqBatches(corpus, 3, 6, sampling="random", seed=1)
+    total = np.zeros(6)
+    count = 0
+    for X, Y in b:
+        logits, _ = model(mnp.array(X, dtype="int32"))
+        logp = logits.asnumpy() - np.log(np.exp(logits.asnumpy()).sum(-1, keepdims=True))
+        total += -np.take_along_axis(logp, Y.T[..., None], -1)[..., 0].sum(1)
+        count += len(X)
+    fresh = batches.SeqBatches(corpus, 3, 6, sampling="random", seed=1)  # the same windows
+    np.testing.assert_allclose(
+        train.evaluate_lm_by_position(model, fresh), total / count, rtol=1e-4
+    )
+
+
 def test_a_loss_beyond_floats_range_is_an_infinite_perplexity_not_an_overflow():
     # A finite mean loss above 709 nats overflows exp(); a confidently wrong model reaches it.
     model = lm.RNNLM(rnn.RNN(4), 7)

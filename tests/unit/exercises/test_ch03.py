@@ -22,7 +22,14 @@ def solution(name, replace=None):
 
 
 @pytest.mark.parametrize(
-    ("key", "name"), [("3.1", "rnn_step"), ("3.2", "clip_by_norm"), ("3.3", "perplexity")]
+    ("key", "name"),
+    [
+        ("3.1", "rnn_step"),
+        ("3.2", "clip_by_norm"),
+        ("3.3", "perplexity"),
+        ("3.4", "feedback_forecast"),
+        ("3.5", "ancestors"),
+    ],
 )
 def test_the_chapters_solution_passes_and_its_starter_does_not(key, name):
     assert_solution_passes_and_starter_fails(key, name, solution)
@@ -91,6 +98,58 @@ def test_an_array_instead_of_one_number_is_wrong():
     replace = {"float(mnp.exp(-picked.mean()))": "mnp.exp(-picked.mean(axis=0))"}
     verdict = judge("3.3", solution("perplexity", replace))
     assert not verdict.passed and "return one number" in verdict.message
+
+
+@pytest.mark.parametrize(
+    ("replace", "message"),
+    [
+        ({"y, state = step(y, state)": "_, state = step(y, state)"}, "are not kept"),
+        (
+            {
+                "y, state = step(y, state)": "y1, state = step(columns[0], state)",
+                "columns.append(y)": "columns.append(y1)",
+            },
+            "fed at every step",
+        ),
+        ({"y, state = step(y, state)": "y, _ = step(y, state)"}, "state not carried"),
+        ({"columns = [y]": "columns = []", "range(k - 1)": "range(k)"}, "one step too far"),
+        ({"axis=1)": "axis=0)"}, "(that is (k, n)"),
+        ({"range(k - 1)": "range(k)"}, "one column too many"),
+    ],
+)
+def test_wrong_feedback_loops_fail_with_a_reason(replace, message):
+    verdict = judge("3.4", solution("feedback_forecast", replace))
+    assert not verdict.passed and message in verdict.message and "step(y, state)" in verdict.hint
+
+
+def test_a_loop_that_steps_once_too_often_is_told_so():
+    def extra_step(step, y, state, k):  # right columns, then one more call of step
+        columns = [y]
+        for _ in range(k):
+            y, state = step(y, state)
+            columns.append(y)
+        return np.stack(columns[:k], axis=1)
+
+    verdict = judge("3.4", extra_step)
+    assert not verdict.passed and "k - 1 = " in verdict.message
+
+
+@pytest.mark.parametrize(
+    ("replace", "message"),
+    [
+        ({"todo.append(parent)": "pass"}, "the parents only"),
+        ({"found, todo = set(), [node]": "found, todo = {node}, [node]"}, "node itself included"),
+        ({"if c == child and parent not in found": "if parent == child and c not in found",
+          "found.add(parent)": "found.add(c)", "todo.append(parent)": "todo.append(c)"},
+         "the descendants"),
+        ({"return found": "return sorted(found)[:1]"}, "you return"),
+        ({"return found": "return len(found)"}, "return a set of node names"),
+    ],
+)  # fmt: skip
+def test_wrong_ancestors_fail_with_a_reason_and_the_hint(replace, message):
+    verdict = judge("3.5", solution("ancestors", replace))
+    assert not verdict.passed and message in verdict.message, verdict.text()
+    assert "parents" in verdict.hint
 
 
 # ---------------------------------------------------------------- near misses of the reference
