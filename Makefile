@@ -53,7 +53,7 @@ help:
 	@echo "make binder-env build Binder's lean environment (binder/) in $(BINDER_VENV), as repo2docker would"
 	@echo "make lab       JupyterLab; open any chapters/*.md as a notebook (jupytext pairing)"
 	@echo "make serve     serve the built book (_build/html) on http://127.0.0.1:$(PORT)"
-	@echo "make bench     the book's language models, then its translation model, against d2l's, chapter 7's ablations: benchmarks/results.json"
+	@echo "make bench     the book's language models, then its translation model, against d2l's, chapter 7's ablations, longer sentences and subwords, chapter 6's depth, chapters 3-6's seeds: benchmarks/results.json"
 	@echo "make mutation  mutmut's score for clipping, scores, checks, train, text, exercises/core and chapter 7's decoding (not in make test)"
 	@echo "make chapter-times  each chapter alone, and in the last parallel build: the README's table"
 	@echo "make sync      re-pair chapters/*.md and chapters/*.ipynb after editing either"
@@ -246,6 +246,9 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks tuning
 	$(BIN)/python -m benchmarks seq2seq $(SEQ2SEQ_ARGS)
 	$(BIN)/python -m benchmarks ablations $(ABLATION_ARGS)
+	$(BIN)/python -m benchmarks ablations --max-len 10 --variants forward,bidirectional-attention
+	$(BIN)/python -m benchmarks subwords
+	$(BIN)/python -m benchmarks subwords --save-model
 	$(BIN)/python -m benchmarks depth
 	$(BIN)/python -m benchmarks seeds
 

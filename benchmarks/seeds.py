@@ -1,6 +1,6 @@
 """Four chapter experiments on three seeds: ``python -m benchmarks seeds``.
 
-Chapters 3, 4, 5 and 6 each make a comparison that one seed cannot settle, in
+Chapters 3, 4, 5 and 6 make comparisons that one seed cannot settle, in
 a cell that would take too long to run three times live. Each chapter runs
 seed 0 live, as before, and reads seeds 0, 1 and 2 from
 ``benchmarks/results.json`` (key ``"chapter_seeds"``), which this benchmark
@@ -35,6 +35,13 @@ right before each model is built and ``seed=s`` for its minibatches:
   bidirectional GRU of 64 units per direction; 6 epochs of
   :func:`d2lrnn.train.fit` on minibatches of 64. Records the held-out error
   rate per letter.
+* ``skip`` (chapter 4, "Remedies"): chapter 5's recall task
+  (:func:`d2lrnn.longrange.fit_recall`, at most 400 steps of 128 fresh
+  sequences, Adam at 0.01, clipping at 1, 500 held-out sequences) at ``T``
+  = 20, 50 and 100, for the chapter's own ``SkipRNN`` (read from the chapter)
+  with ``delay`` 0 (45 units) and 4 (32 units: about the same parameters),
+  Xavier-initialised. Records the held-out accuracy, the steps and the
+  parameters, per ``"d={delay}, T={T}"``.
 
 Every seed of an experiment is a fresh process with MXNet's default
 threads, as the chapters run. ``--experiments`` and ``--seeds`` choose.
@@ -57,7 +64,7 @@ from benchmarks import machine, merge_entry
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 KEY = "chapter_seeds"
-EXPERIMENTS = ("jordan", "truncation", "cells", "tagger")
+EXPERIMENTS = ("jordan", "truncation", "cells", "tagger", "skip")
 TRUNCATION_STEPS = (4, 8, 16, 32, 64)
 CELLS = ("RNN", "GRU", "LSTM")
 
@@ -157,7 +164,35 @@ def tagger(seed: int) -> dict:
     return out
 
 
-RUNNERS = {"jordan": jordan, "truncation": truncation, "cells": cells, "tagger": tagger}
+#: Chapter 4's skip-connection experiment: recall lengths, and units per delay.
+SKIP_TS = (20, 50, 100)
+SKIP_WIDTHS = {0: 45, 4: 32}
+SKIP_MAX_STEPS = 400
+
+
+def skip(seed: int) -> dict:
+    import numpy as np
+    from mxnet import init
+
+    import d2lrnn
+    from d2lrnn import classifiers, gluon_adapter, longrange
+    from tests.chapter_code import define
+
+    SkipRNN = define("04_vanishing_exploding_gradients", "SkipRNN")["SkipRNN"]
+    out = {}
+    for T in SKIP_TS:
+        for delay, width in SKIP_WIDTHS.items():
+            d2lrnn.seed(seed)
+            model = classifiers.SequenceClassifier(SkipRNN(8, width, delay), 8, 8)
+            gluon_adapter.initialize(model, np.zeros((1, T), np.int32), None, init.Xavier())
+            r = longrange.fit_recall(model, T, f"d = {delay}", max_steps=SKIP_MAX_STEPS, seed=seed)
+            out[f"d={delay}, T={T}"] = {"accuracy": r.accuracy, "steps": r.steps,
+                                        "params": r.params, "seconds": r.seconds}  # fmt: skip
+    return out
+
+
+RUNNERS = {"jordan": jordan, "truncation": truncation, "cells": cells, "tagger": tagger,
+           "skip": skip}  # fmt: skip
 
 
 def run(experiment: str, seed: int) -> dict:

@@ -26,6 +26,7 @@ from mxnet import gluon, init
 
 from .checks import check_choice, check_device, check_int, check_number, check_sequence
 from .classifiers import SequenceClassifier
+from .deep import num_hiddens as deep_num_hiddens
 from .gluon_adapter import (
     gluon_block_params,
     gluon_layout,
@@ -41,6 +42,7 @@ from .train import fit
 __all__ = [
     "RecallBatches",
     "RecallRun",
+    "fit_recall",
     "num_hiddens_for_budget",
     "num_params",
     "recall_batch",
@@ -199,19 +201,47 @@ def train_recall(
     Weights start Xavier-initialised with zero biases, and with ``keep_bias``
     on the keep gate of the LSTM and the GRU (:func:`set_keep_gate_bias`).
     """
+    check_int(T, "T", 1)
+    check_int(seed, "seed", 0)
+    keep_bias = check_number(keep_bias, "keep_bias")
+    device = check_device(device) or default_device()
+    seed_everything(seed)
+    model = recall_model(cell, num_hiddens, num_symbols)
+    initialize(model, np.zeros((1, T), np.int32), device, init.Xavier())
+    if get_cell(cell).keep_gate is not None:
+        set_keep_gate_bias(model.rnn, keep_bias)
+    return fit_recall(model, T, cell, num_symbols, max_steps, batch_size, lr, clip, eval_every,
+                      target, seed, device)  # fmt: skip
+
+
+def fit_recall(
+    model: SequenceClassifier,
+    T: int,
+    name: str = "model",
+    num_symbols: int = 8,
+    max_steps: int = 1000,
+    batch_size: int = 128,
+    lr: float = 0.01,
+    clip: float = 1.0,
+    eval_every: int = 50,
+    target: float = 0.99,
+    seed: int = 0,
+    device=None,
+) -> RecallRun:
+    """Train an initialised recall ``model`` (a :class:`~d2lrnn.classifiers.SequenceClassifier`
+    over ``num_symbols`` symbols, around any recurrent layer) as :func:`train_recall` does:
+    Adam until the accuracy on the same 500 held-out sequences reaches ``target`` or
+    ``max_steps``, minibatches of ``batch_size`` fresh sequences drawn with ``seed``.
+    ``name`` labels the run (its ``cell``)."""
+    if not isinstance(model, SequenceClassifier):
+        raise TypeError(f"model must be a SequenceClassifier, got {type(model).__name__}")
     check_int(max_steps, "max_steps", 1)
     check_int(eval_every, "eval_every", 1)
     check_int(T, "T", 1)
     check_int(seed, "seed", 0)
-    keep_bias = check_number(keep_bias, "keep_bias")
     check_int(batch_size, "batch_size", 1)
     device = check_device(device) or default_device()
-    seed_everything(seed)
     X_val, y_val = recall_batch(np.random.default_rng(seed + 10_000), 500, T, num_symbols)
-    model = recall_model(cell, num_hiddens, num_symbols)
-    initialize(model, X_val[:1], device, init.Xavier())
-    if get_cell(cell).keep_gate is not None:
-        set_keep_gate_bias(model.rnn, keep_bias)
     data = RecallBatches(batch_size, T, num_symbols, eval_every, max_steps, seed)
     history = fit(
         model,
@@ -224,10 +254,10 @@ def train_recall(
         device=device,
     )
     return RecallRun(
-        cell,
+        name,
         T,
-        num_hiddens,
-        num_params(cell, num_hiddens, num_symbols),
+        deep_num_hiddens(model.rnn),
+        sum(p.data().size for p in model.collect_params().values()),
         history.val_accuracy[-1],
         history.steps[-1],
         history.seconds,

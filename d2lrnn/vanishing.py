@@ -84,6 +84,12 @@ class Recurrence:
     ``W_hh`` has every singular value equal to ``radius``. Inputs ``x_t`` are
     Gaussian with standard deviation ``input_scale``; the initial state is
     ``h_0 = 0``. Float64 throughout.
+
+    With ``delay = d >= 2`` the layer also has a **skip connection through
+    time**: ``a_t = x_t W_xh + h_{t-1} W_hh + h_{t-d} W_hd + b``, with
+    ``W_hd`` of every singular value ``skip_radius`` (``h_{t-d}`` is
+    ``h_0 = 0`` before step ``d``). A gradient can then cross ``d`` steps
+    with one Jacobian.
     """
 
     T: int
@@ -93,14 +99,27 @@ class Recurrence:
     num_hiddens: int = 32
     input_scale: float = 0.5
     seed: int = 0
+    delay: int = 0
+    skip_radius: float = 0.0
 
     def __post_init__(self) -> None:
         check_settings(self.T, self.radius, self.activation, self.alpha)
         check_int(self.num_hiddens, "num_hiddens", 1)
         check_number(self.input_scale, "input_scale", 0)
         check_int(self.seed, "seed", 0)
+        check_int(self.delay, "delay", 0)
+        if self.delay == 1:
+            raise ValueError("delay must be 0 (no skip connection) or >= 2, got 1 (h_{t-1} "
+                             "already feeds h_t through W_hh)")  # fmt: skip
+        check_number(self.skip_radius, "skip_radius", 0)
         rng = np.random.default_rng(self.seed)
         self.W_hh = scaled_orthogonal(self.num_hiddens, self.radius, self.seed)
+        #: The skip connection's weights (None without one): every singular value skip_radius.
+        self.W_hd = (
+            scaled_orthogonal(self.num_hiddens, self.skip_radius, self.seed + 1)
+            if self.delay
+            else None
+        )
         self.b = np.zeros(self.num_hiddens)
         #: x_t W_xh for t = 1..T, shape (T, h): random inputs already projected.
         self.XW = rng.normal(0.0, self.input_scale, size=(self.T, self.num_hiddens))
@@ -112,24 +131,43 @@ class Recurrence:
         A = np.zeros((self.T, self.num_hiddens))
         for t in range(self.T):
             A[t] = self.XW[t] + H[t] @ self.W_hh + self.b
+            if self.delay and t + 1 - self.delay >= 0:  # h_{t+1} reads h_{t+1-d}
+                A[t] += H[t + 1 - self.delay] @ self.W_hd
             H[t + 1] = self.alpha * H[t] + (1 - self.alpha) * phi(A[t])
         return H, A
 
     def step_jacobians(self) -> np.ndarray:
-        """``J[t] = dh_{t+1} / dh_t`` for ``t = 0..T-1``, shape ``(T, h, h)``."""
+        """``J[t] = dh_{t+1} / dh_t`` for ``t = 0..T-1``, shape ``(T, h, h)`` (through
+        ``W_hh``; with a skip connection, ``h_{t+1}`` also depends on ``h_{t+1-d}``)."""
         _, A = self.forward()
         dphi = ACTIVATIONS[self.activation][1]
         eye = np.eye(self.num_hiddens)
         return self.alpha * eye + (1 - self.alpha) * dphi(A)[:, :, None] * self.W_hh.T[None]
 
     def jacobian_products(self) -> np.ndarray:
-        """``P[t] = dh_T / dh_t`` for ``t = 0..T-1``, multiplying step Jacobians; ``(T, h, h)``."""
+        """``P[t] = dh_T / dh_t`` for ``t = 0..T-1``, multiplying step Jacobians; ``(T, h, h)``.
+
+        With a skip connection ``h_t`` has two children, ``h_{t+1}`` and
+        ``h_{t+d}``, and the chain rule adds the two paths:
+        ``dh_T/dh_t = (dh_T/dh_{t+1}) J_t + (dh_T/dh_{t+d}) K_t`` with
+        ``K_t = dh_{t+d}/dh_t = (1 - alpha) diag(phi'(a_{t+d})) W_hd^T``.
+        """
         J = self.step_jacobians()
         P = np.empty_like(J)
-        acc = np.eye(self.num_hiddens)
-        for t in range(self.T - 1, -1, -1):  # dh_T/dh_t = (dh_T/dh_{t+1}) J_{t+1}
-            acc = acc @ J[t]
-            P[t] = acc
+        if not self.delay:
+            acc = np.eye(self.num_hiddens)
+            for t in range(self.T - 1, -1, -1):  # dh_T/dh_t = (dh_T/dh_{t+1}) J_{t+1}
+                acc = acc @ J[t]
+                P[t] = acc
+            return P
+        _, A = self.forward()
+        D = (1 - self.alpha) * ACTIVATIONS[self.activation][1](A)  # (T, h): phi'(a) (1 - alpha)
+        G = {self.T: np.eye(self.num_hiddens)}  # G[s] = dh_T / dh_s
+        for s in range(self.T - 1, -1, -1):
+            G[s] = G[s + 1] @ J[s]
+            if s + self.delay <= self.T:  # the skip: h_{s+d} reads h_s
+                G[s] = G[s] + G[s + self.delay] @ (D[s + self.delay - 1][:, None] * self.W_hd.T)
+            P[s] = G[s]
         return P
 
     def jacobian_norms(self) -> np.ndarray:
@@ -137,7 +175,13 @@ class Recurrence:
         return np.linalg.norm(self.jacobian_products(), ord=2, axis=(1, 2))
 
     def bound(self) -> np.ndarray:
-        """The bound ``(alpha + (1 - alpha) gamma lambda_1)^(T - t)`` for ``t = 0..T-1``."""
+        """The bound ``(alpha + (1 - alpha) gamma lambda_1)^(T - t)`` for ``t = 0..T-1``
+        (of the layer without a skip connection; with one, ValueError)."""
+        if self.delay:
+            raise ValueError(
+                "bound: a layer with a skip connection (delay > 0) has no bound of this form; "
+                "its gradient is a sum over paths (see jacobian_products)"
+            )
         rate = self.alpha + (1 - self.alpha) * gamma(self.activation) * self.radius
         return rate ** (self.T - np.arange(self.T, dtype=float))
 
@@ -164,11 +208,17 @@ def autograd_jacobian_products(rec: Recurrence) -> np.ndarray:
         "sigmoid": npx.sigmoid,
         "linear": lambda a: a,
     }[rec.activation]
+    W_hd = mnp.array(rec.W_hd, dtype="float64") if rec.delay else None
     with autograd.record():
         H = mnp.zeros((h, h), dtype="float64")  # h copies of h_0 = 0
+        states = []  # every h_t plus its probe, for the skip connection
         for t in range(rec.T):
             Hp = H + probes[t]  # h_t plus its probe
-            H = rec.alpha * Hp + (1 - rec.alpha) * act(XW[t] + mnp.dot(Hp, W))
+            states.append(Hp)
+            a = XW[t] + mnp.dot(Hp, W)
+            if rec.delay and t + 1 - rec.delay >= 0:
+                a = a + mnp.dot(states[t + 1 - rec.delay], W_hd)
+            H = rec.alpha * Hp + (1 - rec.alpha) * act(a)
     H.backward(mnp.eye(h, dtype="float64"))
     return np.stack([z.grad.asnumpy() for z in probes])
 

@@ -4,7 +4,10 @@
   ``J = alpha I + (1 - alpha) diag(tanh'(a)) W_hh^T``, ``(h, h)``;
 * 4.2 the norms ``||dh_T/dh_t||_2`` of the products of step Jacobians
   ``J`` ``(T, h, h)``, one per ``t``, ``(T,)``;
-* 4.3 a random ``(h, h)`` matrix whose singular values all equal ``radius``.
+* 4.3 a random ``(h, h)`` matrix whose singular values all equal ``radius``;
+* 4.4 the fewest step Jacobians on a gradient path across ``distance`` steps of
+  a layer with a skip connection of delay ``d`` (each step of the path goes
+  back 1 or ``d`` states), an int.
 
 The chapter's recurrences are NumPy (``d2lrnn.vanishing``), so the checks pass
 NumPy float64 arrays and accept NumPy or MXNet arrays back. Each check runs
@@ -19,7 +22,7 @@ import functools
 
 import numpy as np
 
-from .core import Wrong, as_array, call, exercise, first_match, same
+from .core import Wrong, as_array, as_number, call, exercise, first_match, same
 
 __all__: list[str] = []
 
@@ -204,3 +207,30 @@ def _scaled_orthogonal(answer) -> str:
             "right singular values, but it is not a random orthogonal matrix)."
         )
     return "every singular value equals radius, for two sizes and three seeds; seeds differ."
+
+
+@exercise(
+    "4.4",
+    "the shortest gradient path with a skip connection",
+    hint="Go back d steps at a time as often as fits, distance // d jumps, then single steps "
+    "for what is left, distance % d: (distance // d) + (distance % d).",
+)
+def _fewest_jacobians(answer) -> str:
+    cases = [(10, 4), (12, 4), (3, 4), (100, 4), (7, 2), (1, 3), (0, 5), (50, 7), (9, 3)]
+    for distance, d in cases:
+        want = distance // d + distance % d
+        got = as_number(call(answer, distance, d), "the number of Jacobians", integer=True)
+        if got == want:
+            continue
+        mistakes = {
+            "the jumps only, distance // d: the remainder still takes single steps": distance // d,
+            "ceil(distance / d): jumps cannot overshoot h_t, the rest are single steps": -(
+                -distance // d
+            ),
+            "distance: every step one at a time, the skip unused": distance,
+        }
+        for why, wrong in mistakes.items():
+            if got == wrong and wrong != want:
+                raise Wrong(f"for distance={distance} and d={d} you return {got}: {why}.")
+        raise Wrong(f"for distance={distance} and d={d} you return {got}, expected {want}.")
+    return "your counts are the fewest Jacobians, jumps of d first and single steps for the rest."

@@ -17,6 +17,8 @@ def small(monkeypatch):
     monkeypatch.setattr(d2lrnn, "read_time_machine", lambda: text)
     monkeypatch.setattr(d2lrnn, "time_machine_corpus",
                         lambda: (train_corpus[:8000], val_corpus[:2200], vocab))  # fmt: skip
+    monkeypatch.setattr(seeds, "SKIP_TS", (30,))  # chapter 4's recall runs, cut short
+    monkeypatch.setattr(seeds, "SKIP_MAX_STEPS", 50)
 
 
 def test_the_control_tagger_is_the_widest_within_the_bidirectional_budget():
@@ -48,13 +50,14 @@ def test_each_experiment_records_every_configuration(experiment, small):
     assert r["experiment"] == experiment and r["seed"] == 1 and r["seconds"] > 0
     names = {"jordan": ["Jordan", "Elman"],
              "truncation": [str(t) for t in seeds.TRUNCATION_STEPS], "cells": list(seeds.CELLS),
-             "tagger": list(seeds.tagger_shapes())}[experiment]  # fmt: skip
+             "tagger": list(seeds.tagger_shapes()),
+             "skip": [f"d={d}, T=30" for d in seeds.SKIP_WIDTHS]}[experiment]  # fmt: skip
     assert list(r["results"]) == names
     for rec in r["results"].values():
         assert all(np.isfinite(v) for v in rec.values())
 
-    def numbers(results):  # all but the speeds, which vary from run to run
-        return {k: {m: v for m, v in rec.items() if m != "tokens_per_sec"}
+    def numbers(results):  # all but the speeds and times, which vary from run to run
+        return {k: {m: v for m, v in rec.items() if m not in ("tokens_per_sec", "seconds")}
                 for k, rec in results.items()}  # fmt: skip
 
     assert numbers(seeds.run(experiment, 1)["results"]) == numbers(r["results"])  # seeded

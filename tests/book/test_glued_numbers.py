@@ -25,7 +25,16 @@ CHAPTERS = toc_chapters()
 #: Per chapter, the numbers that the prose may state because they are settings, not results.
 CONSTANTS = {
     "03_rnn_from_scratch": {"0.01", "0.5"},  # learning rates; the initial weights' scale
-    "04_vanishing_exploding_gradients": {"0.9", "1.1", "1.5", "100", "256"},  # radii, steps
+    "04_vanishing_exploding_gradients": {
+        "0.9",
+        "1.1",
+        "1.5",
+        "100",
+        "256",
+        "0.45",
+        "400",
+        "128",
+    },  # radii, steps, the recall runs' settings
     "05_lstm_gru": {"1.1", "100", "128", "200", "500"},  # a radius, steps, units
     "06_deep_bidirectional": {"0.01", "0.2", "128", "216"},  # learning rate, dropout, units
     # the bucket (pools of 100); the learning rate; 1000 bootstrap resamples, and Bahdanau et

@@ -1992,6 +1992,25 @@ for arg, bad, e in (
     add(
         "longrange.train_recall", f"{arg} {bad!r}", e, arg, lambda f, a=arg, b=bad: recall(**{a: b})
     )
+
+
+def fit_recall(**kwargs):
+    model = classifiers.SequenceClassifier(rnn.GRU(2), 8, 8)
+    model.initialize()
+    args = {"model": model, "T": 3, "max_steps": 1, **kwargs}
+    return LR.fit_recall(**args)
+
+
+add("longrange.fit_recall", "model a layer", TypeError, "model",
+    lambda f: LR.fit_recall(rnn.GRU(2), 3))  # fmt: skip
+for arg, bad, e in (
+    ("T", 0, ValueError), ("max_steps", 0, ValueError), ("batch_size", 0, ValueError),
+    ("lr", 0, ValueError), ("clip", -1.0, ValueError), ("eval_every", 0, ValueError),
+    ("target", 1.5, ValueError), ("seed", -1, ValueError), ("device", "cpu", TypeError),
+    ("T", 3.0, TypeError),
+):  # fmt: skip
+    add("longrange.fit_recall", f"{arg} {bad!r}", e, arg,
+        lambda f, a=arg, b=bad: fit_recall(**{a: b}))  # fmt: skip
 RE = LR.recall_experiment
 cases(
     "longrange.recall_experiment",
@@ -3879,6 +3898,11 @@ for arg, bad, e in (
     ("input_scale", -1.0, ValueError),
     ("input_scale", INF, ValueError),
     ("seed", -1, ValueError),
+    ("delay", 1, ValueError),
+    ("delay", -2, ValueError),
+    ("delay", 2.0, TypeError),
+    ("skip_radius", -0.5, ValueError),
+    ("skip_radius", NAN, ValueError),
 ):
     add(
         "vanishing.Recurrence",

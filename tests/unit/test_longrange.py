@@ -222,3 +222,18 @@ def test_bad_input(call, exc, match):
 def test_model_output_shape():
     model = initialized(longrange.recall_model("gru", 5, 4))
     assert model(mnp.zeros((3, 7), dtype="int32")).shape == (3, 4)
+
+
+def test_fit_recall_of_a_gluon_model_is_train_recall():
+    from mxnet import init
+
+    from d2lrnn import gluon_adapter
+    from d2lrnn.runtime import seed
+
+    a = longrange.train_recall("gru", 6, 4, max_steps=20, eval_every=10, seed=3)
+    seed(3)
+    model = longrange.recall_model("gru", 4, 8)
+    gluon_adapter.initialize(model, np.zeros((1, 6), np.int32), None, init.Xavier())
+    b = longrange.fit_recall(model, 6, "gru", max_steps=20, eval_every=10, seed=3)
+    assert (a.accuracy, a.steps, a.curve, a.params) == (b.accuracy, b.steps, b.curve, b.params)
+    assert b.params == longrange.num_params("gru", 4, 8) and b.num_hiddens == 4

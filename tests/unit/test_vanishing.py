@@ -212,3 +212,36 @@ def test_keep_gates_are_what_the_layer_traces(cell):
     trace = rec.layer.trace(mnp.array(rec.XW[:, None, :], dtype="float64"))
     keep = trace[layers.CELLS[cell].keep_gate].asnumpy()[:, 0]
     np.testing.assert_allclose(rec.keep_gates(), keep, rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("delay, alpha", [(2, 0.0), (4, 0.0), (3, 0.5)])
+def test_skip_connection_jacobian_products_equal_autograd(activation, delay, alpha):
+    rec = vanishing.Recurrence(15, 0.9, activation, alpha, num_hiddens=6, seed=2, delay=delay,
+                               skip_radius=0.7)  # fmt: skip
+    np.testing.assert_allclose(
+        rec.jacobian_products(), vanishing.autograd_jacobian_products(rec), atol=1e-12
+    )
+
+
+def test_skip_connection_changes_the_states_and_carries_the_gradient_further():
+    plain = vanishing.Recurrence(60, 0.9, "tanh", seed=0)
+    skip = vanishing.Recurrence(60, 0.9, "tanh", seed=0, delay=4, skip_radius=0.0)
+    H0, _ = plain.forward()
+    H1, _ = skip.forward()
+    np.testing.assert_allclose(H0, H1)  # a skip of zero weight changes nothing
+    np.testing.assert_allclose(plain.jacobian_norms(), skip.jacobian_norms(), rtol=1e-12)
+    split = vanishing.Recurrence(60, 0.45, "tanh", seed=0, delay=4, skip_radius=0.45)
+    assert split.jacobian_norms()[0] > 1e3 * plain.jacobian_norms()[0]  # 60 steps back
+    with pytest.raises(ValueError, match="no bound of this form"):
+        split.bound()
+
+
+def test_skip_connection_states_by_hand():
+    rec = vanishing.Recurrence(6, 0.8, "tanh", num_hiddens=3, seed=1, delay=2, skip_radius=0.5)
+    H, A = rec.forward()
+    h = [np.zeros(3)]
+    for t in range(1, 7):  # h_t = tanh(x_t W_xh + h_{t-1} W_hh + h_{t-2} W_hd), h_{-1} absent
+        a = rec.XW[t - 1] + h[t - 1] @ rec.W_hh + (h[t - 2] @ rec.W_hd if t >= 2 else 0)
+        h.append(np.tanh(a))
+    np.testing.assert_allclose(H, np.array(h), atol=1e-14)

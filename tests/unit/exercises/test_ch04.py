@@ -20,7 +20,12 @@ def solution(name, replace=None):
 
 @pytest.mark.parametrize(
     ("key", "name"),
-    [("4.1", "step_jacobian"), ("4.2", "jacobian_norms"), ("4.3", "scaled_orthogonal")],
+    [
+        ("4.1", "step_jacobian"),
+        ("4.2", "jacobian_norms"),
+        ("4.3", "scaled_orthogonal"),
+        ("4.4", "fewest_jacobians"),
+    ],
 )
 def test_the_chapters_solution_passes_and_its_starter_does_not(key, name):
     assert_solution_passes_and_starter_fails(key, name, solution)
@@ -180,3 +185,19 @@ def test_near_misses_of_the_reference_are_wrong(key, answer, message):
 )
 def test_the_reference_in_another_accepted_form_passes(key, answer):
     assert_accepted(key, answer)
+
+
+@pytest.mark.parametrize(
+    ("replace", "message"),
+    [
+        ({"return jumps + rest": "return jumps"}, "the jumps only"),
+        ({"return jumps + rest": "return -(-distance // d)"}, "ceil(distance / d)"),
+        ({"return jumps + rest": "return distance"}, "the skip unused"),
+        ({"return jumps + rest": "return distance / d"}, "must be an int"),
+        ({"return jumps + rest": "return jumps + rest + 1"}, "expected"),
+    ],
+)
+def test_wrong_path_counts_fail_with_a_reason_and_the_hint(replace, message):
+    verdict = judge("4.4", solution("fewest_jacobians", replace))
+    assert not verdict.passed and message in verdict.message, verdict.text()
+    assert "distance // d" in verdict.hint
