@@ -280,26 +280,35 @@ def evaluate_lm(model: gluon.Block, batches: Iterable, device=None) -> float:
     return _perplexity(total / count)
 
 
-def evaluate_lm_by_position(model: gluon.Block, batches: Iterable, device=None) -> np.ndarray:
+def evaluate_lm_by_position(
+    model: gluon.Block, batches: Iterable, device=None, warmup_batches: int = 0
+) -> np.ndarray:
     """The mean cross-entropy (nats) at each position of the windows of ``batches``:
     ``(num_steps,)``, entry ``t`` over every window's prediction of its ``t + 1``-th target.
 
     The state follows :func:`evaluate_lm`: carried from one minibatch to the
     next with sequential batches, from zero in every window with random ones,
     so that the two show how much a prediction owes to what the state read
-    before its window. ``exp`` of the mean over positions (all windows of
-    equal length) is :func:`evaluate_lm`'s perplexity.
+    before its window. The first ``warmup_batches`` minibatches are read but
+    not scored: with sequential batches the first minibatch starts from a
+    zero state too, and a warm-up of one keeps those windows out. Without a
+    warm-up, ``exp`` of the mean over positions (all windows of equal length)
+    is :func:`evaluate_lm`'s perplexity.
     """
     _check_model(model)
     _check_batches(batches, "batches")
     device = check_device(device) or default_device()
-    total, count, state = None, 0, None
+    warmup_batches = check_int(warmup_batches, "warmup_batches", 0)
+    total, count, state, seen = None, 0, None, 0
     for step, (X_np, Y_np) in enumerate(batches, 1):
+        seen = step
         X, Y = _to_device(X_np, Y_np, device, "batches")
         if batches.sampling == "random":
             state = None
         logits, state = model(X, state)  # checks X
         check_indices(np.asarray(Y_np), "batches' Y", logits.shape[-1])
+        if step <= warmup_batches:
+            continue
         nll = -npx.pick(npx.log_softmax(logits, axis=-1), Y.T, axis=-1)  # (num_steps, batch)
         sums = nll.sum(axis=1).asnumpy().astype(np.float64)
         if not np.all(np.isfinite(sums)):
@@ -310,7 +319,9 @@ def evaluate_lm_by_position(model: gluon.Block, batches: Iterable, device=None) 
         total = sums if total is None else total + sums
         count += Y.shape[0]
     if count == 0:
-        raise ValueError("batches must yield at least one minibatch, got none")
+        raise ValueError(
+            f"batches must yield more minibatches than warmup_batches={warmup_batches}, got {seen}"
+        )
     return total / count
 
 

@@ -156,7 +156,7 @@ class Recurrence:
         P = np.empty_like(J)
         if not self.delay:
             acc = np.eye(self.num_hiddens)
-            for t in range(self.T - 1, -1, -1):  # dh_T/dh_t = (dh_T/dh_{t+1}) J_{t+1}
+            for t in range(self.T - 1, -1, -1):  # dh_T/dh_t = (dh_T/dh_{t+1}) J_t
                 acc = acc @ J[t]
                 P[t] = acc
             return P

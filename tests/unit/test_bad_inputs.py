@@ -3547,6 +3547,24 @@ cases(
             "batches",
             lambda f: EBP(f.lm, AB(np.ones((4, 3)), np.ones((4, 3)), 2)),
         ),
+        (
+            "warmup_batches -1",
+            VE,
+            "warmup_batches",
+            lambda f: EBP(f.lm, SB(f.corpus, 2, 3), None, -1),
+        ),
+        (
+            "warmup_batches 1.0",
+            TE,
+            "warmup_batches",
+            lambda f: EBP(f.lm, SB(f.corpus, 2, 3), None, 1.0),
+        ),
+        (
+            "warmup_batches all",
+            VE,
+            "warmup_batches",
+            lambda f: EBP(f.lm, SB(f.corpus, 2, 3), None, 10**6),
+        ),
     ],
 )
 

@@ -33,6 +33,22 @@ def test_uniform_model_has_perplexity_vocab_size():
     assert train.evaluate_lm(model, b) == pytest.approx(7, rel=1e-5)
 
 
+def by_hand_by_position(model, b, skip=0):
+    """Mean loss at each position, by hand: the state carried with sequential batches, from
+    zero with random ones; the first ``skip`` minibatches read, not scored."""
+    total, count, state = 0.0, 0, None
+    for i, (X, Y) in enumerate(b):
+        logits, state = model(
+            mnp.array(X, dtype="int32"), None if b.sampling == "random" else state
+        )
+        if i < skip:
+            continue
+        logp = logits.asnumpy() - np.log(np.exp(logits.asnumpy()).sum(-1, keepdims=True))
+        total = total + -np.take_along_axis(logp, Y.T[..., None], -1)[..., 0].sum(1)
+        count += len(X)
+    return total / count
+
+
 def test_losses_by_position_average_to_the_perplexity_and_follow_the_sampling():
     d2lrnn.seed(0)
     model = lm.RNNLM(rnn.RNN(8), 7)
@@ -47,19 +63,12 @@ def test_losses_by_position_average_to_the_perplexity_and_follow_the_sampling():
         assert by_position.shape == (6,)
         perplexity = train.evaluate_lm(model, b())
         np.testing.assert_allclose(np.exp(by_position.mean()), perplexity, rtol=1e-6)
-    # by hand, random windows: each from a zero state, position by position
-    b = batches.SeqBatches(corpus, 3, 6, sampling="random", seed=1)
-    total = np.zeros(6)
-    count = 0
-    for X, Y in b:
-        logits, _ = model(mnp.array(X, dtype="int32"))
-        logp = logits.asnumpy() - np.log(np.exp(logits.asnumpy()).sum(-1, keepdims=True))
-        total += -np.take_along_axis(logp, Y.T[..., None], -1)[..., 0].sum(1)
-        count += len(X)
-    fresh = batches.SeqBatches(corpus, 3, 6, sampling="random", seed=1)  # the same windows
-    np.testing.assert_allclose(
-        train.evaluate_lm_by_position(model, fresh), total / count, rtol=1e-4
-    )
+        np.testing.assert_allclose(by_position, by_hand_by_position(model, b()), rtol=1e-4)
+        # a warm-up minibatch is read, not scored (the sequential state after it carried on)
+        warm = train.evaluate_lm_by_position(model, b(), warmup_batches=1)
+        np.testing.assert_allclose(warm, by_hand_by_position(model, b(), skip=1), rtol=1e-4)
+    with pytest.raises(ValueError, match="more minibatches than warmup_batches=99, got 21"):
+        train.evaluate_lm_by_position(model, batches.SeqBatches(corpus, 3, 6), warmup_batches=99)
 
 
 def test_a_loss_beyond_floats_range_is_an_infinite_perplexity_not_an_overflow():
