@@ -35,6 +35,13 @@ right before each model is built and ``seed=s`` for its minibatches:
   bidirectional GRU of 64 units per direction; 6 epochs of
   :func:`d2lrnn.train.fit` on minibatches of 64. Records the held-out error
   rate per letter.
+* ``positions`` (chapter 3, "The RNN as a graphical model"): the chapter's
+  character model, ``layers.RNNScratch(128)`` in an ``lm.RNNLM``, 10 epochs of
+  Adam at 0.01 with clipping at 1 on ``SeqBatches(train, 64, 32,
+  sequential, seed=0)``, then :func:`d2lrnn.train.evaluate_lm_by_position`
+  on ``SeqBatches(val, 64, 32, seed=0)``, random (a zero state in every
+  window) and sequential (the state carried), after one warm-up minibatch.
+  Records the validation perplexity and both lists of 32 losses.
 * ``skip`` (chapter 4, "Remedies"): chapter 5's recall task
   (:func:`d2lrnn.longrange.fit_recall`, at most 400 steps of 128 fresh
   sequences, Adam at 0.01, clipping at 1, 500 held-out sequences) at ``T``
@@ -64,7 +71,7 @@ from benchmarks import machine, merge_entry
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 KEY = "chapter_seeds"
-EXPERIMENTS = ("jordan", "truncation", "cells", "tagger", "skip")
+EXPERIMENTS = ("jordan", "positions", "truncation", "cells", "tagger", "skip")
 TRUNCATION_STEPS = (4, 8, 16, 32, 64)
 CELLS = ("RNN", "GRU", "LSTM")
 
@@ -99,6 +106,27 @@ def jordan(seed: int) -> dict:
         h = train.train_lm(model, *batches.train_val_batches(train_corpus, val_corpus), 5,
                            lr=0.01, optimizer="adam", clip=1.0, progress="none")  # fmt: skip
         out[name] = {"val_ppl": h.val_ppl[-1]}
+    return out
+
+
+def positions(seed: int) -> dict:
+    import d2lrnn
+    from d2lrnn import batches, layers, lm, train
+
+    train_corpus, val_corpus, vocab = d2lrnn.time_machine_corpus()
+    d2lrnn.seed(seed)
+    model = lm.RNNLM(layers.RNNScratch(128), len(vocab))
+    train_batches = batches.SeqBatches(train_corpus, 64, 32, sampling="sequential", seed=0)
+    val_batches = batches.SeqBatches(val_corpus, 64, 32, sampling="sequential", seed=0)
+    h = train.train_lm(model, train_batches, val_batches, 10, lr=0.01, optimizer="adam", clip=1.0,
+                       progress="none")  # fmt: skip
+    out = {"model": {"val_ppl": h.val_ppl[-1]}}
+    for sampling in ("random", "sequential"):
+        losses = train.evaluate_lm_by_position(
+            model, batches.SeqBatches(val_corpus, 64, 32, sampling=sampling, seed=0),
+            warmup_batches=1,
+        )  # fmt: skip
+        out[sampling] = {f"position {t + 1}": float(v) for t, v in enumerate(losses)}
     return out
 
 
@@ -191,8 +219,8 @@ def skip(seed: int) -> dict:
     return out
 
 
-RUNNERS = {"jordan": jordan, "truncation": truncation, "cells": cells, "tagger": tagger,
-           "skip": skip}  # fmt: skip
+RUNNERS = {"jordan": jordan, "positions": positions, "truncation": truncation, "cells": cells,
+           "tagger": tagger, "skip": skip}  # fmt: skip
 
 
 def run(experiment: str, seed: int) -> dict:

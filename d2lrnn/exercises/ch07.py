@@ -20,7 +20,11 @@
   the attention over the source when output token ``t`` was chosen), the
   source position each output token looked at most (the first of equal
   weights), a list of ``T_out`` ints, and whether that position never moves
-  back, a bool.
+  back, a bool;
+* 7.7 attention's gain by source length: from the BLEU ``(S, G)`` of a model
+  without and one with attention (row: seed, the same seeds; column: length
+  group) and the lengths ``(G,)``, the mean gain of each group ``(G,)`` and
+  each seed's least-squares slope of its gain against the length ``(S,)``.
 
 Each check runs the answer on inputs of its own (shapes all different, so that
 a transposed or swapped axis shows; sentences of different lengths, so that a
@@ -412,7 +416,7 @@ def _attention_reading(answer) -> str:
         want_forward = bool(np.all(np.diff(want_looked) >= 0))
         got = call(answer, weights.copy())
         if not isinstance(got, (tuple, list)) or len(got) != 2:
-            raise Wrong(f"return two things, (looked, forward), got {_short(got)}")
+            raise Wrong(f"return two things, (looked, forward), got {type(got).__name__}")
         looked = as_array(got[0], "looked", integer=True)
         if looked.ndim != 1:
             raise Wrong(f"looked must be a list of {len(rows)} ints, one per output token, "
@@ -430,7 +434,9 @@ def _attention_reading(answer) -> str:
             _wrong(where, looked, want_looked, mistakes, f"{want_looked}")
         forward = got[1]
         if not isinstance(forward, (bool, np.bool_)):
-            raise Wrong(f"forward must be a bool (True or False), got {_short(forward)}")
+            raise Wrong(
+                f"forward must be a bool (True or False), got {type(forward).__name__} {forward!r}"
+            )
         if bool(forward) != want_forward:
             d = np.diff(want_looked)
             strict, ends = bool(np.all(d > 0)), want_looked[-1] >= want_looked[0]
@@ -446,6 +452,62 @@ def _attention_reading(answer) -> str:
     return "each output token's most-weighted source position, and whether it ever moves back."
 
 
-def _short(x) -> str:
-    text = repr(x)
-    return text if len(text) <= 60 else text[:57] + "..."
+@exercise(
+    "7.7",
+    "attention's gain by source length",
+    hint="gain = bleu_attention - bleu_forward is (S, G), seed by seed; its mean over the seeds "
+    "is gain.mean(axis=0); each seed's slope is np.polyfit(lengths, gain[i], 1)[0] (polyfit "
+    "returns the slope first, then the intercept).",
+)
+def _length_gain(answer) -> str:
+    for seed, (S, G) in enumerate(((3, 5), (4, 7), (2, 3))):  # S != G, so that an axis shows
+        rng = np.random.default_rng(seed)
+        lengths = np.arange(4, 4 + G)
+        forward = rng.uniform(10, 30, (S, G))
+        attention = (
+            forward
+            + rng.normal(0.5, 1.0, (S, G))
+            + rng.normal(0.3, 0.2, (S, 1)) * (lengths - lengths.mean())
+        )
+        gain = attention - forward
+        want_mean = gain.mean(axis=0)
+        want_slopes = np.array([np.polyfit(lengths, row, 1)[0] for row in gain])
+        got = call(answer, forward.copy(), attention.copy(), lengths.copy())
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise Wrong(f"return two things, (mean_gain, slopes), got {type(got).__name__}")
+        mean_gain, slopes = (as_array(g, what) for g, what in zip(got, ("mean_gain", "slopes")))
+        where = f"for {S} seeds and {G} lengths"
+        if mean_gain.shape != (G,):
+            why = " (that is the mean over the lengths, axis=1: average over the seeds, axis=0)"
+            raise Wrong(f"{where} mean_gain must have shape ({G},), one per length, got "
+                        f"{mean_gain.shape}{why if mean_gain.shape == (S,) else ''}.")  # fmt: skip
+        if not same(mean_gain, want_mean):
+            if same(mean_gain, -want_mean):
+                raise Wrong(f"{where} your mean gain has the wrong sign: attention minus forward.")
+            raise Wrong(
+                f"{where} mean_gain is {mean_gain.round(3)}, expected {want_mean.round(3)}."
+            )
+        if slopes.shape != (S,):
+            raise Wrong(f"{where} slopes must have shape ({S},), one per seed, got {slopes.shape}.")
+        if same(slopes, want_slopes):
+            continue
+        mistakes = {
+            "the intercepts (np.polyfit returns [slope, intercept])": [
+                np.polyfit(lengths, row, 1)[1] for row in gain
+            ],
+            "the slopes of the attention model's BLEU, not of its gain": [
+                np.polyfit(lengths, row, 1)[0] for row in attention
+            ],
+            "the slope of the mean gain, the same for every seed": np.full(
+                S, np.polyfit(lengths, want_mean, 1)[0]
+            ),
+            "the lengths fitted against the gain (np.polyfit(x, y, 1) takes x first)": [
+                np.polyfit(row, lengths, 1)[0] for row in gain
+            ],
+            "the slopes of forward minus attention (the sign)": -want_slopes,
+        }
+        for name, wrong in mistakes.items():
+            if same(slopes, np.asarray(wrong)):
+                raise Wrong(f"{where} your slopes match {name}.")
+        raise Wrong(f"{where} slopes are {slopes.round(3)}, expected {want_slopes.round(3)}.")
+    return "the mean gain of each length over the seeds, and each seed's slope of its own gain."

@@ -16,7 +16,7 @@ def small(monkeypatch):
     train_corpus, val_corpus, vocab = d2lrnn.time_machine_corpus()
     monkeypatch.setattr(d2lrnn, "read_time_machine", lambda: text)
     monkeypatch.setattr(d2lrnn, "time_machine_corpus",
-                        lambda: (train_corpus[:8000], val_corpus[:2200], vocab))  # fmt: skip
+                        lambda: (train_corpus[:8000], val_corpus[:4400], vocab))  # fmt: skip
     monkeypatch.setattr(seeds, "SKIP_TS", (30,))  # chapter 4's recall runs, cut short
     monkeypatch.setattr(seeds, "SKIP_MAX_STEPS", 50)
 
@@ -51,7 +51,8 @@ def test_each_experiment_records_every_configuration(experiment, small):
     names = {"jordan": ["Jordan", "Elman"],
              "truncation": [str(t) for t in seeds.TRUNCATION_STEPS], "cells": list(seeds.CELLS),
              "tagger": list(seeds.tagger_shapes()),
-             "skip": [f"d={d}, T=30" for d in seeds.SKIP_WIDTHS]}[experiment]  # fmt: skip
+             "skip": [f"d={d}, T=30" for d in seeds.SKIP_WIDTHS],
+             "positions": ["model", "random", "sequential"]}[experiment]  # fmt: skip
     assert list(r["results"]) == names
     for rec in r["results"].values():
         assert all(np.isfinite(v) for v in rec.values())

@@ -28,6 +28,7 @@ NAMES = [
     ("7.4", "additive_attention"),
     ("7.5", "join_subwords"),
     ("7.6", "read_attention"),
+    ("7.7", "length_gain"),
 ]
 
 
@@ -149,7 +150,7 @@ def test_attention_weights_of_the_wrong_shape_fail():
 
 # ---------------------------------------------------------------- near misses of the reference
 
-LOSS, MATCHES, TOP, ATTENTION, JOIN, READ = (solution(name) for _, name in NAMES)
+LOSS, MATCHES, TOP, ATTENTION, JOIN, READ, GAIN = (solution(name) for _, name in NAMES)
 
 
 def each_triple(index):
@@ -322,3 +323,27 @@ def test_wrong_readings_fail_with_a_reason_and_the_hint(replace, message):
         return
     assert not verdict.passed and message in verdict.message, verdict.text()
     assert "argmax(axis=1)" in verdict.hint
+
+
+@pytest.mark.parametrize(
+    ("replace", "message"),
+    [
+        ({"gain.mean(axis=0)": "gain.mean(axis=1)"}, "the mean over the lengths"),
+        ({"bleu_attention - bleu_forward": "bleu_forward - bleu_attention"}, "wrong sign"),
+        ({"np.polyfit(lengths, row, 1)[0]": "np.polyfit(lengths, row, 1)[1]"}, "intercepts"),
+        ({"np.polyfit(lengths, row, 1)[0]": "np.polyfit(row, lengths, 1)[0]"}, "takes x first"),
+        (
+            {"for row in gain]": "for row in bleu_attention]"},
+            "the attention model's BLEU, not of its gain",
+        ),
+        (
+            {"for row in gain]": "for row in [gain.mean(axis=0)] * len(gain)]"},
+            "the same for every seed",
+        ),  # fmt: skip
+        ({"np.array(slopes)": "np.array(slopes[:1])"}, "one per seed"),
+    ],
+)
+def test_wrong_length_gains_fail_with_a_reason_and_the_hint(replace, message):
+    verdict = judge("7.7", solution("length_gain", replace))
+    assert not verdict.passed and message in verdict.message, verdict.text()
+    assert "np.polyfit(lengths, gain[i], 1)[0]" in verdict.hint
